@@ -249,7 +249,9 @@ void Parser::ScanExpr(size_t begin, size_t end) {
         }
         break;
       case Tok::kLt:
-        if (expr_start) next = ScanPathExpr(i, end);  // <T as Tr>::f
+        // <T as Tr>::f, but not the second half of a `<<` shift.
+        if (expr_start && !(i > begin && K(i - 1) == Tok::kLt && T(i - 1).joint))
+          next = ScanPathExpr(i, end);
         break;
       case Tok::kIdent:
       case Tok::kSelfType:
@@ -299,6 +301,26 @@ void Parser::ScanExpr(size_t begin, size_t end) {
   }
 }
 
+size_t Parser::FindArmEnd(size_t i, size_t end) const {
+  // The first top-level comma that is not inside generic arguments
+  // (`Punctuated::<A, B>::new()`, `<A as Tr<B, C>>::f()`).
+  size_t begin = i;
+  while (i < end) {
+    Tok k = K(i);
+    if (k == Tok::kComma) return i;
+    if (k == Tok::kPathSep && i + 1 < end && K(i + 1) == Tok::kLt) {
+      i = SkipAngle(i + 1, end);
+      continue;
+    }
+    if (k == Tok::kLt && (i == begin || !EndsValue(K(i - 1)))) {
+      i = SkipAngle(i, end);
+      continue;
+    }
+    i = T(i).IsOpen() ? After(i) : i + 1;
+  }
+  return i;
+}
+
 void Parser::ScanMatchArms(size_t begin, size_t end) {
   size_t i = begin;
   while (i < end) {
@@ -345,12 +367,11 @@ void Parser::ScanMatchArms(size_t begin, size_t end) {
         }
         break;
       }
-      if (k < end && (K(k) == Tok::kDot || K(k) == Tok::kQuestion)) {
-        k = SkipPattern(k, end, Tok::kComma, Tok::kComma, Tok::kComma);
-      }
+      if (k < end && (K(k) == Tok::kDot || K(k) == Tok::kQuestion))
+        k = FindArmEnd(k, end);
       arm_end = k;
     } else {
-      arm_end = SkipPattern(body, end, Tok::kComma, Tok::kComma, Tok::kComma);
+      arm_end = FindArmEnd(body, end);
     }
     ScanExpr(body, arm_end);
     i = arm_end;

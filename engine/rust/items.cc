@@ -512,12 +512,18 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
   if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, "");
   if (j < end && K(j) == Tok::kConst) ++j;  // impl const Trait for X
   bool negative = false;
-  if (j < end && K(j) == Tok::kNot) {
-    negative = true;
-    ++j;
-  }
   size_t first = j;
-  j = SkipType(j, end, true);
+  if (j < end && K(j) == Tok::kNot) {
+    // `impl !Trait for X` is negative; `impl ! {}` (never type) is not.
+    size_t t = SkipType(j + 1, end, true);
+    if (t < end && K(t) == Tok::kFor) {
+      negative = true;
+      first = ++j;
+    } else {
+      j = SkipPattern(j, end, Tok::kLBrace, Tok::kWhere, Tok::kSemi);
+    }
+  }
+  if (j == first) j = SkipType(j, end, true);
   size_t trait_b = 0, trait_e = 0, self_b = first, self_e = j;
   if (j < end && K(j) == Tok::kFor) {
     trait_b = first;
@@ -624,16 +630,12 @@ size_t Parser::ParseConstStatic(size_t i, size_t end, size_t sig_start,
   out_.items[idx].sig = Render(sig_start, j);
   size_t semi = FindTop(j, end, Tok::kSemi);
   if (j < end && K(j) == Tok::kEq) {
-    // The initializer: calls here have no enclosing fn and are not
-    // recorded, but items nested in blocks (`const _: () = { impl .. }`)
-    // are.
-    std::string saved_caller = std::move(caller_);
-    caller_.clear();
+    // The initializer. Calls are recorded only inside a fn body (for the
+    // enclosing fn), as the reference does; nested items always are.
     if (EnterNesting(j)) {
       ScanExpr(j + 1, semi);
       --depth_;
     }
-    caller_ = std::move(saved_caller);
   }
   if (semi < end) out_.items[idx].end_line = T(semi).line;
   else Error(i, "expected `;`");

@@ -123,6 +123,7 @@ class Parser {
   // ---- bodies (body.cc)
   void ScanExpr(size_t begin, size_t end);
   void ScanMatchArms(size_t begin, size_t end);
+  size_t FindArmEnd(size_t i, size_t end) const;
   void ScanGroup(size_t open);  // recurse into a delimited group
   void ScanMacroBody(size_t open, bool items, Scope scope);
   size_t ScanPathExpr(size_t i, size_t end);
