@@ -65,6 +65,7 @@ void WriteFactsJsonl(const FileFacts& f, std::string_view display_path,
     j["k"] = "use";
     j["path"] = u.path;
     j["alias"] = NullIfEmpty(u.alias);
+    if (!u.vis.empty()) j["vis"] = u.vis;
     j["file"] = file;
     j["line"] = u.line;
     if (u.in_macro) j["in_macro"] = true;

@@ -243,7 +243,7 @@ size_t Parser::ParseItem(size_t i, size_t end, Scope scope) {
     case Tok::kMod:
       return ParseMod(q, end, sig_start, attrs, std::move(vis));
     case Tok::kUse:
-      return ParseUse(q, end);
+      return ParseUse(q, end, vis);
     case Tok::kExtern:
       return ParseExtern(q, end, scope);
     case Tok::kSemi:
@@ -667,9 +667,11 @@ size_t Parser::ParseMod(size_t i, size_t end, size_t sig_start,
   return Recover(j < end ? j : i, end);
 }
 
-size_t Parser::ParseUse(size_t i, size_t end) {
+size_t Parser::ParseUse(size_t i, size_t end, const std::string& vis) {
   size_t semi = FindTop(i + 1, end, Tok::kSemi);
+  size_t first = out_.imports.size();
   ParseUseTree(i + 1, semi, "");
+  for (size_t k = first; k < out_.imports.size(); ++k) out_.imports[k].vis = vis;
   if (semi >= end) Error(i, "expected `;` after use");
   return semi + 1;
 }

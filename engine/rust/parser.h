@@ -76,7 +76,7 @@ class Parser {
                           ItemKind kind, const Attrs& attrs, std::string vis);
   size_t ParseMod(size_t i, size_t end, size_t sig_start, const Attrs& attrs,
                   std::string vis);
-  size_t ParseUse(size_t i, size_t end);
+  size_t ParseUse(size_t i, size_t end, const std::string& vis);
   void ParseUseTree(size_t i, size_t end, std::string prefix);
   size_t ParseExtern(size_t i, size_t end, Scope scope);
   size_t ParseMacroRules(size_t i, size_t end, const Attrs& attrs);

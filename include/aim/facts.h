@@ -83,6 +83,7 @@ struct Import {
   std::string path;   // full path of one leaf of a use tree, "*" for globs
   std::string alias;  // `as` name, "" if none ("_" for `as _`)
   std::string scope;  // nesting path of the block holding the `use`
+  std::string vis;    // visibility of the `use` ("pub" for a re-export)
   uint32_t line = 0;
   bool glob = false;
   bool in_macro = false;

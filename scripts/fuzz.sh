@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang (ASan+UBSan) and runs one.
+# Usage: scripts/fuzz.sh [target] [seconds]   (default: fuzz_extract 60)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target=${1:-fuzz_extract}
+seconds=${2:-60}
+CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DAIM_BUILD_FUZZ=ON -DAIM_BUILD_TESTS=OFF -DAIM_BUILD_BENCH=OFF \
+  -DAIM_SANITIZE=address >/dev/null
+ninja -C build-fuzz -j2 "$target"
+corpus=build-fuzz/corpus-$target
+mkdir -p "$corpus"
+# Seed with real sources the first time.
+if [ -z "$(ls -A "$corpus")" ]; then
+  find tests/fixtures -name '*.rs' -exec cp {} "$corpus"/ \; 2>/dev/null || true
+  for c in serde-1.0.152 regex-1.7.1; do
+    find "/usr/share/cargo/registry/$c/src" -name '*.rs' -size -64k 2>/dev/null | head -40 |
+      while read -r f; do cp "$f" "$corpus/$(echo "$f" | tr / _)"; done
+  done
+fi
+exec "build-fuzz/fault_injection/$target" -max_total_time="$seconds" -max_len=65536 \
+  -timeout=10 "$corpus"
