@@ -210,7 +210,11 @@ void Parser::ScanExpr(size_t begin, size_t end) {
     switch (k) {
       case Tok::kLet: {
         size_t j = SkipPattern(i + 1, end, Tok::kEq, Tok::kSemi, Tok::kColon);
-        if (j < end && K(j) == Tok::kColon) j = SkipTypeUntilEq(j + 1, end);
+        if (j < end && K(j) == Tok::kColon) {
+          size_t type_end = SkipTypeUntilEq(j + 1, end);
+          ScanTypeExprs(j + 1, type_end);
+          j = type_end;
+        }
         next = j;
         break;
       }
@@ -271,6 +275,7 @@ void Parser::ScanExpr(size_t begin, size_t end) {
       case Tok::kAs:
         next = SkipType(i + 1, end, false);
         if (next == i + 1) next = i + 2;
+        ScanTypeExprs(i + 1, next);
         break;
       case Tok::kPound:
         if (i + 1 < end && K(i + 1) == Tok::kNot && i + 2 < end &&
@@ -298,6 +303,22 @@ void Parser::ScanExpr(size_t begin, size_t end) {
     // start next.
     expr_start = !EndsValue(K(next - 1));
     i = next;
+  }
+}
+
+void Parser::ScanTypeExprs(size_t begin, size_t end) {
+  // Array lengths inside a type (`[u8; size_of::<T>()]`) are expressions.
+  for (size_t i = begin; i < end; ++i) {
+    if (!T(i).IsOpen()) continue;
+    size_t close = Close(i);
+    if (EnterNesting(i)) {
+      size_t semi = K(i) == Tok::kLBracket ? FindTop(i + 1, close, Tok::kSemi)
+                                           : close;
+      ScanTypeExprs(i + 1, semi);
+      if (semi < close) ScanExpr(semi + 1, close);
+      --depth_;
+    }
+    i = close;
   }
 }
 

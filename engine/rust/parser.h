@@ -124,6 +124,8 @@ class Parser {
   void ScanExpr(size_t begin, size_t end);
   void ScanMatchArms(size_t begin, size_t end);
   size_t FindArmEnd(size_t i, size_t end) const;
+  // Scans the expressions inside a type: array lengths.
+  void ScanTypeExprs(size_t begin, size_t end);
   void ScanGroup(size_t open);  // recurse into a delimited group
   void ScanMacroBody(size_t open, bool items, Scope scope);
   size_t ScanPathExpr(size_t i, size_t end);
