@@ -64,8 +64,8 @@ INSTANTIATE_TEST_SUITE_P(Crates, ReferenceTest,
                          ::testing::Values("tokio-1.24.2", "serde-1.0.152",
                                            "regex-1.7.1", "clap-4.0.32",
                                            "syn-1.0.107"),
-                         [](const auto& info) {
-                           std::string n = info.param;
+                         [](const auto& p) {
+                           std::string n = p.param;
                            for (char& ch : n)
                              if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
                            return n;
