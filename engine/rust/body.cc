@@ -32,6 +32,7 @@ void Parser::AddCall(size_t callee_tok, bool method, size_t path_begin,
   if (caller_.empty()) return;  // only calls inside fn bodies
   Call c;
   c.caller = caller_;
+  c.caller_item = caller_item_;
   c.callee = std::string(Name(callee_tok));
   c.line = T(callee_tok).line;
   c.method = method;

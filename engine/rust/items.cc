@@ -166,6 +166,8 @@ size_t Parser::AddItem(ItemKind kind, size_t name_tok, const Attrs& attrs,
   it.cfg = attrs.cfg;
   it.test = attrs.test || attrs.cfg_test || in_test_;
   it.in_macro = macro_depth_ > 0;
+  it.parent = cur_item_;
+  it.impl = cur_impl_;
   out_.items.push_back(std::move(it));
   return out_.items.size() - 1;
 }
@@ -182,6 +184,7 @@ void Parser::AddDerives(const Attrs& attrs, std::string_view type_name) {
     im.end_line = im.line;
     im.derive = true;
     im.in_macro = macro_depth_ > 0;
+    im.parent = cur_item_;
     out_.impls.push_back(std::move(im));
   }
 }
@@ -277,7 +280,7 @@ size_t Parser::ParseItem(size_t i, size_t end, Scope scope) {
   }
 }
 
-size_t Parser::ParseGenerics(size_t i, size_t end, const std::string& from) {
+size_t Parser::ParseGenerics(size_t i, size_t end, int32_t from) {
   size_t close = SkipAngle(i, end);
   size_t stop = close > i && K(close - 1) == Tok::kGt ? close - 1 : close;
   int depth = 0;
@@ -305,11 +308,11 @@ size_t Parser::ParseGenerics(size_t i, size_t end, const std::string& from) {
       expect_param = false;
     }
   }
-  if (!from.empty()) CollectTypes(i + 1, stop, from);
+  CollectTypes(i + 1, stop, from);
   return close;
 }
 
-size_t Parser::SkipWhere(size_t i, size_t end, const std::string& from) {
+size_t Parser::SkipWhere(size_t i, size_t end, int32_t from) {
   size_t j = i + 1;
   int depth = 0;
   while (j < end) {
@@ -321,7 +324,7 @@ size_t Parser::SkipWhere(size_t i, size_t end, const std::string& from) {
     if (k == Tok::kGt && depth > 0) --depth;
     j = T(j).IsOpen() ? After(j) : j + 1;
   }
-  if (!from.empty()) CollectTypes(i + 1, j, from);
+  CollectTypes(i + 1, j, from);
   return j;
 }
 
@@ -354,21 +357,22 @@ size_t Parser::ParseFn(size_t i, size_t end, size_t sig_start, Scope scope,
   size_t idx = AddItem(kind, name, attrs, std::move(vis));
   size_t old_path = PushPath(Name(name));
   const std::string path = path_;
+  const int32_t self = static_cast<int32_t>(idx);
   size_t generics_mark = generic_names_.size();
   size_t saved_mark = type_use_mark_;
   type_use_mark_ = out_.type_uses.size();
 
   size_t j = name + 1;
-  if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, path);
+  if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, self);
   if (j < end && K(j) == Tok::kLParen) {
-    CollectFieldTypes(j + 1, Close(j), path, /*named=*/true);
+    CollectFieldTypes(j + 1, Close(j), self, /*named=*/true);
     j = After(j);
     if (j < end && K(j) == Tok::kArrow) {
       size_t t = j + 1;
       j = SkipType(t, end, true);
-      CollectTypes(t, j, path);
+      CollectTypes(t, j, self);
     }
-    if (j < end && K(j) == Tok::kWhere) j = SkipWhere(j, end, path);
+    if (j < end && K(j) == Tok::kWhere) j = SkipWhere(j, end, self);
     if (j < end && K(j) != Tok::kLBrace && K(j) != Tok::kSemi)
       j = FindBodyStart(j, end);
   } else {
@@ -378,12 +382,19 @@ size_t Parser::ParseFn(size_t i, size_t end, size_t sig_start, Scope scope,
   out_.items[idx].sig = Render(sig_start, j);
   if (j < end && K(j) == Tok::kLBrace) {
     std::string saved_caller = std::move(caller_);
+    int32_t saved_caller_item = caller_item_, saved_item = cur_item_,
+            saved_impl = cur_impl_;
     caller_ = path;
+    caller_item_ = cur_item_ = self;
+    cur_impl_ = -1;
     bool saved_test = in_test_;
     in_test_ = in_test_ || attrs.test || attrs.cfg_test;
     ScanGroup(j);
     in_test_ = saved_test;
     caller_ = std::move(saved_caller);
+    caller_item_ = saved_caller_item;
+    cur_item_ = saved_item;
+    cur_impl_ = saved_impl;
     out_.items[idx].end_line = T(Close(j)).line;
     j = After(j);
   } else if (j < end && K(j) == Tok::kSemi) {
@@ -406,7 +417,7 @@ size_t Parser::ParseAdt(size_t i, size_t end, size_t sig_start, ItemKind kind,
     return Recover(i, end);
   }
   size_t idx = AddItem(kind, name, attrs, std::move(vis));
-  const std::string from = out_.items[idx].path;
+  const int32_t from = static_cast<int32_t>(idx);
   size_t generics_mark = generic_names_.size();
   size_t saved_mark = type_use_mark_;
   type_use_mark_ = out_.type_uses.size();
@@ -472,7 +483,7 @@ size_t Parser::ParseTrait(size_t i, size_t end, size_t sig_start,
     return Recover(i, end);
   }
   size_t idx = AddItem(ItemKind::kTrait, name, attrs, std::move(vis));
-  const std::string from = out_.items[idx].path;
+  const int32_t from = static_cast<int32_t>(idx);
   size_t generics_mark = generic_names_.size();
   size_t saved_mark = type_use_mark_;
   type_use_mark_ = out_.type_uses.size();
@@ -488,9 +499,14 @@ size_t Parser::ParseTrait(size_t i, size_t end, size_t sig_start,
   if (j < end && K(j) == Tok::kLBrace) {
     size_t old_path = PushPath(Name(name));
     bool saved_test = in_test_;
+    int32_t saved_item = cur_item_, saved_impl = cur_impl_;
+    cur_item_ = from;
+    cur_impl_ = -1;
     in_test_ = in_test_ || attrs.cfg_test;
     ParseItems(j + 1, Close(j), Scope::kTrait);
     in_test_ = saved_test;
+    cur_item_ = saved_item;
+    cur_impl_ = saved_impl;
     PopPath(old_path);
     out_.items[idx].end_line = T(Close(j)).line;
     j = After(j);
@@ -509,7 +525,7 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
                          const Attrs& attrs) {
   size_t generics_mark = generic_names_.size();
   size_t j = i + 1;
-  if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, "");
+  if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, -1);
   if (j < end && K(j) == Tok::kConst) ++j;  // impl const Trait for X
   bool negative = false;
   size_t first = j;
@@ -537,7 +553,7 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
     generic_names_.resize(generics_mark);
     return Recover(i, end);
   }
-  if (j < end && K(j) == Tok::kWhere) j = SkipWhere(j, end, "");
+  if (j < end && K(j) == Tok::kWhere) j = SkipWhere(j, end, -1);
   if (j >= end || K(j) != Tok::kLBrace) {
     Error(j < end ? j : i, "expected `{` after impl header");
     generic_names_.resize(generics_mark);
@@ -573,14 +589,18 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
   im.end_line = T(Close(j)).line;
   im.negative = negative;
   im.in_macro = macro_depth_ > 0;
+  im.parent = cur_item_;
   std::string segment = im.self_type;
   out_.impls.push_back(std::move(im));
 
   size_t old_path = PushPath(segment);
   bool saved_test = in_test_;
+  int32_t saved_impl = cur_impl_;
+  cur_impl_ = static_cast<int32_t>(out_.impls.size() - 1);
   in_test_ = in_test_ || attrs.cfg_test;
   ParseItems(j + 1, Close(j), Scope::kImpl);
   in_test_ = saved_test;
+  cur_impl_ = saved_impl;
   PopPath(old_path);
   generic_names_.resize(generics_mark);
   return After(j);
@@ -594,7 +614,7 @@ size_t Parser::ParseTypeAlias(size_t i, size_t end, size_t sig_start,
     return Recover(i, end);
   }
   size_t idx = AddItem(ItemKind::kType, name, attrs, std::move(vis));
-  const std::string from = out_.items[idx].path;
+  const int32_t from = static_cast<int32_t>(idx);
   size_t generics_mark = generic_names_.size();
   size_t j = name + 1;
   if (j < end && K(j) == Tok::kLt) j = ParseGenerics(j, end, from);
@@ -617,7 +637,7 @@ size_t Parser::ParseConstStatic(size_t i, size_t end, size_t sig_start,
     return Recover(i, end);
   }
   size_t idx = AddItem(kind, name, attrs, std::move(vis));
-  const std::string from = out_.items[idx].path;
+  const int32_t from = static_cast<int32_t>(idx);
   size_t j = name + 1;
   if (j < end && K(j) == Tok::kLt) {  // generic associated const (unstable)
     j = SkipAngle(j, end);
@@ -656,9 +676,14 @@ size_t Parser::ParseMod(size_t i, size_t end, size_t sig_start,
   if (j < end && K(j) == Tok::kLBrace) {
     size_t old_path = PushPath(Name(name));
     bool saved_test = in_test_;
+    int32_t saved_item = cur_item_, saved_impl = cur_impl_;
+    cur_item_ = static_cast<int32_t>(idx);
+    cur_impl_ = -1;
     in_test_ = in_test_ || attrs.cfg_test;
     ParseItems(j + 1, Close(j), Scope::kModule);
     in_test_ = saved_test;
+    cur_item_ = saved_item;
+    cur_impl_ = saved_impl;
     PopPath(old_path);
     out_.items[idx].end_line = T(Close(j)).line;
     return After(j);
@@ -693,6 +718,7 @@ void Parser::ParseUseTree(size_t i, size_t end, std::string prefix) {
     }
     Import im;
     im.scope = path_;
+    im.scope_item = cur_item_;
     im.in_macro = macro_depth_ > 0;
     if (k == Tok::kStar) {
       im.path = prefix.empty() ? "*" : prefix + "::*";
@@ -733,6 +759,7 @@ size_t Parser::ParseExtern(size_t i, size_t end, Scope scope) {
       Import im;
       im.path = std::string(Name(j + 1));
       im.scope = path_;
+      im.scope_item = cur_item_;
       im.line = T(j + 1).line;
       im.in_macro = macro_depth_ > 0;
       if (j + 3 < semi && K(j + 2) == Tok::kAs) im.alias = std::string(Name(j + 3));

@@ -96,20 +96,20 @@ class Parser {
   void AddDerives(const Attrs& attrs, std::string_view type_name);
   // Generic parameters `<...>` at i: appends type-parameter names to
   // generic_names_ and records bound types as uses of `from`.
-  size_t ParseGenerics(size_t i, size_t end, const std::string& from);
-  size_t SkipWhere(size_t i, size_t end, const std::string& from);
+  size_t ParseGenerics(size_t i, size_t end, int32_t from);
+  size_t SkipWhere(size_t i, size_t end, int32_t from);
 
   // ---- types (types.cc)
   // Index after the type starting at i (bounded by end).
   size_t SkipType(size_t i, size_t end, bool allow_plus) const;
   size_t SkipPath(size_t i, size_t end) const;
   size_t SkipBounds(size_t i, size_t end) const;
-  // Records every type path named in [begin, end) as a use by `from`.
-  void CollectTypes(size_t begin, size_t end, const std::string& from);
+  // Records every type path named in [begin, end) as a use by item `from`
+  // (an index into FileFacts::items; negative: record nothing).
+  void CollectTypes(size_t begin, size_t end, int32_t from);
   // Records types of `name: Type` fields or params in a group's contents.
-  void CollectFieldTypes(size_t begin, size_t end, const std::string& from,
-                         bool named);
-  void AddTypeUse(const std::string& from, std::string type, uint32_t line);
+  void CollectFieldTypes(size_t begin, size_t end, int32_t from, bool named);
+  void AddTypeUse(int32_t from, std::string type, uint32_t line);
   bool IsGenericName(std::string_view name) const;
   // Normalised text of tokens [begin, end): single spaces where rustfmt
   // would put them, none elsewhere.
@@ -156,6 +156,9 @@ class Parser {
 
   std::string path_;    // current nesting path
   std::string caller_;  // innermost enclosing fn's path, "" outside fns
+  int32_t caller_item_ = -1;  // its index in FileFacts::items
+  int32_t cur_item_ = -1;     // innermost enclosing mod/trait/fn item
+  int32_t cur_impl_ = -1;     // impl block whose items are being parsed
   std::vector<std::string_view> generic_names_;  // type params in scope
   uint32_t depth_ = 0;        // recursion depth over groups
   uint32_t macro_depth_ = 0;  // > 0 inside macro token trees

@@ -138,20 +138,22 @@ bool Parser::IsGenericName(std::string_view name) const {
          generic_names_.end();
 }
 
-void Parser::AddTypeUse(const std::string& from, std::string type,
-                        uint32_t line) {
+void Parser::AddTypeUse(int32_t from, std::string type, uint32_t line) {
+  if (from < 0) return;
   for (size_t k = type_use_mark_; k < out_.type_uses.size(); ++k)
-    if (out_.type_uses[k].from == from && out_.type_uses[k].type == type)
+    if (out_.type_uses[k].from_item == from && out_.type_uses[k].type == type)
       return;
   TypeUse u;
-  u.from = from;
+  u.from = out_.items[from].path;
+  u.from_item = from;
   u.type = std::move(type);
   u.line = line;
   u.in_macro = macro_depth_ > 0;
   out_.type_uses.push_back(std::move(u));
 }
 
-void Parser::CollectTypes(size_t begin, size_t end, const std::string& from) {
+void Parser::CollectTypes(size_t begin, size_t end, int32_t from) {
+  if (from < 0) return;
   size_t i = begin;
   while (i < end) {
     Tok k = K(i);
@@ -221,8 +223,8 @@ void Parser::CollectTypes(size_t begin, size_t end, const std::string& from) {
   }
 }
 
-void Parser::CollectFieldTypes(size_t begin, size_t end,
-                               const std::string& from, bool named) {
+void Parser::CollectFieldTypes(size_t begin, size_t end, int32_t from,
+                               bool named) {
   size_t i = begin;
   while (i < end) {
     size_t j = i;

@@ -52,6 +52,8 @@ struct Item {
   std::string cfg;        // `cfg(...)` predicates, joined with " && "
   bool test = false;      // #[test] or inside #[cfg(test)]
   bool in_macro = false;
+  int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
+  int32_t impl = -1;    // enclosing impl block (index into impls)
 };
 
 struct Impl {
@@ -67,6 +69,7 @@ struct Impl {
   bool negative = false;  // impl !Send for X
   bool blanket = false;   // self type is one of the impl's own type params
   bool in_macro = false;
+  int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
 };
 
 struct Call {
@@ -77,6 +80,7 @@ struct Call {
   bool method = false;    // `.m(..)` rather than `p::f(..)`
   bool has_qualifier = false;
   bool in_macro = false;
+  int32_t caller_item = -1;  // index of the caller in items
 };
 
 struct Import {
@@ -87,6 +91,7 @@ struct Import {
   uint32_t line = 0;
   bool glob = false;
   bool in_macro = false;
+  int32_t scope_item = -1;  // enclosing mod/trait/fn item, -1 at file level
 };
 
 struct TypeUse {
@@ -94,6 +99,7 @@ struct TypeUse {
   std::string type;  // the type's path as written, without generic args
   uint32_t line = 0;
   bool in_macro = false;
+  int32_t from_item = -1;  // index of `from` in items
 };
 
 struct MacroCall {
