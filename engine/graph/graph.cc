@@ -1,0 +1,666 @@
+// The graph store: entities, adjacency, files and their registrations.
+#include "engine/graph/graph.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "engine/graph/graph_internal.h"
+
+namespace aim::graph {
+namespace {
+
+uint64_t EntityId(EntityKind kind, std::string_view qualified,
+                  std::string_view file, uint32_t occurrence) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  uint8_t k = static_cast<uint8_t>(kind);
+  XXH3_64bits_update(&st, &k, 1);
+  XXH3_64bits_update(&st, qualified.data(), qualified.size());
+  XXH3_64bits_update(&st, "\0", 1);
+  XXH3_64bits_update(&st, file.data(), file.size());
+  XXH3_64bits_update(&st, "\0", 1);
+  XXH3_64bits_update(&st, &occurrence, sizeof occurrence);
+  return XXH3_64bits_digest(&st);
+}
+
+uint64_t SigHash(EntityKind kind, std::string_view vis, std::string_view sig) {
+  XXH3_state_t st;
+  XXH3_64bits_reset(&st);
+  uint8_t k = static_cast<uint8_t>(kind);
+  XXH3_64bits_update(&st, &k, 1);
+  XXH3_64bits_update(&st, vis.data(), vis.size());
+  XXH3_64bits_update(&st, "\0", 1);
+  XXH3_64bits_update(&st, sig.data(), sig.size());
+  return XXH3_64bits_digest(&st);
+}
+
+std::string Join(std::string_view a, std::string_view b) {
+  if (a.empty()) return std::string(b);
+  if (b.empty()) return std::string(a);
+  std::string s;
+  s.reserve(a.size() + 2 + b.size());
+  s.append(a).append("::").append(b);
+  return s;
+}
+
+}  // namespace
+
+Graph::Graph() = default;
+Graph::~Graph() = default;
+
+EntityIdx Graph::NewEntity(const Entity& e) {
+  EntityIdx idx;
+  if (!free_.empty()) {
+    idx = free_.back();
+    free_.pop_back();
+    entities_[idx] = e;
+  } else {
+    idx = static_cast<EntityIdx>(entities_.size());
+    entities_.push_back(e);
+    out_.emplace_back();
+    in_.emplace_back();
+  }
+  entities_[idx].flags |= kLive;
+  ++live_entities_;
+  by_id_[e.id] = idx;
+  by_name_[e.name].push_back(idx);
+  return idx;
+}
+
+void Graph::FreeEntity(EntityIdx idx) {
+  Entity& e = entities_[idx];
+  // Drop every edge at this entity; the references that made them looked
+  // up its name and are resolved again.
+  for (const Edge& ed : out_[idx]) {
+    auto& other = in_[ed.other];
+    for (size_t i = 0; i < other.size(); ++i)
+      if (other[i].other == idx && other[i].kind == ed.kind &&
+          other[i].line == ed.line && other[i].file == ed.file) {
+        other.erase(other.begin() + i);
+        break;
+      }
+    --edge_count_;
+  }
+  for (const Edge& ed : in_[idx]) {
+    if (ed.other == idx) continue;  // self-loop, counted above
+    auto& other = out_[ed.other];
+    for (size_t i = 0; i < other.size(); ++i)
+      if (other[i].other == idx && other[i].kind == ed.kind &&
+          other[i].line == ed.line && other[i].file == ed.file) {
+        other.erase(other.begin() + i);
+        break;
+      }
+    --edge_count_;
+  }
+  out_[idx].clear();
+  out_[idx].shrink_to_fit();
+  in_[idx].clear();
+  in_[idx].shrink_to_fit();
+  by_id_.erase(e.id);
+  EraseOne(by_name_, e.name, idx);
+  e.flags = 0;
+  --live_entities_;
+  zombies_.push_back(idx);
+}
+
+void Graph::AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
+                    StrId file, uint32_t line, uint8_t flags) {
+  out_[from].push_back({to, file, line, kind, c, flags});
+  in_[to].push_back({from, file, line, kind, c, flags});
+  ++edge_count_;
+}
+
+void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, StrId file,
+                       uint32_t line) {
+  if (!live(from) || !live(to)) return;  // already dropped with an entity
+  auto drop = [&](std::vector<Edge>& list, EntityIdx other) {
+    for (size_t i = list.size(); i-- > 0;)
+      if (list[i].other == other && list[i].kind == kind &&
+          list[i].line == line && list[i].file == file) {
+        list.erase(list.begin() + i);
+        return true;
+      }
+    return false;
+  };
+  if (drop(out_[from], to)) {
+    drop(in_[to], from);
+    --edge_count_;
+  }
+}
+
+std::span<const EntityIdx> Graph::ByName(std::string_view name) const {
+  StrId s = strings_.Find(name);
+  if (s == model::StringPool::kNoStr) return {};
+  auto it = by_name_.find(s);
+  if (it == by_name_.end()) return {};
+  return it->second;
+}
+
+EntityIdx Graph::ById(uint64_t id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? kNoEntity : it->second;
+}
+
+std::vector<EntityIdx> Graph::LiveEntities() const {
+  std::vector<EntityIdx> v;
+  v.reserve(live_entities_);
+  for (EntityIdx i = 0; i < entities_.size(); ++i)
+    if (entities_[i].flags & kLive) v.push_back(i);
+  return v;
+}
+
+std::vector<std::pair<std::string, uint64_t>> Graph::Files() const {
+  std::vector<std::pair<std::string, uint64_t>> v;
+  for (const File& f : files_)
+    if (f.live) v.emplace_back(std::string(str(f.path)), f.hash);
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+size_t Graph::MemoryBytes() const {
+  size_t b = entities_.capacity() * sizeof(Entity) +
+             (out_.capacity() + in_.capacity()) * sizeof(std::vector<Edge>);
+  for (const auto& v : out_) b += v.capacity() * sizeof(Edge);
+  for (const auto& v : in_) b += v.capacity() * sizeof(Edge);
+  b += strings_.bytes() + strings_.size() * (sizeof(std::string_view) + 16);
+  for (const File& f : files_) {
+    b += sizeof(File) + f.entities.capacity() * sizeof(EntityIdx) +
+         f.refs.capacity() * sizeof(Ref);
+    for (const Ref& r : f.refs) b += r.made.capacity() * sizeof(r.made[0]);
+    for (const auto& s : f.scopes) b += s.capacity() * sizeof(StrId);
+    b += (f.member_regs.capacity() + f.assoc_regs.capacity()) *
+             sizeof(f.member_regs[0]) +
+         f.import_regs.capacity() * sizeof(f.import_regs[0]);
+  }
+  auto map_bytes = [](const auto& m) {
+    return m.capacity() * (sizeof(typename std::decay_t<decltype(m)>::value_type) + 1);
+  };
+  b += map_bytes(by_id_) + map_bytes(by_name_) + map_bytes(members_) +
+       map_bytes(assoc_) + map_bytes(imports_) + map_bytes(deps_);
+  for (const auto& [k, v] : by_name_) b += v.capacity() * sizeof(EntityIdx);
+  for (const auto& [k, v] : members_) b += v.capacity() * sizeof(EntityIdx);
+  for (const auto& [k, v] : assoc_) b += v.capacity() * sizeof(EntityIdx);
+  for (const auto& [k, v] : deps_) b += v.capacity() * sizeof(RefHandle);
+  return b;
+}
+
+bool Graph::RemoveFile(std::string_view path) {
+  StrId p = strings_.Find(path);
+  if (p == model::StringPool::kNoStr) return false;
+  auto it = file_index_.find(p);
+  if (it == file_index_.end()) return false;
+  uint32_t fi = it->second;
+  FileInput empty;
+  empty.path = std::string(path);
+  absl::flat_hash_set<StrId> changed;
+  Build(fi, empty, changed);
+  File& f = files_[fi];
+  f.live = false;
+  file_index_.erase(it);
+  Invalidate(changed);
+  if (!batch_) ResolvePending();
+  return true;
+}
+
+void Graph::UpsertFile(FileInput input) {
+  StrId p = strings_.Intern(input.path);
+  uint32_t fi;
+  auto it = file_index_.find(p);
+  if (it != file_index_.end()) {
+    fi = it->second;
+  } else {
+    fi = static_cast<uint32_t>(files_.size());
+    files_.emplace_back();
+    file_index_[p] = fi;
+  }
+  absl::flat_hash_set<StrId> changed;
+  Build(fi, input, changed);
+  files_[fi].live = true;
+  Invalidate(changed);
+  if (!batch_) ResolvePending();
+}
+
+void Graph::BeginBatch() { batch_ = true; }
+
+void Graph::EndBatch() {
+  batch_ = false;
+  ResolvePending();
+}
+
+void Graph::Build(uint32_t fi, FileInput& in,
+                  absl::flat_hash_set<StrId>& changed) {
+  File& f = files_[fi];
+  f.path = strings_.Intern(in.path);
+  // 1. The old references let go of their edges.
+  for (Ref& r : f.refs) Unresolve(r, f.path);
+  f.refs.clear();
+  f.scopes.clear();
+  ++f.gen;
+
+  // 2. Withdraw the old registrations, remembering them to diff.
+  using MemberKey = std::tuple<StrId, StrId, uint64_t>;
+  std::vector<MemberKey> old_members, old_assoc, old_modules, old_crates;
+  std::vector<std::tuple<StrId, StrId, StrId>> old_imports;
+  std::vector<std::pair<StrId, StrId>> old_globs = f.glob_regs;
+  for (auto& [k, e] : f.member_regs) {
+    old_members.emplace_back(k.scope, k.name, entities_[e].id);
+    EraseOne(members_, k, e);
+  }
+  for (auto& [k, e] : f.assoc_regs) {
+    old_assoc.emplace_back(k.scope, k.name, entities_[e].id);
+    EraseOne(assoc_, k, e);
+  }
+  for (auto& [k, p] : f.import_regs) {
+    old_imports.emplace_back(k.scope, k.name, p);
+    EraseOne(imports_, k, p);
+  }
+  for (auto& [s, p] : f.glob_regs) EraseOne(globs_, s, p);
+  for (auto& [m, e] : f.module_regs) {
+    old_modules.emplace_back(m, entities_[e].name, entities_[e].id);
+    EraseOne(modules_, m, e);
+  }
+  for (auto& [c, e] : f.crate_regs) {
+    old_crates.emplace_back(c, c, entities_[e].id);
+    EraseOne(crates_, c, e);
+  }
+  f.member_regs.clear();
+  f.assoc_regs.clear();
+  f.import_regs.clear();
+  f.glob_regs.clear();
+  f.module_regs.clear();
+  f.crate_regs.clear();
+
+  absl::flat_hash_map<uint64_t, EntityIdx> old;
+  for (EntityIdx e : f.entities) old[entities_[e].id] = e;
+  f.entities.clear();
+
+  const FileFacts& facts = in.facts;
+  f.crate = strings_.Intern(in.crate);
+  const std::string module_q = Join(in.crate, in.module);
+  f.module = strings_.Intern(module_q);
+  f.hash = facts.content_hash;
+  f.lines = facts.lines;
+  const bool has_content = !in.crate.empty();
+
+  // 3. Entities, reusing the slot of any whose identity is unchanged.
+  absl::flat_hash_map<std::pair<uint64_t, uint32_t>, uint32_t> occurrences;
+  auto place = [&](EntityKind kind, std::string_view name,
+                   std::string_view qualified, std::string_view sig,
+                   std::string_view vis, uint32_t line, uint32_t end_line,
+                   uint8_t flags) -> EntityIdx {
+    uint64_t key = XXH3_64bits(qualified.data(), qualified.size());
+    uint32_t occ = occurrences[{key, static_cast<uint32_t>(kind)}]++;
+    Entity e;
+    e.id = EntityId(kind, qualified, in.path, occ);
+    e.sig_hash = SigHash(kind, vis, sig);
+    e.name = strings_.Intern(name);
+    e.qualified = strings_.Intern(qualified);
+    e.sig = strings_.Intern(sig);
+    e.vis = strings_.Intern(vis);
+    e.file = f.path;
+    e.line = line;
+    e.end_line = end_line;
+    e.kind = kind;
+    e.flags = flags | kLive;
+    EntityIdx idx;
+    auto it = old.find(e.id);
+    if (it != old.end()) {
+      idx = it->second;
+      old.erase(it);
+      entities_[idx] = e;
+    } else {
+      idx = NewEntity(e);
+      changed.insert(e.name);
+    }
+    f.entities.push_back(idx);
+    return idx;
+  };
+
+  EntityIdx root = kNoEntity;
+  if (has_content && in.module.empty()) {
+    root = place(EntityKind::kMod, in.crate, in.crate, "", "pub", 1,
+                 std::max<uint32_t>(1, facts.lines), 0);
+    f.module_regs.emplace_back(f.module, root);
+    f.crate_regs.emplace_back(f.crate, root);
+  }
+
+  const size_t n_items = facts.items.size();
+  std::vector<EntityIdx> item_slot(n_items, kNoEntity);
+  std::vector<std::string> item_q(n_items);
+  for (size_t i = 0; i < n_items && has_content; ++i) {
+    const Item& it = facts.items[i];
+    item_q[i] = Join(module_q, it.path);
+    uint8_t flags = (it.in_macro ? kInMacro : 0) | (it.test ? kTest : 0);
+    item_slot[i] = place(model::FromItemKind(it.kind), it.name, item_q[i],
+                         it.sig, it.vis, it.line, it.end_line, flags);
+  }
+  std::vector<EntityIdx> impl_slot(facts.impls.size(), kNoEntity);
+  for (size_t i = 0; i < facts.impls.size() && has_content; ++i) {
+    const Impl& im = facts.impls[i];
+    if (im.derive) continue;
+    std::string scope_q = Join(module_q, im.scope);
+    std::string name = im.trait_name.empty()
+                           ? "impl " + im.self_type
+                           : "impl " + im.trait_name + " for " + im.self_type;
+    uint8_t flags = (im.in_macro ? kInMacro : 0) |
+                    (im.blanket ? kBlanket : 0) |
+                    (im.negative ? kNegative : 0);
+    impl_slot[i] = place(EntityKind::kImpl, name, Join(scope_q, name), im.sig,
+                         "", im.line, im.end_line, flags);
+  }
+
+  // Entities not carried over are freed; their names changed.
+  for (auto& [id, e] : old) {
+    changed.insert(entities_[e].name);
+    FreeEntity(e);
+  }
+
+  // 4. Scopes. Chain(p): the scopes visible inside item p's body.
+  std::vector<int32_t> chain_of(n_items + 1, -1);  // index n_items: file
+  absl::flat_hash_map<std::vector<StrId>, uint32_t> chain_index;
+  auto intern_chain = [&](std::vector<StrId> chain) {
+    auto [it, inserted] =
+        chain_index.try_emplace(chain, static_cast<uint32_t>(f.scopes.size()));
+    if (inserted) f.scopes.push_back(std::move(chain));
+    return it->second;
+  };
+  auto chain_for = [&](int32_t p) -> uint32_t {
+    // Iterative walk up the parents; memoised per item.
+    size_t key = p < 0 ? n_items : static_cast<size_t>(p);
+    if (chain_of[key] >= 0) return static_cast<uint32_t>(chain_of[key]);
+    std::vector<StrId> chain;
+    int32_t q = p;
+    while (true) {
+      if (q < 0) {
+        chain.push_back(f.module);
+        break;
+      }
+      const Item& it = facts.items[q];
+      if (it.kind == ItemKind::kMod) {
+        chain.push_back(strings_.Intern(item_q[q]));
+        break;
+      }
+      if (it.kind == ItemKind::kFn || it.kind == ItemKind::kMethod ||
+          it.kind == ItemKind::kTraitMethod)
+        chain.push_back(strings_.Intern(item_q[q]));
+      q = it.parent;
+    }
+    uint32_t c = intern_chain(std::move(chain));
+    chain_of[key] = static_cast<int32_t>(c);
+    return c;
+  };
+  auto scope_key = [&](int32_t p) -> StrId {
+    return p < 0 ? f.module : strings_.Intern(item_q[p]);
+  };
+  auto self_type_of = [&](int32_t item) -> StrId {
+    if (item < 0) return 0;
+    const Item& it = facts.items[item];
+    if (it.impl >= 0) return strings_.Intern(facts.impls[it.impl].type_path);
+    if (it.parent >= 0 && facts.items[it.parent].kind == ItemKind::kTrait)
+      return strings_.Intern(facts.items[it.parent].name);
+    return 0;
+  };
+
+  // 5. Registrations.
+  for (size_t i = 0; i < n_items && has_content; ++i) {
+    const Item& it = facts.items[i];
+    EntityIdx e = item_slot[i];
+    StrId name = entities_[e].name;
+    if (it.impl >= 0) {
+      const Impl& im = facts.impls[it.impl];
+      std::string_view tn = im.type_path;
+      size_t cut = tn.rfind("::");
+      if (cut != std::string_view::npos) tn = tn.substr(cut + 2);
+      if (tn.empty()) tn = im.self_type;
+      f.assoc_regs.push_back({{strings_.Intern(tn), name}, e});
+    } else if (it.parent >= 0 &&
+               facts.items[it.parent].kind == ItemKind::kTrait) {
+      f.member_regs.push_back({{scope_key(it.parent), name}, e});
+      f.assoc_regs.push_back(
+          {{strings_.Intern(facts.items[it.parent].name), name}, e});
+    } else {
+      f.member_regs.push_back({{scope_key(it.parent), name}, e});
+    }
+    if (it.kind == ItemKind::kMod)
+      f.module_regs.emplace_back(entities_[e].qualified, e);
+  }
+  for (const Import& u : facts.imports) {
+    if (!has_content) break;
+    StrId scope = scope_key(u.scope_item);
+    if (u.glob) {
+      std::string_view p = u.path;
+      if (p.size() >= 3 && p.substr(p.size() - 3) == "::*")
+        p.remove_suffix(3);
+      else if (p == "*")
+        p = {};
+      f.glob_regs.emplace_back(scope, strings_.Intern(p));
+      continue;
+    }
+    std::string_view leaf = u.alias;
+    if (leaf.empty()) {
+      size_t cut = u.path.rfind("::");
+      leaf = cut == std::string::npos ? std::string_view(u.path)
+                                      : std::string_view(u.path).substr(cut + 2);
+    }
+    if (leaf == "_") continue;  // `use Trait as _`: brings no name
+    f.import_regs.push_back(
+        {{scope, strings_.Intern(leaf)}, strings_.Intern(u.path)});
+  }
+  for (auto& [k, e] : f.member_regs) members_[k].push_back(e);
+  for (auto& [k, e] : f.assoc_regs) assoc_[k].push_back(e);
+  for (auto& [k, p] : f.import_regs) imports_[k].push_back(p);
+  for (auto& [s, p] : f.glob_regs) globs_[s].push_back(p);
+  for (auto& [m, e] : f.module_regs) modules_[m].push_back(e);
+  for (auto& [c, e] : f.crate_regs) crates_[c].push_back(e);
+
+  // Diff of registrations: the names whose lookups may now answer
+  // differently.
+  {
+    std::vector<MemberKey> now_members, now_assoc, now_modules, now_crates;
+    std::vector<std::tuple<StrId, StrId, StrId>> now_imports;
+    for (auto& [k, e] : f.member_regs)
+      now_members.emplace_back(k.scope, k.name, entities_[e].id);
+    for (auto& [k, e] : f.assoc_regs)
+      now_assoc.emplace_back(k.scope, k.name, entities_[e].id);
+    for (auto& [k, p] : f.import_regs) now_imports.emplace_back(k.scope, k.name, p);
+    for (auto& [m, e] : f.module_regs)
+      now_modules.emplace_back(m, entities_[e].name, entities_[e].id);
+    for (auto& [c, e] : f.crate_regs) now_crates.emplace_back(c, c, entities_[e].id);
+    auto diff = [&](auto a, auto b, auto name_of) {
+      std::sort(a.begin(), a.end());
+      std::sort(b.begin(), b.end());
+      std::vector<typename decltype(a)::value_type> d;
+      std::set_symmetric_difference(a.begin(), a.end(), b.begin(), b.end(),
+                                    std::back_inserter(d));
+      for (const auto& t : d) name_of(t);
+    };
+    auto second = [&](const auto& t) { changed.insert(std::get<1>(t)); };
+    diff(old_members, now_members, second);
+    diff(old_assoc, now_assoc, [&](const auto& t) {
+      changed.insert(std::get<0>(t));
+      changed.insert(std::get<1>(t));
+    });
+    diff(old_imports, now_imports, second);
+    diff(old_modules, now_modules, second);
+    diff(old_crates, now_crates, second);
+    auto g1 = old_globs, g2 = f.glob_regs;
+    std::sort(g1.begin(), g1.end());
+    std::sort(g2.begin(), g2.end());
+    if (g1 != g2) resolve_all_ = true;
+  }
+
+  // 6. References.
+  auto add_ref = [&](Ref r) {
+    f.refs.push_back(std::move(r));
+    pending_.emplace_back(fi, static_cast<uint32_t>(f.refs.size() - 1));
+  };
+  auto contain = [&](EntityIdx child, int32_t parent_item, uint32_t line) {
+    Ref r;
+    r.owner = child;
+    r.kind = EdgeKind::kContains;
+    r.line = line;
+    r.flags = kRefTargetOwner;
+    if (parent_item >= 0) {
+      r.flags |= kRefFixedSource;
+      r.fixed_source = item_slot[parent_item];
+    } else if (root != kNoEntity) {
+      r.flags |= kRefFixedSource;
+      r.fixed_source = root;
+    } else {
+      r.src_path = f.module;  // the module declared elsewhere (`mod x;`)
+      r.scope = chain_for(-1);
+    }
+    add_ref(std::move(r));
+  };
+  for (size_t i = 0; i < n_items && has_content; ++i) {
+    const Item& it = facts.items[i];
+    if (it.impl >= 0) {
+      Ref r;
+      r.owner = item_slot[i];
+      r.kind = EdgeKind::kContains;
+      r.line = it.line;
+      r.flags = kRefTargetOwner | kRefFixedSource;
+      r.fixed_source = impl_slot[it.impl];
+      if (r.fixed_source != kNoEntity) add_ref(std::move(r));
+    } else {
+      contain(item_slot[i], it.parent, it.line);
+    }
+  }
+  for (size_t i = 0; i < facts.impls.size() && has_content; ++i) {
+    const Impl& im = facts.impls[i];
+    uint32_t scope = chain_for(im.parent);
+    uint8_t in_macro = im.in_macro ? kRefInMacro : 0;
+    if (im.derive) {
+      // #[derive(T)] on an item: implements edge from the item itself.
+      EntityIdx owner = kNoEntity;
+      for (size_t k = 0; k < n_items; ++k)
+        if (facts.items[k].parent == im.parent &&
+            facts.items[k].name == im.self_type &&
+            IsType(model::FromItemKind(facts.items[k].kind)))
+          owner = item_slot[k];
+      if (owner == kNoEntity) continue;
+      Ref r;
+      r.owner = owner;
+      r.kind = EdgeKind::kImplements;
+      r.line = im.line;
+      r.path = strings_.Intern(im.trait_path);
+      r.scope = scope;
+      r.flags = kRefDerive | in_macro;
+      add_ref(std::move(r));
+      continue;
+    }
+    EntityIdx slot = impl_slot[i];
+    contain(slot, im.parent, im.line);
+    if (!im.type_path.empty()) {
+      // The self type contains the impl block.
+      Ref r;
+      r.owner = slot;
+      r.kind = EdgeKind::kContains;
+      r.line = im.line;
+      r.src_path = strings_.Intern(im.type_path);
+      r.scope = scope;
+      r.flags = kRefTargetOwner | in_macro;
+      if (!im.blanket) add_ref(std::move(r));
+    }
+    if (!im.trait_name.empty() && !im.negative) {
+      Ref r;
+      r.owner = slot;
+      r.kind = EdgeKind::kImplements;
+      r.line = im.line;
+      r.path = strings_.Intern(im.trait_path);
+      if (!im.blanket && !im.type_path.empty())
+        r.src_path = strings_.Intern(im.type_path);
+      r.scope = scope;
+      r.flags = in_macro | (im.blanket ? kRefBlanket : 0);
+      add_ref(std::move(r));
+    }
+  }
+  for (const Call& c : facts.calls) {
+    if (!has_content || c.caller_item < 0) continue;
+    Ref r;
+    r.owner = item_slot[c.caller_item];
+    r.kind = EdgeKind::kCalls;
+    r.line = c.line;
+    r.path = strings_.Intern(c.has_qualifier ? c.qualifier + "::" + c.callee
+                                             : c.callee);
+    r.self_type = self_type_of(c.caller_item);
+    r.scope = chain_for(c.caller_item);
+    r.flags = (c.method ? kRefMethod : 0) | (c.in_macro ? kRefInMacro : 0);
+    add_ref(std::move(r));
+  }
+  for (const TypeUse& t : facts.type_uses) {
+    if (!has_content || t.from_item < 0) continue;
+    Ref r;
+    r.owner = item_slot[t.from_item];
+    r.kind = EdgeKind::kUses;
+    r.line = t.line;
+    r.path = strings_.Intern(t.type);
+    r.self_type = self_type_of(t.from_item);
+    r.scope = chain_for(facts.items[t.from_item].parent);
+    r.flags = t.in_macro ? kRefInMacro : 0;
+    add_ref(std::move(r));
+  }
+  for (const Import& u : facts.imports) {
+    if (!has_content || u.glob) continue;
+    Ref r;
+    r.kind = EdgeKind::kImports;
+    r.line = u.line;
+    r.path = strings_.Intern(u.path);
+    r.scope = chain_for(u.scope_item);
+    r.flags = u.in_macro ? kRefInMacro : 0;
+    if (u.scope_item >= 0) {
+      r.owner = item_slot[u.scope_item];
+    } else if (root != kNoEntity) {
+      r.owner = root;
+    } else {
+      r.src_path = f.module;
+    }
+    add_ref(std::move(r));
+  }
+}
+
+void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
+  if (resolve_all_) return;  // everything is resolved again anyway
+  for (StrId name : changed) {
+    auto it = deps_.find(name);
+    if (it == deps_.end()) continue;
+    auto& handles = it->second;
+    size_t keep = 0;
+    for (const RefHandle& h : handles) {
+      const File& f = files_[h.file];
+      if (f.gen != h.gen || h.ref >= f.refs.size() ||
+          f.refs[h.ref].epoch != h.epoch)
+        continue;  // stale
+      pending_.emplace_back(h.file, h.ref);
+      handles[keep++] = h;
+    }
+    handles.resize(keep);
+    if (handles.empty()) deps_.erase(it);
+  }
+}
+
+void Graph::ResolvePending() {
+  if (resolve_all_) {
+    resolve_all_ = false;
+    pending_.clear();
+    deps_.clear();
+    for (uint32_t fi = 0; fi < files_.size(); ++fi)
+      for (uint32_t r = 0; r < files_[fi].refs.size(); ++r)
+        pending_.emplace_back(fi, r);
+  }
+  std::sort(pending_.begin(), pending_.end());
+  pending_.erase(std::unique(pending_.begin(), pending_.end()), pending_.end());
+  // Structural references first: `contains` edges of modules are read by
+  // nothing else, but resolve in a fixed order so the result is the same
+  // whatever the order of edits.
+  for (auto [fi, ri] : pending_)
+    if (files_[fi].live || files_[fi].gen > 0) Resolve(fi, ri);
+  pending_.clear();
+  for (EntityIdx z : zombies_) free_.push_back(z);
+  zombies_.clear();
+}
+
+}  // namespace aim::graph

@@ -1,0 +1,214 @@
+// The Interface Signature Graph: entities and edges built from the facts of
+// every file, with name resolution kept up to date incrementally.
+//
+// The unit of change is one file: UpsertFile replaces everything a file
+// contributed, RemoveFile withdraws it. Resolution is a deterministic
+// function of the set of all files' facts, so the result never depends on
+// the order in which files were applied, and applying edits one by one
+// gives the same graph (same Digest) as ingesting the final tree at once.
+//
+// How that holds: every reference remembers the names it looked up while it
+// was resolved (a path's segments, import aliases, glob targets' members,
+// ...). When an edit adds or removes anything a lookup can see under a name
+// (an entity, an import alias, an impl), every reference that looked up that
+// name is resolved again. Adding or removing a glob import re-resolves all.
+//
+// Not thread-safe: one writer. Readers see a consistent state only between
+// mutations (snapshots for concurrent readers come with the live engine).
+#ifndef AIM_ENGINE_GRAPH_GRAPH_H_
+#define AIM_ENGINE_GRAPH_GRAPH_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "aim/facts.h"
+#include "engine/model/kinds.h"
+#include "engine/model/strings.h"
+
+namespace aim::graph {
+
+using model::Confidence;
+using model::EdgeKind;
+using model::EntityKind;
+using model::StrId;
+
+using EntityIdx = uint32_t;
+inline constexpr EntityIdx kNoEntity = UINT32_MAX;
+
+// Entity flags.
+inline constexpr uint8_t kLive = 1;
+inline constexpr uint8_t kInMacro = 2;
+inline constexpr uint8_t kTest = 4;
+inline constexpr uint8_t kBlanket = 8;     // impl<T: A> B for T
+inline constexpr uint8_t kNegative = 16;   // impl !Send for X
+// Edge flags.
+inline constexpr uint8_t kEdgeInMacro = 1;
+inline constexpr uint8_t kEdgeDerive = 2;
+inline constexpr uint8_t kEdgeBlanket = 4;
+
+struct Entity {
+  uint64_t id = 0;        // XXH3-64 of (kind, qualified path, file, occurrence)
+  uint64_t sig_hash = 0;  // changes when the interface changes
+  StrId name = 0;
+  StrId qualified = 0;    // crate::module::Item::member
+  StrId sig = 0;
+  StrId vis = 0;
+  StrId file = 0;         // "" for externals
+  uint32_t line = 0;
+  uint32_t end_line = 0;
+  EntityKind kind = EntityKind::kFn;
+  uint8_t flags = 0;
+};
+
+// An edge as stored in an adjacency list: `other` is the target in an
+// out-list and the source in an in-list.
+struct Edge {
+  EntityIdx other = kNoEntity;
+  StrId file = 0;  // where the reference was written
+  uint32_t line = 0;
+  EdgeKind kind = EdgeKind::kCalls;
+  Confidence confidence = Confidence::kExact;
+  uint8_t flags = 0;
+};
+
+// Where a file sits in the workspace.
+struct FileInput {
+  std::string path;    // relative to the workspace root, '/' separated
+  std::string crate;   // crate name (hyphens as underscores)
+  std::string module;  // module path inside the crate: "" (root), "a::b"
+  FileFacts facts;
+};
+
+class Graph {
+ public:
+  Graph();
+  ~Graph();
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  // Replaces everything `input.path` contributed with its new facts.
+  void UpsertFile(FileInput input);
+  // Withdraws a file; false if it was not there.
+  bool RemoveFile(std::string_view path);
+  // While a batch is open, resolution is deferred; EndBatch resolves every
+  // pending reference once. The result equals applying the files one by one.
+  void BeginBatch();
+  void EndBatch();
+
+  // ---- reading
+  size_t slot_count() const { return entities_.size(); }
+  const Entity& entity(EntityIdx e) const { return entities_[e]; }
+  bool live(EntityIdx e) const {
+    return e < entities_.size() && (entities_[e].flags & kLive);
+  }
+  std::span<const Edge> out(EntityIdx e) const { return out_[e]; }
+  std::span<const Edge> in(EntityIdx e) const { return in_[e]; }
+  std::string_view str(StrId s) const { return strings_.Get(s); }
+  // Entities whose simple name is `name`.
+  std::span<const EntityIdx> ByName(std::string_view name) const;
+  EntityIdx ById(uint64_t id) const;
+  // Live entities' slots, in slot order.
+  std::vector<EntityIdx> LiveEntities() const;
+
+  size_t entity_count() const { return live_entities_; }
+  size_t edge_count() const { return edge_count_; }
+  size_t file_count() const { return file_index_.size(); }
+  // The files' paths and content hashes (for incremental ingest).
+  std::vector<std::pair<std::string, uint64_t>> Files() const;
+  // Bytes held by the graph's own structures (approximate).
+  size_t MemoryBytes() const;
+
+  // XXH3-64 over the sorted entities and edges: equal digests mean equal
+  // graphs, whatever the order of the edits that built them.
+  uint64_t Digest() const;
+
+ private:
+  struct Ref;
+  struct File;
+  struct ScopeName {
+    StrId scope, name;
+    bool operator==(const ScopeName&) const = default;
+    template <typename H>
+    friend H AbslHashValue(H h, const ScopeName& k) {
+      return H::combine(std::move(h), k.scope, k.name);
+    }
+  };
+  struct RefHandle {
+    uint32_t file;
+    uint32_t ref;
+    uint32_t gen;    // the file's generation when registered
+    uint32_t epoch;  // the ref's epoch when registered
+  };
+
+  // graph.cc
+  EntityIdx NewEntity(const Entity& e);
+  void FreeEntity(EntityIdx e);
+  void AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
+               StrId file, uint32_t line, uint8_t flags);
+  void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, StrId file,
+                  uint32_t line);
+  void Withdraw(uint32_t file_idx, absl::flat_hash_set<StrId>& changed);
+  void Build(uint32_t file_idx, FileInput& input,
+             absl::flat_hash_set<StrId>& changed);
+  void Invalidate(const absl::flat_hash_set<StrId>& changed);
+  void ResolvePending();
+
+  // resolve.cc
+  struct Lookup;
+  struct Cursor;
+  void Resolve(uint32_t file_idx, uint32_t ref_idx);
+  void Unresolve(Ref& r, StrId file);
+  EntityIdx External(StrId path);
+  // Follows a path from a scope chain (innermost first). Fills `out` with
+  // the entities named, or `external` with the path as expanded; returns
+  // false when the path entered the tree but could not be followed.
+  bool Walk(std::vector<std::string_view> segs,
+            const std::vector<StrId>& chain, StrId self_type, Lookup& lookup,
+            std::vector<EntityIdx>& out, std::string& external);
+  bool Step(Cursor& cur, std::string_view seg, Lookup& lookup,
+            const std::vector<std::string_view>& segs, size_t i,
+            std::vector<EntityIdx>& out, std::string& external, bool& done);
+  const std::vector<EntityIdx>* Members(StrId scope, StrId name) const;
+  StrId FirstImport(StrId scope, StrId name) const;
+
+  model::StringPool strings_;
+  std::vector<Entity> entities_;
+  std::vector<std::vector<Edge>> out_, in_;
+  std::vector<EntityIdx> free_;
+  std::vector<EntityIdx> zombies_;  // freed during an update, reusable after
+  size_t live_entities_ = 0;
+  size_t edge_count_ = 0;
+
+  std::vector<File> files_;  // by file index; removed files stay as tombstones
+  absl::flat_hash_map<StrId, uint32_t> file_index_;  // path -> file index
+
+  absl::flat_hash_map<uint64_t, EntityIdx> by_id_;
+  absl::flat_hash_map<StrId, std::vector<EntityIdx>> by_name_;
+  // Scope tables. A scope is a module or a fn body, named by its qualified
+  // path; traits are scopes of their items.
+  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> members_;
+  // Associated items of impls and traits: (self type or trait simple name,
+  // member name).
+  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> assoc_;
+  // `use` imports: (scope, alias or leaf name) -> full paths.
+  absl::flat_hash_map<ScopeName, std::vector<StrId>> imports_;
+  absl::flat_hash_map<StrId, std::vector<StrId>> globs_;
+  absl::flat_hash_map<StrId, std::vector<EntityIdx>> modules_;  // by path
+  absl::flat_hash_map<StrId, std::vector<EntityIdx>> crates_;   // roots
+  absl::flat_hash_map<StrId, EntityIdx> externals_;
+
+  // Names a reference looked up -> the reference.
+  absl::flat_hash_map<StrId, std::vector<RefHandle>> deps_;
+  std::vector<std::pair<uint32_t, uint32_t>> pending_;  // (file, ref)
+  bool batch_ = false;
+  bool resolve_all_ = false;
+};
+
+}  // namespace aim::graph
+
+#endif  // AIM_ENGINE_GRAPH_GRAPH_H_

@@ -1,0 +1,72 @@
+// Graph internals shared by graph.cc and resolve.cc.
+#ifndef AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
+#define AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
+
+#include <utility>
+#include <vector>
+
+#include "engine/graph/graph.h"
+
+namespace aim::graph {
+
+// Ref flags.
+inline constexpr uint8_t kRefMethod = 1;        // `.m(..)`: resolve by name
+inline constexpr uint8_t kRefInMacro = 2;
+inline constexpr uint8_t kRefDerive = 4;
+inline constexpr uint8_t kRefFixedSource = 8;   // source is `fixed_source`
+inline constexpr uint8_t kRefTargetOwner = 16;  // target is the owner
+inline constexpr uint8_t kRefBlanket = 32;
+
+// One reference written in a file, and the edges it currently resolves to.
+struct Graph::Ref {
+  EntityIdx owner = kNoEntity;         // the entity that wrote it
+  EntityIdx fixed_source = kNoEntity;  // with kRefFixedSource
+  StrId path = 0;      // target path as written ("a::b::C", "Self::new")
+  StrId src_path = 0;  // when set, the source is this path resolved
+  StrId self_type = 0;  // what `Self` stands for, as a path
+  uint32_t line = 0;
+  uint32_t epoch = 0;  // bumped at every resolution
+  uint32_t scope = 0;  // index into File::scopes
+  EdgeKind kind = EdgeKind::kCalls;
+  uint8_t flags = 0;
+  // Edges made by the last resolution: (from, to).
+  std::vector<std::pair<EntityIdx, EntityIdx>> made;
+};
+
+struct Graph::File {
+  StrId path = 0;
+  StrId crate = 0;
+  StrId module = 0;  // qualified module path: crate[::a::b]
+  uint64_t hash = 0;
+  uint32_t lines = 0;
+  uint32_t gen = 0;  // bumped at every upsert/removal
+  bool live = false;
+  std::vector<EntityIdx> entities;
+  std::vector<Ref> refs;
+  // Scope chains, innermost first: fn bodies, then the module.
+  std::vector<std::vector<StrId>> scopes;
+  // What was registered in the scope tables, to withdraw it again.
+  std::vector<std::pair<ScopeName, EntityIdx>> member_regs, assoc_regs;
+  std::vector<std::pair<ScopeName, StrId>> import_regs;
+  std::vector<std::pair<StrId, StrId>> glob_regs;
+  std::vector<std::pair<StrId, EntityIdx>> module_regs, crate_regs;
+};
+
+template <typename K, typename V>
+void EraseOne(absl::flat_hash_map<K, std::vector<V>>& map, const K& key,
+              const V& value) {
+  auto it = map.find(key);
+  if (it == map.end()) return;
+  auto& v = it->second;
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (v[i] == value) {
+      v.erase(v.begin() + i);
+      break;
+    }
+  }
+  if (v.empty()) map.erase(it);
+}
+
+}  // namespace aim::graph
+
+#endif  // AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_

@@ -1,0 +1,484 @@
+// Name resolution: a reference's path -> the entities it names.
+//
+// Order of lookup for a path's first segment, in each scope of the chain
+// (fn bodies inside out, then the module): `use` imports, then items. Then
+// the crates of the workspace, then glob imports. `crate`, `self`, `super`
+// and `Self` are understood. Later segments are looked up as members of a
+// module (items, re-exports, globs), or as associated items of a type or
+// trait (methods and consts of its impls; an enum's variants stand for the
+// enum). A path whose first segment names nothing in the tree is external.
+// A path that enters the tree but then cannot be followed falls back to a
+// match on its last segment's name, as method calls always do.
+#include <xxhash.h>
+
+#include <algorithm>
+#include <string>
+
+#include "engine/graph/graph.h"
+#include "engine/graph/graph_internal.h"
+
+namespace aim::graph {
+namespace {
+
+constexpr int kMaxDepth = 8;
+constexpr size_t kMaxAmbiguous = 16;
+
+std::vector<std::string_view> Split(std::string_view path) {
+  std::vector<std::string_view> segs;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find("::", i);
+    if (j == std::string_view::npos) j = path.size();
+    if (j > i) segs.push_back(path.substr(i, j - i));
+    i = j + 2;
+  }
+  return segs;
+}
+
+std::string JoinSegs(const std::vector<std::string_view>& segs, size_t from) {
+  std::string s;
+  for (size_t i = from; i < segs.size(); ++i) {
+    if (!s.empty()) s += "::";
+    s += segs[i];
+  }
+  return s;
+}
+
+std::string_view Parent(std::string_view module) {
+  size_t cut = module.rfind("::");
+  return cut == std::string_view::npos ? module : module.substr(0, cut);
+}
+
+std::string_view CrateOf(std::string_view module) {
+  size_t cut = module.find("::");
+  return cut == std::string_view::npos ? module : module.substr(0, cut);
+}
+
+enum class Want { kAny, kCallable, kType, kTrait, kModule };
+
+bool Fits(Want w, EntityKind k) {
+  switch (w) {
+    case Want::kAny: return true;
+    case Want::kCallable:
+      return model::IsCallable(k) || k == EntityKind::kStruct ||
+             k == EntityKind::kEnum || k == EntityKind::kUnion;
+    case Want::kType: return model::IsType(k);
+    case Want::kTrait: return k == EntityKind::kTrait;
+    case Want::kModule: return k == EntityKind::kMod;
+  }
+  return false;
+}
+
+}  // namespace
+
+// One resolution in progress: the names it looked up, and how deep it is
+// into import expansions.
+struct Graph::Lookup {
+  std::vector<StrId> deps;
+  int depth = 0;
+  // While expanding `use x;` in scope S, `x` must not find that same import.
+  StrId skip_scope = 0, skip_name = 0;
+};
+
+struct Graph::Cursor {
+  bool is_module = false;
+  StrId module = 0;  // with is_module: the module's qualified path
+  std::vector<EntityIdx> ents;
+};
+
+EntityIdx Graph::External(StrId path) {
+  auto it = externals_.find(path);
+  if (it != externals_.end() && live(it->second)) return it->second;
+  std::string_view p = str(path);
+  size_t cut = p.rfind("::");
+  Entity e;
+  e.kind = EntityKind::kExternal;
+  e.qualified = path;
+  e.name = strings_.Intern(cut == std::string_view::npos ? p : p.substr(cut + 2));
+  std::string key;  // identity: XXH3 of (kind, path)
+  key.push_back(static_cast<char>(EntityKind::kExternal));
+  key.append(p);
+  e.id = XXH3_64bits(key.data(), key.size());
+  EntityIdx idx = NewEntity(e);
+  externals_[path] = idx;
+  return idx;
+}
+
+void Graph::Unresolve(Ref& r, StrId file) {
+  for (auto [from, to] : r.made) {
+    RemoveEdge(from, to, r.kind, file, r.line);
+    for (EntityIdx x : {from, to}) {
+      if (live(x) && entities_[x].kind == EntityKind::kExternal &&
+          in_[x].empty() && out_[x].empty()) {
+        externals_.erase(entities_[x].qualified);
+        FreeEntity(x);
+      }
+    }
+  }
+  r.made.clear();
+}
+
+}  // namespace aim::graph
+
+namespace aim::graph {
+
+const std::vector<EntityIdx>* Graph::Members(StrId scope, StrId name) const {
+  auto it = members_.find(ScopeName{scope, name});
+  return it == members_.end() ? nullptr : &it->second;
+}
+
+StrId Graph::FirstImport(StrId scope, StrId name) const {
+  auto it = imports_.find(ScopeName{scope, name});
+  if (it == imports_.end()) return 0;
+  // Several (cfg alternatives): the least path, whatever the insertion order.
+  StrId best = it->second[0];
+  for (StrId p : it->second)
+    if (str(p) < str(best)) best = p;
+  return best;
+}
+
+bool Graph::Walk(std::vector<std::string_view> segs,
+                 const std::vector<StrId>& chain, StrId self_type,
+                 Lookup& L, std::vector<EntityIdx>& out,
+                 std::string& external) {
+  out.clear();
+  external.clear();
+  if (segs.empty() || chain.empty() || L.depth > kMaxDepth) return false;
+  const StrId module = chain.back();
+  const std::string_view mod = str(module);
+  Cursor cur;
+  size_t i = 1;
+  std::string_view s0 = segs[0];
+  if (s0 == "crate") {
+    cur.is_module = true;
+    cur.module = strings_.Intern(CrateOf(mod));
+  } else if (s0 == "self") {
+    cur.is_module = true;
+    cur.module = module;
+  } else if (s0 == "super") {
+    std::string_view m = mod;
+    i = 0;
+    while (i < segs.size() && segs[i] == "super") {
+      m = Parent(m);
+      ++i;
+    }
+    cur.is_module = true;
+    cur.module = strings_.Intern(m);
+  } else if (s0 == "Self") {
+    if (self_type == 0) return false;
+    std::vector<std::string_view> expanded = Split(str(self_type));
+    for (size_t k = 1; k < segs.size(); ++k) expanded.push_back(segs[k]);
+    ++L.depth;
+    return Walk(std::move(expanded), chain, 0, L, out, external);
+  } else {
+    StrId n = strings_.Intern(s0);
+    L.deps.push_back(n);
+    bool found = false;
+    for (size_t k = 0; k < chain.size() && !found; ++k) {
+      if (!(chain[k] == L.skip_scope && n == L.skip_name)) {
+        if (StrId imp = FirstImport(chain[k], n)) {
+          std::vector<std::string_view> expanded = Split(str(imp));
+          for (size_t m = 1; m < segs.size(); ++m) expanded.push_back(segs[m]);
+          std::vector<StrId> sub(chain.begin() + k, chain.end());
+          StrId saved_scope = L.skip_scope, saved_name = L.skip_name;
+          L.skip_scope = chain[k];
+          L.skip_name = n;
+          ++L.depth;
+          bool ok = Walk(std::move(expanded), sub, self_type, L, out, external);
+          L.skip_scope = saved_scope;
+          L.skip_name = saved_name;
+          return ok;
+        }
+      }
+      if (const auto* m = Members(chain[k], n)) {
+        cur.ents = *m;
+        found = true;
+      }
+    }
+    if (!found && crates_.count(n)) {
+      cur.is_module = true;
+      cur.module = n;
+      found = true;
+    }
+    for (size_t k = 0; k < chain.size() && !found; ++k) {
+      auto g = globs_.find(chain[k]);
+      if (g == globs_.end()) continue;
+      std::vector<StrId> globs = g->second;
+      std::sort(globs.begin(), globs.end(),
+                [&](StrId a, StrId b) { return str(a) < str(b); });
+      std::vector<StrId> sub(chain.begin() + k, chain.end());
+      for (StrId gp : globs) {
+        std::vector<EntityIdx> gout;
+        std::string gext;
+        ++L.depth;
+        bool ok = !str(gp).empty() &&
+                  Walk(Split(str(gp)), sub, self_type, L, gout, gext);
+        --L.depth;
+        if (!ok || gout.empty()) continue;
+        Cursor gc;
+        gc.ents = gout;
+        bool done = false;
+        std::vector<EntityIdx> unused;
+        std::string unused_ext;
+        if (Step(gc, s0, L, segs, 0, unused, unused_ext, done) && !done &&
+            !gc.ents.empty()) {
+          cur = std::move(gc);
+          found = true;
+          break;
+        }
+      }
+    }
+    if (!found) {
+      external = JoinSegs(segs, 0);
+      return true;
+    }
+  }
+  for (; i < segs.size(); ++i) {
+    bool done = false;
+    if (!Step(cur, segs[i], L, segs, i, out, external, done)) return false;
+    if (done) return true;
+  }
+  if (cur.is_module) {
+    auto it = modules_.find(cur.module);
+    if (it == modules_.end()) return false;
+    out = it->second;
+  } else {
+    out = std::move(cur.ents);
+  }
+  return true;
+}
+
+bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
+                 const std::vector<std::string_view>& segs, size_t i,
+                 std::vector<EntityIdx>& out, std::string& external,
+                 bool& done) {
+  StrId n = strings_.Intern(seg);
+  L.deps.push_back(n);
+  if (cur.is_module) {
+    if (const auto* m = Members(cur.module, n)) {
+      cur.is_module = false;
+      cur.ents = *m;
+      return true;
+    }
+    if (StrId imp = FirstImport(cur.module, n)) {
+      std::vector<std::string_view> expanded = Split(str(imp));
+      for (size_t m = i + 1; m < segs.size(); ++m) expanded.push_back(segs[m]);
+      ++L.depth;
+      done = true;
+      return Walk(std::move(expanded), {cur.module}, 0, L, out, external);
+    }
+    auto g = globs_.find(cur.module);
+    if (g != globs_.end()) {
+      std::vector<StrId> globs = g->second;
+      std::sort(globs.begin(), globs.end(),
+                [&](StrId a, StrId b) { return str(a) < str(b); });
+      for (StrId gp : globs) {
+        std::vector<EntityIdx> gout;
+        std::string gext;
+        ++L.depth;
+        bool ok = !str(gp).empty() &&
+                  Walk(Split(str(gp)), {cur.module}, 0, L, gout, gext);
+        --L.depth;
+        if (!ok || gout.empty() || L.depth > kMaxDepth) continue;
+        Cursor gc;
+        gc.ents = gout;
+        bool inner_done = false;
+        std::vector<EntityIdx> unused;
+        std::string unused_ext;
+        if (Step(gc, seg, L, segs, i, unused, unused_ext, inner_done) &&
+            !inner_done && !gc.ents.empty()) {
+          cur = std::move(gc);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+  std::vector<EntityIdx> next;
+  std::vector<EntityIdx> enums;
+  for (EntityIdx e : cur.ents) {
+    const Entity& en = entities_[e];
+    if (en.kind == EntityKind::kMod) {
+      if (const auto* m = Members(en.qualified, n))
+        next.insert(next.end(), m->begin(), m->end());
+      continue;
+    }
+    L.deps.push_back(en.name);
+    auto it = assoc_.find(ScopeName{en.name, n});
+    if (it != assoc_.end()) next.insert(next.end(), it->second.begin(), it->second.end());
+    if (en.kind == EntityKind::kEnum) enums.push_back(e);
+  }
+  std::sort(next.begin(), next.end());
+  next.erase(std::unique(next.begin(), next.end()), next.end());
+  if (next.empty()) {
+    if (!enums.empty() && i + 1 == segs.size()) {
+      cur.ents = std::move(enums);  // a variant stands for its enum
+      return true;
+    }
+    return false;
+  }
+  cur.ents = std::move(next);
+  return true;
+}
+
+namespace {
+
+Want WantFor(EdgeKind k) {
+  switch (k) {
+    case EdgeKind::kCalls: return Want::kCallable;
+    case EdgeKind::kUses: return Want::kType;
+    case EdgeKind::kImplements: return Want::kTrait;
+    case EdgeKind::kContains: return Want::kType;
+    case EdgeKind::kImports: return Want::kAny;
+  }
+  return Want::kAny;
+}
+
+// `<T as a::Tr>::f` -> `a::Tr::f`; `<Vec<u8>>::new` -> `Vec::new`.
+std::string Unqualify(std::string_view p) {
+  if (p.empty() || p[0] != '<') return std::string(p);
+  int depth = 0;
+  size_t close = std::string_view::npos;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '<') ++depth;
+    if (p[i] == '>' && --depth == 0) {
+      close = i;
+      break;
+    }
+  }
+  if (close == std::string_view::npos) return std::string(p);
+  std::string_view inner = p.substr(1, close - 1);
+  std::string_view rest = p.substr(close + 1);
+  size_t as = inner.find(" as ");
+  std::string_view base = as != std::string_view::npos ? inner.substr(as + 4) : inner;
+  size_t lt = base.find('<');
+  if (lt != std::string_view::npos) base = base.substr(0, lt);
+  while (!base.empty() && (base[0] == '&' || base[0] == ' ')) base.remove_prefix(1);
+  return std::string(base) + std::string(rest);
+}
+
+}  // namespace
+
+void Graph::Resolve(uint32_t fi, uint32_t ri) {
+  File& f = files_[fi];
+  if (ri >= f.refs.size()) return;
+  Ref& r = f.refs[ri];
+  Unresolve(r, f.path);
+  ++r.epoch;
+  Lookup L;
+  static const std::vector<StrId> kNoChain;
+  const std::vector<StrId>& chain =
+      r.scope < f.scopes.size() ? f.scopes[r.scope] : kNoChain;
+
+  // Resolves a path to entities with confidences.
+  auto resolve_path = [&](StrId path, Want want,
+                          std::vector<std::pair<EntityIdx, Confidence>>& res) {
+    std::string p = Unqualify(str(path));
+    std::vector<std::string_view> segs = Split(p);
+    if (segs.empty()) return;
+    std::vector<EntityIdx> out;
+    std::string ext;
+    bool ok = Walk(segs, chain, r.self_type, L, out, ext);
+    if (ok && !out.empty()) {
+      std::vector<EntityIdx> fit;
+      for (EntityIdx e : out)
+        if (Fits(want, entities_[e].kind)) fit.push_back(e);
+      if (!fit.empty()) {
+        Confidence c = fit.size() == 1 ? Confidence::kExact : Confidence::kAmbiguous;
+        for (EntityIdx e : fit) res.emplace_back(e, c);
+        return;
+      }
+    } else if (ok && !ext.empty()) {
+      res.emplace_back(External(strings_.Intern(ext)), Confidence::kExact);
+      return;
+    }
+    // Fall back on the last segment's name.
+    StrId n = strings_.Intern(segs.back());
+    L.deps.push_back(n);
+    std::vector<EntityIdx> cands;
+    auto it = by_name_.find(n);
+    if (it != by_name_.end())
+      for (EntityIdx e : it->second)
+        if (entities_[e].kind != EntityKind::kExternal &&
+            Fits(want, entities_[e].kind))
+          cands.push_back(e);
+    if (cands.size() == 1) {
+      res.emplace_back(cands[0], Confidence::kName);
+    } else if (!cands.empty() && cands.size() <= kMaxAmbiguous) {
+      for (EntityIdx e : cands) res.emplace_back(e, Confidence::kAmbiguous);
+    } else {
+      res.emplace_back(External(strings_.Intern(p)),
+                       cands.empty() ? Confidence::kExact : Confidence::kAmbiguous);
+    }
+  };
+
+  std::vector<std::pair<EntityIdx, Confidence>> sources, targets;
+  if (r.flags & kRefFixedSource) {
+    sources.emplace_back(r.fixed_source, Confidence::kExact);
+  } else if (r.src_path != 0 && r.kind != EdgeKind::kImplements &&
+             r.src_path == f.module) {
+    // Items at the top of a file, and its imports: their module is
+    // declared elsewhere (`mod x;`).
+    std::string_view m = str(f.module);
+    size_t cut = m.rfind("::");
+    L.deps.push_back(strings_.Intern(cut == std::string_view::npos ? m : m.substr(cut + 2)));
+    auto it = modules_.find(f.module);
+    if (it != modules_.end())
+      for (EntityIdx e : it->second) sources.emplace_back(e, Confidence::kExact);
+  } else if (r.src_path != 0) {
+    resolve_path(r.src_path, Want::kType, sources);
+    if (sources.empty() && r.kind == EdgeKind::kImplements)
+      sources.emplace_back(r.owner, Confidence::kExact);
+  } else {
+    sources.emplace_back(r.owner, Confidence::kExact);
+  }
+
+  if (r.flags & kRefTargetOwner) {
+    targets.emplace_back(r.owner, Confidence::kExact);
+  } else if (r.flags & kRefMethod) {
+    StrId n = r.path;
+    L.deps.push_back(n);
+    std::vector<EntityIdx> cands;
+    auto it = by_name_.find(n);
+    if (it != by_name_.end())
+      for (EntityIdx e : it->second)
+        if (entities_[e].kind == EntityKind::kMethod ||
+            entities_[e].kind == EntityKind::kTraitMethod)
+          cands.push_back(e);
+    if (cands.size() == 1) {
+      targets.emplace_back(cands[0], Confidence::kName);
+    } else if (!cands.empty() && cands.size() <= kMaxAmbiguous) {
+      for (EntityIdx e : cands) targets.emplace_back(e, Confidence::kAmbiguous);
+    } else {
+      targets.emplace_back(External(n), cands.empty() ? Confidence::kExact
+                                                      : Confidence::kAmbiguous);
+    }
+  } else if (r.path != 0) {
+    resolve_path(r.path, WantFor(r.kind), targets);
+  }
+
+  uint8_t flags = ((r.flags & kRefInMacro) ? kEdgeInMacro : 0) |
+                  ((r.flags & kRefDerive) ? kEdgeDerive : 0) |
+                  ((r.flags & kRefBlanket) ? kEdgeBlanket : 0);
+  for (auto [s, sc] : sources) {
+    for (auto [t, tc] : targets) {
+      if (s == kNoEntity || t == kNoEntity || !live(s) || !live(t)) continue;
+      Confidence c = std::max(sc, tc);
+      AddEdge(s, t, r.kind, c, f.path, r.line, flags);
+      r.made.emplace_back(s, t);
+    }
+  }
+  // Externals made for nothing (no source) go again.
+  for (auto [t, tc] : targets)
+    if (live(t) && entities_[t].kind == EntityKind::kExternal &&
+        in_[t].empty() && out_[t].empty()) {
+      externals_.erase(entities_[t].qualified);
+      FreeEntity(t);
+    }
+
+  std::sort(L.deps.begin(), L.deps.end());
+  L.deps.erase(std::unique(L.deps.begin(), L.deps.end()), L.deps.end());
+  for (StrId d : L.deps) deps_[d].push_back({fi, ri, f.gen, r.epoch});
+}
+
+}  // namespace aim::graph

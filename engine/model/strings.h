@@ -1,0 +1,45 @@
+// An append-only pool of interned strings. Ids are dense and stable; the
+// views returned stay valid for the pool's lifetime (storage is chunked and
+// never moves). Not thread-safe for writers.
+#ifndef AIM_ENGINE_MODEL_STRINGS_H_
+#define AIM_ENGINE_MODEL_STRINGS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+
+namespace aim::model {
+
+using StrId = uint32_t;
+inline constexpr StrId kEmptyStr = 0;  // id of ""
+
+class StringPool {
+ public:
+  StringPool();
+  StringPool(const StringPool&) = delete;
+  StringPool& operator=(const StringPool&) = delete;
+
+  StrId Intern(std::string_view s);
+  // The id of `s` if interned, else kNoStr.
+  StrId Find(std::string_view s) const;
+  std::string_view Get(StrId id) const { return views_[id]; }
+  size_t size() const { return views_.size(); }
+  size_t bytes() const { return bytes_; }
+
+  static constexpr StrId kNoStr = UINT32_MAX;
+
+ private:
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t block_used_ = 0;
+  size_t block_size_ = 0;
+  size_t bytes_ = 0;
+  std::vector<std::string_view> views_;
+  absl::flat_hash_map<std::string_view, StrId> index_;
+};
+
+}  // namespace aim::model
+
+#endif  // AIM_ENGINE_MODEL_STRINGS_H_
