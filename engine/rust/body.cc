@@ -46,7 +46,7 @@ void Parser::AddCall(size_t callee_tok, bool method, size_t path_begin,
 
 void Parser::AddMacroCall(size_t name_tok) {
   MacroCall m;
-  m.caller = caller_.empty() ? path_ : caller_;
+  m.caller = !caller_.empty() ? caller_ : !owner_.empty() ? owner_ : path_;
   m.name = std::string(Name(name_tok));
   m.line = T(name_tok).line;
   m.in_macro = macro_depth_ > 0;

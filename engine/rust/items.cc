@@ -43,12 +43,18 @@ void Parser::ParseItems(size_t i, size_t end, Scope scope) {
   if (!EnterNesting(i)) return;
   while (i < end) {
     size_t next = ParseItem(i, end, scope);
+    if (deep_type_at_ != SIZE_MAX && !nesting_reported_) {
+      nesting_reported_ = true;
+      Error(deep_type_at_, "type nested too deeply (more than " +
+                               std::to_string(opt_.max_nesting) + " levels)");
+    }
     i = next > i ? next : i + 1;
   }
   --depth_;
 }
 
 size_t Parser::Recover(size_t i, size_t end) {
+  if (i > recover_floor_ && IsItemKeyword(K(i))) return i;
   size_t j = T(i).IsOpen() ? After(i) : i + 1;
   while (j < end) {
     Tok k = K(j);
@@ -115,7 +121,9 @@ void Parser::ParseAttr(size_t begin, size_t end, Attrs& attrs) {
       size_t seg = part_end;
       for (size_t m = k; m < part_end; ++m)
         if (K(m) == Tok::kIdent) seg = m;
-      if (seg < part_end) attrs.derives.push_back(static_cast<uint32_t>(seg));
+      if (seg < part_end)
+        attrs.derives.emplace_back(static_cast<uint32_t>(k),
+                                   static_cast<uint32_t>(seg));
       k = part_end + 1;
     }
   } else if (name == "cfg_attr" && args && last == begin) {
@@ -173,10 +181,10 @@ size_t Parser::AddItem(ItemKind kind, size_t name_tok, const Attrs& attrs,
 }
 
 void Parser::AddDerives(const Attrs& attrs, std::string_view type_name) {
-  for (uint32_t tok : attrs.derives) {
+  for (auto [first, tok] : attrs.derives) {
     Impl im;
     im.trait_name = std::string(Name(tok));
-    im.trait_path = im.trait_name;
+    im.trait_path = PathText(first, tok + 1);
     im.self_type = std::string(type_name);
     im.type_path = im.self_type;
     im.scope = path_;
@@ -190,6 +198,7 @@ void Parser::AddDerives(const Attrs& attrs, std::string_view type_name) {
 }
 
 size_t Parser::ParseItem(size_t i, size_t end, Scope scope) {
+  recover_floor_ = i;  // recovery may stop at a later item keyword only
   Attrs attrs;
   i = ParseAttrs(i, end, attrs);
   if (i >= end) return i;
@@ -207,6 +216,7 @@ size_t Parser::ParseItem(size_t i, size_t end, Scope scope) {
       ++q;
     } else if ((k == Tok::kAsync || k == Tok::kUnsafe) &&
                (fn_like || n == Tok::kImpl || n == Tok::kTrait ||
+                (k == Tok::kUnsafe && n == Tok::kStatic) ||
                 (n == Tok::kIdent && Text(q + 1) == "auto"))) {
       ++q;
     } else if (k == Tok::kExtern && n == Tok::kFn) {
@@ -349,7 +359,7 @@ size_t Parser::ParseFn(size_t i, size_t end, size_t sig_start, Scope scope,
   size_t name = i + 1;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a fn name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   ItemKind kind = scope == Scope::kImpl    ? ItemKind::kMethod
                   : scope == Scope::kTrait ? ItemKind::kTraitMethod
@@ -380,6 +390,15 @@ size_t Parser::ParseFn(size_t i, size_t end, size_t sig_start, Scope scope,
     j = FindBodyStart(j, end);
   }
   out_.items[idx].sig = Render(sig_start, j);
+  {
+    // Angle brackets of the signature must balance (`-> Vec<Vec<u8> {`).
+    int angle = 0;
+    for (size_t k = name + 1; k < j; k = T(k).IsOpen() ? After(k) : k + 1) {
+      if (K(k) == Tok::kLt) ++angle;
+      if (K(k) == Tok::kGt) --angle;
+    }
+    if (angle > 0) Error(name, "unclosed `<` in fn signature");
+  }
   if (j < end && K(j) == Tok::kLBrace) {
     std::string saved_caller = std::move(caller_);
     int32_t saved_caller_item = caller_item_, saved_item = cur_item_,
@@ -414,7 +433,7 @@ size_t Parser::ParseAdt(size_t i, size_t end, size_t sig_start, ItemKind kind,
   size_t name = i + 1;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a type name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   size_t idx = AddItem(kind, name, attrs, std::move(vis));
   const int32_t from = static_cast<int32_t>(idx);
@@ -480,7 +499,7 @@ size_t Parser::ParseTrait(size_t i, size_t end, size_t sig_start,
   size_t name = i + 1;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a trait name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   size_t idx = AddItem(ItemKind::kTrait, name, attrs, std::move(vis));
   const int32_t from = static_cast<int32_t>(idx);
@@ -611,7 +630,7 @@ size_t Parser::ParseTypeAlias(size_t i, size_t end, size_t sig_start,
   size_t name = i + 1;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a type name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   size_t idx = AddItem(ItemKind::kType, name, attrs, std::move(vis));
   const int32_t from = static_cast<int32_t>(idx);
@@ -634,7 +653,7 @@ size_t Parser::ParseConstStatic(size_t i, size_t end, size_t sig_start,
   if (name < end && K(name) == Tok::kMut) ++name;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   size_t idx = AddItem(kind, name, attrs, std::move(vis));
   const int32_t from = static_cast<int32_t>(idx);
@@ -652,10 +671,13 @@ size_t Parser::ParseConstStatic(size_t i, size_t end, size_t sig_start,
   if (j < end && K(j) == Tok::kEq) {
     // The initializer. Calls are recorded only inside a fn body (for the
     // enclosing fn), as the reference does; nested items always are.
+    std::string saved_owner = std::move(owner_);
+    owner_ = out_.items[idx].path;
     if (EnterNesting(j)) {
       ScanExpr(j + 1, semi);
       --depth_;
     }
+    owner_ = std::move(saved_owner);
   }
   if (semi < end) out_.items[idx].end_line = T(semi).line;
   else Error(i, "expected `;`");
@@ -667,7 +689,7 @@ size_t Parser::ParseMod(size_t i, size_t end, size_t sig_start,
   size_t name = i + 1;
   if (name >= end || K(name) != Tok::kIdent) {
     Error(name < end ? name : i, "expected a module name");
-    return Recover(i, end);
+    return Recover(i + 1, end);
   }
   size_t idx = AddItem(ItemKind::kMod, name, attrs, std::move(vis));
   out_.items[idx].sig = Render(sig_start, name + 1);

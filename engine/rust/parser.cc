@@ -73,6 +73,13 @@ size_t Parser::SkipAngle(size_t i, size_t end) const {
       ++depth;
     } else if (k == Tok::kGt) {
       if (--depth == 0) return i + 1;
+    } else if (k == Tok::kLBrace && depth > 0 &&
+               (K(i - 1) == Tok::kLt || K(i - 1) == Tok::kComma ||
+                K(i - 1) == Tok::kEq) &&
+               After(i) < end &&
+               (K(After(i)) == Tok::kGt || K(After(i)) == Tok::kComma)) {
+      i = After(i);  // a const generic argument `{ N + 1 }`
+      continue;
     } else if (k == Tok::kSemi || k == Tok::kLBrace || k == Tok::kRParen ||
                k == Tok::kRBracket || k == Tok::kRBrace) {
       return i;

@@ -34,7 +34,8 @@ class Parser {
     std::string cfg;
     bool test = false;
     bool cfg_test = false;
-    std::vector<uint32_t> derives;  // token index of each derived trait name
+    // Each derived trait: first token of its path, and its last segment.
+    std::vector<std::pair<uint32_t, uint32_t>> derives;
   };
 
   // ---- tokens (parser.cc)
@@ -102,6 +103,8 @@ class Parser {
   // ---- types (types.cc)
   // Index after the type starting at i (bounded by end).
   size_t SkipType(size_t i, size_t end, bool allow_plus) const;
+  size_t SkipTypeInner(size_t i, size_t end, bool allow_plus) const;
+  bool IsTrailingComma(size_t i) const;
   size_t SkipPath(size_t i, size_t end) const;
   size_t SkipBounds(size_t i, size_t end) const;
   // Records every type path named in [begin, end) as a use by item `from`
@@ -164,6 +167,11 @@ class Parser {
   uint32_t macro_depth_ = 0;  // > 0 inside macro token trees
   bool in_test_ = false;      // inside #[cfg(test)] or a test fn
   bool nesting_reported_ = false;
+  // Types nested deeper than max_nesting: where, reported by ParseItems.
+  mutable uint32_t type_depth_ = 0;
+  mutable size_t deep_type_at_ = SIZE_MAX;
+  std::string owner_;  // item owning macro calls outside fn bodies
+  size_t recover_floor_ = 0;  // first token of the item being parsed
   size_t type_use_mark_ = 0;  // start of the current item's type uses
 };
 

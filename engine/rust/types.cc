@@ -86,19 +86,35 @@ size_t Parser::SkipBounds(size_t i, size_t end) const {
 }
 
 size_t Parser::SkipType(size_t i, size_t end, bool allow_plus) const {
-  if (i >= end) return i;
-  switch (K(i)) {
-    case Tok::kAnd:
-    case Tok::kAndAnd: {
+  // References and pointers in a loop; other nesting (`Fn() -> T`) recurses
+  // and is bounded by max_nesting.
+  while (i < end) {
+    if (K(i) == Tok::kAnd || K(i) == Tok::kAndAnd) {
       ++i;
       if (i < end && K(i) == Tok::kLifetime) ++i;
       if (i < end && K(i) == Tok::kMut) ++i;
-      return SkipType(i, end, false);
-    }
-    case Tok::kStar:
+      allow_plus = false;
+    } else if (K(i) == Tok::kStar) {
       ++i;
       if (i < end && (K(i) == Tok::kConst || K(i) == Tok::kMut)) ++i;
-      return SkipType(i, end, false);
+      allow_plus = false;
+    } else {
+      break;
+    }
+  }
+  if (i >= end) return i;
+  if (type_depth_ >= opt_.max_nesting) {
+    if (deep_type_at_ == SIZE_MAX) deep_type_at_ = i;
+    return i;
+  }
+  ++type_depth_;
+  size_t r = SkipTypeInner(i, end, allow_plus);
+  --type_depth_;
+  return r;
+}
+
+size_t Parser::SkipTypeInner(size_t i, size_t end, bool allow_plus) const {
+  switch (K(i)) {
     case Tok::kLParen:
     case Tok::kLBracket:
       return After(i);
@@ -166,7 +182,10 @@ void Parser::CollectTypes(size_t begin, size_t end, int32_t from) {
       size_t close = Close(i);
       size_t j = i + 1;
       while (j < close && K(j) != Tok::kSemi) j = T(j).IsOpen() ? After(j) : j + 1;
-      CollectTypes(i + 1, std::min(j, close), from);
+      if (EnterNesting(i)) {
+        CollectTypes(i + 1, std::min(j, close), from);
+        --depth_;
+      }
       i = close + 1;
       continue;
     }
@@ -227,8 +246,14 @@ void Parser::CollectFieldTypes(size_t begin, size_t end, int32_t from,
                                bool named) {
   size_t i = begin;
   while (i < end) {
+    // The next comma outside brackets and angle brackets.
     size_t j = i;
-    while (j < end && K(j) != Tok::kComma) j = T(j).IsOpen() ? After(j) : j + 1;
+    int angle = 0;
+    while (j < end && !(K(j) == Tok::kComma && angle == 0)) {
+      if (K(j) == Tok::kLt) ++angle;
+      if (K(j) == Tok::kGt && angle > 0) --angle;
+      j = T(j).IsOpen() ? After(j) : j + 1;
+    }
     size_t t = i;
     if (named) {
       while (t < j && K(t) != Tok::kColon) t = T(t).IsOpen() ? After(t) : t + 1;
@@ -290,6 +315,13 @@ bool SpaceBetween(Tok a, Tok b, bool a_word, bool b_word) {
       b == Tok::kFatArrow || b == Tok::kLBrace || b == Tok::kWhere)
     return true;
   if (a_word && b_word) return true;
+  // `for (A, B)`, `&'a [u8]`, `impl !Send`, `mut *p`: a keyword or lifetime
+  // before a type that starts with punctuation (but `pub(crate)`, `fn(u8)`).
+  bool a_kw = (a >= Tok::kAs && a <= Tok::kWhile) || a == Tok::kLifetime;
+  if (a_kw && (b == Tok::kAnd || b == Tok::kAndAnd || b == Tok::kLBracket ||
+               b == Tok::kNot || b == Tok::kStar ||
+               (b == Tok::kLParen && a != Tok::kPub && a != Tok::kFn)))
+    return true;
   if ((closer(a) || a == Tok::kGt) &&
       (b_word || b == Tok::kAnd || b == Tok::kAndAnd || b == Tok::kStar ||
        b == Tok::kNot || b == Tok::kLBracket))
@@ -299,14 +331,36 @@ bool SpaceBetween(Tok a, Tok b, bool a_word, bool b_word) {
 
 }  // namespace
 
+bool Parser::IsTrailingComma(size_t i) const {
+  // A comma right before a closer, unless it makes a one-element tuple:
+  // `(a: u8,)` -> `(a: u8)` but `(A,)` stays.
+  Tok next = K(i + 1);
+  if (next == Tok::kGt || next == Tok::kRBracket || next == Tok::kRBrace)
+    return true;
+  if (next != Tok::kRParen) return false;
+  int depth = 0;
+  for (size_t k = i; k-- > 0;) {
+    if (T(k).IsClose()) ++depth;
+    if (T(k).IsOpen()) {
+      if (depth == 0) return false;  // reached the opener: the only comma
+      --depth;
+    }
+    if (depth == 0 && K(k) == Tok::kComma) return true;
+  }
+  return false;
+}
+
 std::string Parser::Render(size_t begin, size_t end) const {
   std::string s;
   s.reserve((end - begin) * 4);
+  size_t prev = SIZE_MAX;
   for (size_t i = begin; i < end; ++i) {
-    if (i > begin &&
-        SpaceBetween(K(i - 1), K(i), T(i - 1).IsWord(), T(i).IsWord()))
+    if (K(i) == Tok::kComma && i + 1 < end && IsTrailingComma(i)) continue;
+    if (prev != SIZE_MAX &&
+        SpaceBetween(K(prev), K(i), T(prev).IsWord(), T(i).IsWord()))
       s += ' ';
     s += Text(i);
+    prev = i;
   }
   return s;
 }

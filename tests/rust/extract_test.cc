@@ -1333,17 +1333,13 @@ TEST(ExtractRobustnessTest, OnlyInnerAttributesAndShebang) {
   EXPECT_THAT(f.items, IsEmpty());
 }
 
-// Runs `src` and checks that it finishes fast with an error mentioning
-// nesting, and that the item after the deep part is still extracted.
+// Runs `src` and checks that it ends with an error mentioning nesting (no
+// crash, no stack overflow), and that the item after the deep part is still
+// extracted. No timing is asserted here: the benchmarks measure speed.
 class DeepNestingTest : public ::testing::Test {
  protected:
   FileFacts Run(const std::string& src) {
-    auto start = std::chrono::steady_clock::now();
-    FileFacts f = ExtractFacts("deep.rs", src);
-    elapsed_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-    return f;
+    return ExtractFacts("deep.rs", src);
   }
   static std::string Repeat(std::string_view s, int n) {
     std::string r;
@@ -1356,15 +1352,12 @@ class DeepNestingTest : public ::testing::Test {
       if (it.path == path) return true;
     return false;
   }
-  long elapsed_ms_ = 0;
   static constexpr int kDepth = 10000;
-  static constexpr long kBudgetMs = 2000;
 };
 
 TEST_F(DeepNestingTest, Parens) {
   FileFacts f = Run("fn before() {}\nfn f() { let x = " + Repeat("(", kDepth) +
                     "1" + Repeat(")", kDepth) + "; }\nfn after() { g(); }\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   ASSERT_FALSE(f.errors.empty());
   EXPECT_THAT(f.errors[0].message, HasSubstr("nesting")) << AllErrors(f);
   EXPECT_EQ(f.errors[0].line, 2u);
@@ -1377,7 +1370,6 @@ TEST_F(DeepNestingTest, Parens) {
 TEST_F(DeepNestingTest, Braces) {
   FileFacts f = Run("fn f() " + Repeat("{", kDepth) + Repeat("}", kDepth) +
                     "\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   ASSERT_FALSE(f.errors.empty());
   EXPECT_THAT(f.errors[0].message, HasSubstr("nesting")) << AllErrors(f);
   EXPECT_TRUE(HasItem(f, "f"));
@@ -1387,7 +1379,6 @@ TEST_F(DeepNestingTest, Braces) {
 TEST_F(DeepNestingTest, Brackets) {
   FileFacts f = Run("fn f() { let x = " + Repeat("[", kDepth) +
                     Repeat("]", kDepth) + "; }\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   ASSERT_FALSE(f.errors.empty());
   EXPECT_THAT(f.errors[0].message, HasSubstr("nesting")) << AllErrors(f);
   EXPECT_TRUE(HasItem(f, "after"));
@@ -1398,7 +1389,6 @@ TEST_F(DeepNestingTest, BracketsInTypes) {
   // types as in expressions.
   FileFacts f = Run("fn g(x: " + Repeat("[", kDepth) + "u8" +
                     Repeat("]", kDepth) + ") {}\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   ASSERT_FALSE(f.errors.empty()) << "10,000-deep `[` in a type not reported";
   EXPECT_THAT(f.errors[0].message, HasSubstr("nesting")) << AllErrors(f);
   EXPECT_TRUE(HasItem(f, "g"));
@@ -1443,7 +1433,6 @@ TEST_F(DeepNestingTest, VeryDeepReferenceTypesDoNotCrash) {
 TEST_F(DeepNestingTest, Modules) {
   FileFacts f = Run(Repeat("mod a {", kDepth) + Repeat("}", kDepth) +
                     "\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   ASSERT_FALSE(f.errors.empty());
   EXPECT_THAT(f.errors[0].message, HasSubstr("nesting")) << AllErrors(f);
   EXPECT_TRUE(HasItem(f, "a"));
@@ -1456,7 +1445,6 @@ TEST_F(DeepNestingTest, Modules) {
 TEST_F(DeepNestingTest, UnclosedOpeners) {
   for (std::string_view open : {"(", "{", "[", "mod a {"}) {
     FileFacts f = Run("fn before() {}\nfn f() { " + Repeat(open, kDepth));
-    EXPECT_LT(elapsed_ms_, kBudgetMs) << open;
     EXPECT_FALSE(f.errors.empty()) << open;
     EXPECT_TRUE(HasItem(f, "before")) << open;
   }
@@ -1469,7 +1457,6 @@ TEST_F(DeepNestingTest, BalancedGenericsInTypes) {
                     Repeat("Box<", kDepth) + "u8" + Repeat(">", kDepth) +
                     " { g::<" + Repeat("Vec<", kDepth) + "u8" +
                     Repeat(">", kDepth) + ">(); }\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   EXPECT_TRUE(HasItem(f, "T"));
   EXPECT_TRUE(HasItem(f, "f"));
   EXPECT_TRUE(HasItem(f, "after"));
@@ -1479,7 +1466,6 @@ TEST_F(DeepNestingTest, UnclosedGenericsAreReported) {
   // `<` 10,000 times with no `>`: a syntax error, to be reported.
   FileFacts f = Run("fn f() -> " + Repeat("Vec<", kDepth) +
                     " {}\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   EXPECT_FALSE(f.errors.empty()) << "missing `>` not reported";
   EXPECT_TRUE(HasItem(f, "after"));
 }
@@ -1487,7 +1473,6 @@ TEST_F(DeepNestingTest, UnclosedGenericsAreReported) {
 TEST_F(DeepNestingTest, LessThanChainInExpression) {
   FileFacts f = Run("fn f() { let x = a" + Repeat(" < a", kDepth) +
                     "; g(); }\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   EXPECT_TRUE(HasItem(f, "after"));
 }
 
@@ -1498,7 +1483,6 @@ TEST_F(DeepNestingTest, DeepReferenceAndPointerTypes) {
     if (op == "[") ty += Repeat("]", kDepth);
     FileFacts f = Run("type T = " + ty + ";\nfn g(x: " + ty +
                       ") {}\nfn after() {}\n");
-    EXPECT_LT(elapsed_ms_, kBudgetMs) << op;
     EXPECT_TRUE(HasItem(f, "after")) << op;
   }
 }
@@ -1508,7 +1492,6 @@ TEST_F(DeepNestingTest, DeepUseTreeAndAttributes) {
                     Repeat("}", kDepth) + ";\n#[" +
                     Repeat("cfg_attr(x, ", kDepth) + "test" +
                     Repeat(")", kDepth) + "]\nfn after() {}\n");
-  EXPECT_LT(elapsed_ms_, kBudgetMs);
   EXPECT_FALSE(f.errors.empty());
   EXPECT_TRUE(HasItem(f, "after"));
 }
