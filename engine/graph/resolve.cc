@@ -254,6 +254,15 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
                  bool& done) {
   StrId n = strings_.Intern(seg);
   L.deps.push_back(n);
+  if (!cur.is_module && !cur.ents.empty() &&
+      std::all_of(cur.ents.begin(), cur.ents.end(), [&](EntityIdx e) {
+        return entities_[e].kind == EntityKind::kMod &&
+               entities_[e].qualified == entities_[cur.ents[0]].qualified;
+      })) {
+    // A module item: look into the module (its items, re-exports, globs).
+    cur.is_module = true;
+    cur.module = entities_[cur.ents[0]].qualified;
+  }
   if (cur.is_module) {
     if (const auto* m = Members(cur.module, n)) {
       cur.is_module = false;
