@@ -113,13 +113,15 @@ void Graph::AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
   ++edge_count_;
 }
 
-void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, StrId file,
-                       uint32_t line) {
+void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind,
+                       Confidence c, StrId file, uint32_t line,
+                       uint8_t flags) {
   if (!live(from) || !live(to)) return;  // already dropped with an entity
   auto drop = [&](std::vector<Edge>& list, EntityIdx other) {
     for (size_t i = list.size(); i-- > 0;)
       if (list[i].other == other && list[i].kind == kind &&
-          list[i].line == line && list[i].file == file) {
+          list[i].line == line && list[i].file == file &&
+          list[i].confidence == c && list[i].flags == flags) {
         list.erase(list.begin() + i);
         return true;
       }

@@ -150,8 +150,9 @@ class Graph {
   void FreeEntity(EntityIdx e);
   void AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
                StrId file, uint32_t line, uint8_t flags);
-  void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, StrId file,
-                  uint32_t line);
+  // Removes one edge equal to the given one in every field.
+  void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
+                  StrId file, uint32_t line, uint8_t flags);
   void Withdraw(uint32_t file_idx, absl::flat_hash_set<StrId>& changed);
   void Build(uint32_t file_idx, FileInput& input,
              absl::flat_hash_set<StrId>& changed);

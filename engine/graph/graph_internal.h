@@ -29,8 +29,12 @@ struct Graph::Ref {
   uint32_t scope = 0;  // index into File::scopes
   EdgeKind kind = EdgeKind::kCalls;
   uint8_t flags = 0;
-  // Edges made by the last resolution: (from, to).
-  std::vector<std::pair<EntityIdx, EntityIdx>> made;
+  // Edges made by the last resolution.
+  struct Made {
+    EntityIdx from, to;
+    Confidence confidence;
+  };
+  std::vector<Made> made;
 };
 
 struct Graph::File {
@@ -51,6 +55,13 @@ struct Graph::File {
   std::vector<std::pair<StrId, StrId>> glob_regs;
   std::vector<std::pair<StrId, EntityIdx>> module_regs, crate_regs;
 };
+
+// The flags of the edges a reference makes.
+inline uint8_t EdgeFlags(uint8_t ref_flags) {
+  return ((ref_flags & kRefInMacro) ? kEdgeInMacro : 0) |
+         ((ref_flags & kRefDerive) ? kEdgeDerive : 0) |
+         ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
+}
 
 template <typename K, typename V>
 void EraseOne(absl::flat_hash_map<K, std::vector<V>>& map, const K& key,

@@ -105,8 +105,9 @@ EntityIdx Graph::External(StrId path) {
 }
 
 void Graph::Unresolve(Ref& r, StrId file) {
-  for (auto [from, to] : r.made) {
-    RemoveEdge(from, to, r.kind, file, r.line);
+  const uint8_t flags = EdgeFlags(r.flags);
+  for (auto [from, to, c] : r.made) {
+    RemoveEdge(from, to, r.kind, c, file, r.line, flags);
     for (EntityIdx x : {from, to}) {
       if (live(x) && entities_[x].kind == EntityKind::kExternal &&
           in_[x].empty() && out_[x].empty()) {
@@ -218,10 +219,15 @@ bool Graph::Walk(std::vector<std::string_view> segs,
         Cursor gc;
         gc.ents = gout;
         bool done = false;
-        std::vector<EntityIdx> unused;
-        std::string unused_ext;
-        if (Step(gc, s0, L, segs, 0, unused, unused_ext, done) && !done &&
-            !gc.ents.empty()) {
+        std::vector<EntityIdx> via_import;
+        std::string via_ext;
+        if (!Step(gc, s0, L, segs, 0, via_import, via_ext, done)) continue;
+        if (done) {  // found through a re-export: a finished walk of s0
+          if (via_import.empty()) continue;
+          gc.is_module = false;
+          gc.ents = std::move(via_import);
+        }
+        if (gc.is_module || !gc.ents.empty()) {
           cur = std::move(gc);
           found = true;
           break;
@@ -292,10 +298,16 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
         Cursor gc;
         gc.ents = gout;
         bool inner_done = false;
-        std::vector<EntityIdx> unused;
-        std::string unused_ext;
-        if (Step(gc, seg, L, segs, i, unused, unused_ext, inner_done) &&
-            !inner_done && !gc.ents.empty()) {
+        std::vector<EntityIdx> via_import;
+        std::string via_ext;
+        if (!Step(gc, seg, L, segs, i, via_import, via_ext, inner_done))
+          continue;
+        if (inner_done) {
+          if (via_import.empty()) continue;
+          gc.is_module = false;
+          gc.ents = std::move(via_import);
+        }
+        if (gc.is_module || !gc.ents.empty()) {
           cur = std::move(gc);
           return true;
         }
@@ -466,15 +478,13 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     resolve_path(r.path, WantFor(r.kind), targets);
   }
 
-  uint8_t flags = ((r.flags & kRefInMacro) ? kEdgeInMacro : 0) |
-                  ((r.flags & kRefDerive) ? kEdgeDerive : 0) |
-                  ((r.flags & kRefBlanket) ? kEdgeBlanket : 0);
+  const uint8_t flags = EdgeFlags(r.flags);
   for (auto [s, sc] : sources) {
     for (auto [t, tc] : targets) {
       if (s == kNoEntity || t == kNoEntity || !live(s) || !live(t)) continue;
       Confidence c = std::max(sc, tc);
       AddEdge(s, t, r.kind, c, f.path, r.line, flags);
-      r.made.emplace_back(s, t);
+      r.made.push_back({s, t, c});
     }
   }
   // Externals made for nothing (no source) go again.
