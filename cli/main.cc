@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "aim/extract.h"
+#include "cli/commands.h"
 #include "cli/facts_json.h"
 #include "cli/source_files.h"
 
@@ -65,6 +66,14 @@ int main(int argc, char** argv) {
       "affected) in microseconds."};
   app.set_version_flag("--version", std::string("aim 0.1.0"));
   app.require_subcommand(1);
+  app.fallthrough();
+
+  aim::cli::CommonArgs common;
+  auto add_common = [&](CLI::App* cmd, bool json) {
+    cmd->add_option("--db", common.db, "Database directory")
+        ->capture_default_str();
+    if (json) cmd->add_flag("--json", common.json, "JSON output");
+  };
 
   ParseArgs parse_args;
   CLI::App* parse = app.add_subcommand(
@@ -77,7 +86,68 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"jsonl"}))
       ->capture_default_str();
 
+  std::string ingest_dir;
+  int threads = 2;
+  CLI::App* ingest = app.add_subcommand(
+      "ingest",
+      "Build the graph of a workspace (or of a `FILE: <path>` text dump) "
+      "and persist it in the database.");
+  ingest->add_option("dir", ingest_dir, "Workspace directory or dump file")
+      ->required();
+  ingest->add_option("--threads", threads, "Extraction threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  add_common(ingest, true);
+
+  aim::QueryRequest request;
+  std::vector<std::string> query_args;
+  CLI::App* query = app.add_subcommand(
+      "query",
+      "Ask the graph: what-implements T | blast-radius E | callers F | "
+      "callees F | uses E | used-by T | cycles | path A B | search TEXT | "
+      "context E");
+  query->add_option("kind", request.kind, "The question")
+      ->required()
+      ->check(CLI::IsMember({"what-implements", "blast-radius", "callers",
+                             "callees", "uses", "used-by", "cycles", "path",
+                             "search", "context"}));
+  query->add_option("names", query_args,
+                    "Names: a qualified path, a suffix (Type::method) or a "
+                    "bare name");
+  query->add_option("--depth", request.depth,
+                    "Hops (blast-radius: 3, callers/callees: 1)");
+  query->add_option("--limit", request.limit, "At most this many results");
+  query->add_option("--direction", request.direction,
+                    "blast-radius: up (dependents) or down (dependencies)")
+      ->check(CLI::IsMember({"up", "down"}))
+      ->capture_default_str();
+  query->add_option("--scope", request.scope, "cycles: calls or modules")
+      ->check(CLI::IsMember({"calls", "modules"}))
+      ->capture_default_str();
+  query->add_option("--budget", request.budget, "context: token budget")
+      ->capture_default_str();
+  add_common(query, true);
+
+  CLI::App* stats = app.add_subcommand("stats", "Counts of the graph.");
+  add_common(stats, true);
+
+  std::string format = "jsonl", out_path;
+  CLI::App* exp = app.add_subcommand(
+      "export", "Write the whole graph as JSON Lines, Graphviz dot or Mermaid.");
+  exp->add_option("--format", format, "jsonl | dot | mermaid")
+      ->check(CLI::IsMember({"jsonl", "dot", "mermaid"}))
+      ->capture_default_str();
+  exp->add_option("--out", out_path, "Output file (default: standard output)");
+  add_common(exp, false);
+
   CLI11_PARSE(app, argc, argv);
   if (parse->parsed()) return RunParse(parse_args);
+  if (ingest->parsed()) return aim::cli::RunIngest(common, ingest_dir, threads);
+  if (query->parsed()) {
+    request.args = query_args;
+    return aim::cli::RunQuery(common, request);
+  }
+  if (stats->parsed()) return aim::cli::RunStats(common);
+  if (exp->parsed()) return aim::cli::RunExport(common, format, out_path);
   return 0;
 }

@@ -78,6 +78,8 @@ struct Graph::Lookup {
   int depth = 0;
   // While expanding `use x;` in scope S, `x` must not find that same import.
   StrId skip_scope = 0, skip_name = 0;
+  // (scope, name) pairs already searched through glob imports.
+  absl::flat_hash_set<std::pair<StrId, StrId>> glob_seen;
 };
 
 struct Graph::Cursor {
@@ -203,7 +205,8 @@ bool Graph::Walk(std::vector<std::string_view> segs,
     }
     for (size_t k = 0; k < chain.size() && !found; ++k) {
       auto g = globs_.find(chain[k]);
-      if (g == globs_.end()) continue;
+      if (g == globs_.end() || !L.glob_seen.insert({chain[k], n}).second)
+        continue;
       std::vector<StrId> globs = g->second;
       std::sort(globs.begin(), globs.end(),
                 [&](StrId a, StrId b) { return str(a) < str(b); });
@@ -221,7 +224,10 @@ bool Graph::Walk(std::vector<std::string_view> segs,
         bool done = false;
         std::vector<EntityIdx> via_import;
         std::string via_ext;
-        if (!Step(gc, s0, L, segs, 0, via_import, via_ext, done)) continue;
+        ++L.depth;
+        bool stepped = Step(gc, s0, L, segs, 0, via_import, via_ext, done);
+        --L.depth;
+        if (!stepped) continue;
         if (done) {  // found through a re-export: a finished walk of s0
           if (via_import.empty()) continue;
           gc.is_module = false;
@@ -258,6 +264,7 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
                  const std::vector<std::string_view>& segs, size_t i,
                  std::vector<EntityIdx>& out, std::string& external,
                  bool& done) {
+  if (L.depth > kMaxDepth) return false;
   StrId n = strings_.Intern(seg);
   L.deps.push_back(n);
   if (!cur.is_module && !cur.ents.empty() &&
@@ -283,7 +290,9 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
       return Walk(std::move(expanded), {cur.module}, 0, L, out, external);
     }
     auto g = globs_.find(cur.module);
-    if (g != globs_.end()) {
+    // Each (module, name) is searched through globs once per resolution:
+    // glob imports may form cycles (`pub use super::*` both ways).
+    if (g != globs_.end() && L.glob_seen.insert({cur.module, n}).second) {
       std::vector<StrId> globs = g->second;
       std::sort(globs.begin(), globs.end(),
                 [&](StrId a, StrId b) { return str(a) < str(b); });
@@ -300,8 +309,10 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
         bool inner_done = false;
         std::vector<EntityIdx> via_import;
         std::string via_ext;
-        if (!Step(gc, seg, L, segs, i, via_import, via_ext, inner_done))
-          continue;
+        ++L.depth;
+        bool stepped = Step(gc, seg, L, segs, i, via_import, via_ext, inner_done);
+        --L.depth;
+        if (!stepped) continue;
         if (inner_done) {
           if (via_import.empty()) continue;
           gc.is_module = false;

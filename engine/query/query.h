@@ -35,27 +35,58 @@ struct Hop {
   uint8_t flags = 0;  // graph::kEdge* flags
 };
 
+// An entity a query reached. Queries that walk the graph list each entity
+// once (never the start itself), nearest first; within one depth, by entity
+// id: an order that depends only on the graph's content, not on the edits
+// that built it, and costs no string comparisons (SortByQualified gives a
+// display order). `path` is the chain of edges that first reached the hit
+// (walking each level in that same order): for queries that follow edges
+// forward (callees, uses, blast radius down) it runs from the start to the
+// hit; for queries that follow them backward (callers, used-by,
+// what-implements, blast radius up) from the hit to the start. Either way
+// each Hop keeps the edge's own direction, so `contains` hops that step
+// from a type into its members (see BlastRadius) point the other way.
 struct Hit {
   EntityIdx entity = graph::kNoEntity;
-  uint32_t depth = 0;      // hops from the start
-  std::vector<Hop> path;   // from the start (or to it, for reverse queries)
+  uint32_t depth = 0;      // hops from the start, members not counted
+  std::vector<Hop> path;
 };
+
+class SearchIndex;  // engine/query/search_index.h
 
 struct NameLookup {
   enum Status { kFound, kAmbiguous, kNotFound } status = kNotFound;
-  std::vector<EntityIdx> candidates;  // kFound: exactly one
-  std::vector<std::string> suggestions;  // kNotFound: near matches
+  // kFound: exactly one; kAmbiguous: all of them, by qualified path.
+  std::vector<EntityIdx> candidates;
+  // kNotFound: qualified paths of near matches, best first (at most 10):
+  // names within a small edit distance of the last segment (case ignored),
+  // then names containing it.
+  std::vector<std::string> suggestions;
 };
 
 // Resolves a query name: exact qualified path, then qualified suffix on a
-// `::` boundary, then bare name. Externals and impl blocks are candidates
-// only if nothing else matches. `kind`, when set, filters candidates.
+// `::` boundary (a bare name is the suffix case of one segment). Externals
+// and impl blocks are candidates only if nothing else matches. `kind`,
+// when set, filters candidates; an external passes any kind filter (its
+// kind is unknown: `Debug` is a fine target for what-implements).
+// Matching is case-sensitive; suggestions are not. With an index,
+// suggestions come from it instead of a scan of every entity (the lookup
+// itself never scans).
 NameLookup FindEntity(const Graph& g, std::string_view name,
+                      std::optional<EntityKind> kind = std::nullopt);
+NameLookup FindEntity(const Graph& g, const SearchIndex& index,
+                      std::string_view name,
                       std::optional<EntityKind> kind = std::nullopt);
 
 enum class Direction { kUp, kDown };  // up: dependents; down: dependencies
 
-// Types (or impls, for blanket impls) with an `implements` edge to `trait`.
+// Orders hits for display: by depth, then by qualified path, then by id.
+void SortByQualified(const Graph& g, std::vector<Hit>& hits);
+
+// Sources of `implements` edges to `trait`, depth 1: types (derives
+// included, flagged kEdgeDerive), and impl blocks where the graph has no
+// type to name: blanket impls (flagged kEdgeBlanket) and impls for
+// references, tuples and the like (`impl T for &X`).
 std::vector<Hit> WhatImplements(const Graph& g, EntityIdx trait);
 // Who calls `fn` (reverse `calls`), transitively up to `depth` hops.
 std::vector<Hit> Callers(const Graph& g, EntityIdx fn, uint32_t depth = 1);
@@ -65,10 +96,16 @@ std::vector<Hit> Callees(const Graph& g, EntityIdx fn, uint32_t depth = 1);
 std::vector<Hit> Uses(const Graph& g, EntityIdx e);
 // Items whose signature, fields or bounds name `type`.
 std::vector<Hit> UsedBy(const Graph& g, EntityIdx type);
-// What is affected if `e` changes: its dependents (callers, implementors,
-// users; and, for a trait or type, the dependents of its members) up to
-// `depth` hops (kUp), or its dependencies (kDown). Each hit carries the
-// edge path that reached it.
+// What is affected if `e` changes, breadth first up to `depth` hops.
+//  kUp: dependents, following `calls`, `implements`, `uses` and `imports`
+//    edges backward (callers, implementors, users, importers).
+//  kDown: dependencies, the same kinds forward.
+// When `e` is a type or trait, its members count as part of it: the impl
+// blocks the type contains and their items, or the trait's items, are
+// walked from at depth 0 (they are not hits themselves), so the callers of
+// a type's methods are at depth 1 and their paths end (up) or begin (down)
+// with the `contains` hops into the member. Members of the hits are not
+// followed.
 std::vector<Hit> BlastRadius(const Graph& g, EntityIdx e, uint32_t depth = 3,
                              Direction dir = Direction::kUp);
 
@@ -76,10 +113,15 @@ enum class CycleScope { kCalls, kModules };
 // Strongly connected components with more than one member (or a self
 // loop): over `calls` edges, or over module imports. Each cycle is sorted
 // by qualified path; cycles are sorted by their first member.
+//  kModules: module A -> module B when something in A (A itself, or an
+//  item nested in it below any other module) imports B or an item whose
+//  nearest enclosing module is B; A != B. Imports of externals are left
+//  out. Nesting follows `contains` edges up to the first module.
 std::vector<std::vector<EntityIdx>> Cycles(const Graph& g, CycleScope scope);
 
-// A shortest dependency path from `a` to `b` over calls, uses, implements,
-// imports and contains edges; empty if there is none.
+// A shortest dependency path from `a` to `b` following calls, uses,
+// implements, imports and contains edges forward; nullopt if there is
+// none, an empty path if a == b. Ties are broken deterministically.
 std::optional<std::vector<Hop>> ShortestPath(const Graph& g, EntityIdx a,
                                              EntityIdx b);
 
@@ -88,14 +130,30 @@ struct SearchHit {
   enum Match { kExactName, kPrefixName, kExactQualified, kSubstring } match;
 };
 // Exact, prefix and substring matches over names and qualified paths,
-// ranked (exact name first, then prefix, then substring; shorter names
-// first within a rank), at most `limit`.
+// ranked by Match in the order declared (exact name, name prefix, exact
+// qualified path, substring of the qualified path or name); within a rank
+// shorter names first, then shorter qualified paths, then by qualified
+// path. ASCII case is ignored. At most `limit`, each entity once.
+// Without an index this scans every entity (milliseconds on a large
+// graph); with one it answers in microseconds.
 std::vector<SearchHit> Search(const Graph& g, std::string_view text,
                               size_t limit = 20);
+std::vector<SearchHit> Search(const Graph& g, const SearchIndex& index,
+                              std::string_view text, size_t limit = 20);
 
 // A deterministic, token-budgeted context pack for an LLM about `e`: its
 // signature and location, then its callers, callees, implementors and used
-// types, nearest first, bodies elided. Tokens are estimated as bytes / 4.
+// types, nearest first, bodies elided. Tokens are estimated as bytes / 4
+// and the pack never exceeds `budget_tokens * 4` bytes. Layout (Markdown):
+//   # <qualified> (<kind>)
+//   <signature>
+//   at <file>:<line>
+//   ## members | callers | callees | implementors | uses
+//   - [<depth>] <qualified> (<kind>) <file>:<line>: <signature>
+// Members are listed for a type or trait; callers and callees up to two
+// hops. Lines are chosen nearest first across sections (all depth-1 lines,
+// in section order, before any depth-2 line) until the next one does not
+// fit; then a final line says how many were left out.
 std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens = 2000);
 
 }  // namespace aim::query

@@ -1,0 +1,323 @@
+#include "cli/commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+namespace aim::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Hex(uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+Json EntityJson(const EntityInfo& e) {
+  Json j;
+  j["id"] = Hex(e.id);
+  j["kind"] = e.kind;
+  j["name"] = e.name;
+  j["qualified"] = e.qualified;
+  j["file"] = e.file;
+  j["line"] = e.line;
+  j["sig"] = e.sig;
+  j["vis"] = e.vis;
+  return j;
+}
+
+Json EdgeJson(const EdgeInfo& e) {
+  Json j;
+  j["kind"] = e.kind;
+  j["from"] = Hex(e.from);
+  j["to"] = Hex(e.to);
+  j["file"] = e.file;
+  j["line"] = e.line;
+  j["confidence"] = e.confidence;
+  j["via"] = e.derive ? Json("derive") : e.blanket ? Json("blanket") : Json();
+  j["in_macro"] = e.in_macro;
+  return j;
+}
+
+std::string Dump(const Json& j) {
+  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+std::string Where(const EntityInfo& e) {
+  if (e.file.empty()) return "(external)";
+  return e.file + ":" + std::to_string(e.line);
+}
+
+absl::StatusOr<std::unique_ptr<Engine>> OpenDb(const CommonArgs& c,
+                                               bool read_only) {
+  Options o;
+  o.db_dir = c.db;
+  o.read_only = read_only;
+  return Engine::Open(o);
+}
+
+int Fail(const absl::Status& s, const char* what) {
+  std::cerr << "aim " << what << ": " << s.message() << "\n";
+  return s.code() == absl::StatusCode::kNotFound &&
+                 std::string_view(what) == "query"
+             ? kExitNoAnswer
+             : kExitError;
+}
+
+}  // namespace
+
+int RunIngest(const CommonArgs& c, const std::string& dir, int threads) {
+  Options o;
+  o.db_dir = c.db;
+  o.threads = threads;
+  auto engine = Engine::Open(o);
+  if (!engine.ok()) return Fail(engine.status(), "ingest");
+  const bool tty = isatty(STDERR_FILENO);
+  auto start = std::chrono::steady_clock::now();
+  auto progress = [&](const IngestProgress& p) {
+    if (!tty) return;
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start).count();
+    std::fprintf(stderr, "\r  %zu/%zu files, %llu lines, %.0f lines/s   ",
+                 p.files_done, p.files_total,
+                 static_cast<unsigned long long>(p.lines),
+                 s > 0 ? p.lines / s : 0.0);
+  };
+  auto report = (*engine)->Ingest(dir, progress);
+  if (tty) std::fprintf(stderr, "\r%*s\r", 60, "");
+  if (!report.ok()) return Fail(report.status(), "ingest");
+  const IngestReport& r = *report;
+  for (const auto& p : r.problems) std::cerr << "warning: " << p << "\n";
+  if (c.json) {
+    Json j;
+    j["files"] = r.files;
+    j["lines"] = r.lines;
+    j["bytes"] = r.bytes;
+    j["skipped"] = r.skipped;
+    j["syntax_errors"] = r.syntax_errors;
+    j["entities"] = r.entities;
+    j["edges"] = r.edges;
+    j["extract_ms"] = r.extract_ms;
+    j["resolve_ms"] = r.resolve_ms;
+    j["persist_ms"] = r.persist_ms;
+    j["total_ms"] = r.total_ms;
+    j["db"] = c.db;
+    std::cout << Dump(j) << "\n";
+  } else {
+    std::cout << std::fixed << std::setprecision(0) << "ingested " << r.files
+              << " files, " << r.lines << " lines -> " << r.entities
+              << " entities, " << r.edges << " edges in " << r.total_ms
+              << " ms (extract " << r.extract_ms << ", resolve "
+              << r.resolve_ms << ", persist " << r.persist_ms << ") into "
+              << c.db << "\n";
+    if (r.skipped || r.syntax_errors)
+      std::cout << r.skipped << " files skipped, " << r.syntax_errors
+                << " syntax errors (see warnings)\n";
+  }
+  return kExitOk;
+}
+
+int RunQuery(const CommonArgs& c, const QueryRequest& req) {
+  auto engine = OpenDb(c, /*read_only=*/true);
+  if (!engine.ok()) return Fail(engine.status(), "query");
+  auto res = (*engine)->Query(req);
+  if (!res.ok()) {
+    if (c.json) {
+      Json j;
+      j["query"] = req.kind;
+      j["error"] = std::string(res.status().message());
+      std::cout << Dump(j) << "\n";
+    }
+    return Fail(res.status(), "query");
+  }
+  const QueryResult& r = *res;
+  if (c.json) {
+    Json j;
+    j["query"] = r.query;
+    j["target"] = Json::array();
+    for (const auto& t : r.target) j["target"].push_back(EntityJson(t));
+    if (r.ambiguous) j["ambiguous"] = true;
+    j["results"] = Json::array();
+    for (const auto& h : r.results) {
+      Json hit = EntityJson(h.entity);
+      hit["depth"] = h.depth;
+      hit["path"] = Json::array();
+      for (const auto& e : h.path) hit["path"].push_back(EdgeJson(e));
+      j["results"].push_back(std::move(hit));
+    }
+    if (r.query == "cycles") {
+      j["cycles"] = Json::array();
+      for (const auto& cyc : r.cycles) {
+        Json members = Json::array();
+        for (const auto& m : cyc) members.push_back(EntityJson(m));
+        j["cycles"].push_back(std::move(members));
+      }
+    }
+    if (r.query == "context") j["text"] = r.text;
+    j["total"] = r.total;
+    j["version"] = r.version;
+    j["elapsed_us"] = r.elapsed_us;
+    std::cout << Dump(j) << "\n";
+    return r.ambiguous ? kExitNoAnswer : kExitOk;
+  }
+  if (r.ambiguous) {
+    std::cerr << "aim query: `" << req.args[0] << "` is ambiguous; candidates:\n";
+    for (const auto& t : r.target)
+      std::cerr << "  " << t.qualified << "  (" << t.kind << ", " << Where(t)
+                << ")\n";
+    return kExitNoAnswer;
+  }
+  std::ostringstream out;
+  if (!r.target.empty()) {
+    out << r.query << " " << r.target[0].qualified << " (" << r.target[0].kind
+        << ", " << Where(r.target[0]) << ")";
+    if (r.target.size() > 1) out << " -> " << r.target[1].qualified;
+    out << "\n";
+  }
+  if (r.query == "context") {
+    out << r.text;
+    if (!r.text.empty() && r.text.back() != '\n') out << "\n";
+  } else if (r.query == "cycles") {
+    size_t n = 0;
+    for (const auto& cyc : r.cycles) {
+      out << "cycle " << ++n << " (" << cyc.size() << "):\n";
+      for (const auto& m : cyc) out << "  " << m.qualified << "  " << Where(m) << "\n";
+    }
+    if (r.cycles.empty()) out << "no cycles\n";
+  } else {
+    for (const auto& h : r.results) {
+      out << "  " << h.entity.qualified << "  (" << h.entity.kind << ", "
+          << Where(h.entity) << ")";
+      if (!h.path.empty()) {
+        const EdgeInfo& last = h.path.back();
+        out << "  via " << last.kind << " at " << last.file << ":" << last.line
+            << " [" << last.confidence << "]";
+        if (h.depth > 1) out << " depth " << h.depth;
+      }
+      out << "\n";
+    }
+    if (r.results.empty()) out << "  (none)\n";
+  }
+  if (r.query != "context") {
+    out << r.total << " result" << (r.total == 1 ? "" : "s");
+    if (r.total > r.results.size() && r.query != "cycles")
+      out << " (" << r.results.size() << " shown)";
+    out << ", ";
+  }
+  out << "version " << r.version << ", " << r.elapsed_us << " us\n";
+  std::cout << out.str();
+  return kExitOk;
+}
+
+int RunStats(const CommonArgs& c) {
+  auto engine = OpenDb(c, /*read_only=*/true);
+  if (!engine.ok()) return Fail(engine.status(), "stats");
+  EngineStats s = (*engine)->Stats();
+  if (c.json) {
+    Json j;
+    j["version"] = s.version;
+    j["root"] = s.root;
+    j["files"] = s.files;
+    j["entities"] = s.entities;
+    j["edges"] = s.edges;
+    j["memory_bytes"] = s.memory_bytes;
+    for (const auto& [k, n] : s.entities_by_kind) j["entities_by_kind"][k] = n;
+    for (const auto& [k, n] : s.edges_by_kind) j["edges_by_kind"][k] = n;
+    std::cout << Dump(j) << "\n";
+    return kExitOk;
+  }
+  std::cout << "database " << c.db << " (version " << s.version << ")\n"
+            << "workspace " << s.root << "\n"
+            << "files     " << s.files << "\n"
+            << "entities  " << s.entities << "\n";
+  for (const auto& [k, n] : s.entities_by_kind)
+    if (n) std::cout << "  " << std::left << std::setw(14) << k << n << "\n";
+  std::cout << "edges     " << s.edges << "\n";
+  for (const auto& [k, n] : s.edges_by_kind)
+    if (n) std::cout << "  " << std::left << std::setw(14) << k << n << "\n";
+  std::cout << "memory    " << s.memory_bytes / 1024 << " KiB\n";
+  return kExitOk;
+}
+
+int RunExport(const CommonArgs& c, const std::string& format,
+              const std::string& out_path) {
+  auto engine = OpenDb(c, /*read_only=*/true);
+  if (!engine.ok()) return Fail(engine.status(), "export");
+  std::ofstream file;
+  if (!out_path.empty()) {
+    file.open(out_path, std::ios::binary);
+    if (!file) {
+      std::cerr << "aim export: cannot write " << out_path << "\n";
+      return kExitError;
+    }
+  }
+  std::ostream& out = out_path.empty() ? std::cout : file;
+  const Engine& e = **engine;
+  auto node_id = [](uint64_t id) { return "n" + Hex(id); };
+  if (format == "jsonl") {
+    e.ForEachEntity([&](const EntityInfo& x) {
+      Json j;
+      j["k"] = "entity";
+      j["id"] = Hex(x.id);
+      j["kind"] = x.kind;
+      j["name"] = x.name;
+      j["qualified"] = x.qualified;
+      j["file"] = x.file;
+      j["line"] = x.line;
+      j["sig"] = x.sig;
+      j["vis"] = x.vis;
+      j["in_macro"] = x.in_macro;
+      out << Dump(j) << "\n";
+    });
+    e.ForEachEdge([&](const EdgeInfo& x) {
+      Json j;
+      j["k"] = "edge";
+      j["kind"] = x.kind;
+      j["from"] = Hex(x.from);
+      j["to"] = Hex(x.to);
+      j["file"] = x.file;
+      j["line"] = x.line;
+      j["confidence"] = x.confidence;
+      j["via"] = x.derive ? Json("derive") : x.blanket ? Json("blanket") : Json();
+      j["in_macro"] = x.in_macro;
+      out << Dump(j) << "\n";
+    });
+  } else if (format == "dot") {
+    out << "digraph aim {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n";
+    e.ForEachEntity([&](const EntityInfo& x) {
+      out << "  " << node_id(x.id) << " [label=" << Json(x.qualified + "\n" + x.kind)
+          << "];\n";
+    });
+    e.ForEachEdge([&](const EdgeInfo& x) {
+      out << "  " << node_id(x.from) << " -> " << node_id(x.to)
+          << " [label=" << Json(x.kind) << "];\n";
+    });
+    out << "}\n";
+  } else if (format == "mermaid") {
+    out << "graph LR\n";
+    e.ForEachEntity([&](const EntityInfo& x) {
+      std::string label = x.qualified;
+      for (char& ch : label)
+        if (ch == '"') ch = '\'';
+      out << "  " << node_id(x.id) << "[\"" << label << "\"]\n";
+    });
+    e.ForEachEdge([&](const EdgeInfo& x) {
+      out << "  " << node_id(x.from) << " -->|" << x.kind << "| "
+          << node_id(x.to) << "\n";
+    });
+  } else {
+    std::cerr << "aim export: unknown format " << format << "\n";
+    return kExitError;
+  }
+  out.flush();
+  return out.good() ? kExitOk : kExitError;
+}
+
+}  // namespace aim::cli

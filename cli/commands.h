@@ -1,0 +1,30 @@
+// The `aim` subcommands, over the public API (include/aim) only.
+#ifndef AIM_CLI_COMMANDS_H_
+#define AIM_CLI_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "aim/engine.h"
+
+namespace aim::cli {
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitNoAnswer = 1;  // unknown or ambiguous name
+inline constexpr int kExitError = 2;     // bad usage, database error
+
+struct CommonArgs {
+  std::string db = ".aim";
+  bool json = false;
+};
+
+int RunIngest(const CommonArgs& common, const std::string& dir, int threads);
+int RunQuery(const CommonArgs& common, const QueryRequest& request);
+int RunStats(const CommonArgs& common);
+int RunExport(const CommonArgs& common, const std::string& format,
+              const std::string& out_path);
+
+}  // namespace aim::cli
+
+#endif  // AIM_CLI_COMMANDS_H_

@@ -1,0 +1,83 @@
+// Dependency queries: implementors, callers, callees, uses, blast radius,
+// shortest path. All are breadth-first walks (traverse.h).
+#include <algorithm>
+
+#include "engine/query/query.h"
+#include "engine/query/traverse.h"
+
+namespace aim::query {
+namespace {
+
+using internal::KindBit;
+using internal::WalkSpec;
+
+constexpr uint8_t kDependencyKinds =
+    KindBit(EdgeKind::kCalls) | KindBit(EdgeKind::kImplements) |
+    KindBit(EdgeKind::kUses) | KindBit(EdgeKind::kImports);
+
+std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
+                          uint8_t kinds, uint32_t depth,
+                          bool with_members = false) {
+  WalkSpec spec;
+  spec.up = up;
+  spec.kinds = kinds;
+  spec.max_depth = depth;
+  spec.with_members = with_members;
+  return internal::ToHits(internal::Walk(g, start, spec), up);
+}
+
+}  // namespace
+
+void SortByQualified(const Graph& g, std::vector<Hit>& hits) {
+  std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+    if (a.depth != b.depth) return a.depth < b.depth;
+    return internal::QualifiedLess(g, a.entity, b.entity);
+  });
+}
+
+std::vector<Hit> WhatImplements(const Graph& g, EntityIdx trait) {
+  return WalkHits(g, trait, true, KindBit(EdgeKind::kImplements), 1);
+}
+
+std::vector<Hit> Callers(const Graph& g, EntityIdx fn, uint32_t depth) {
+  return WalkHits(g, fn, true, KindBit(EdgeKind::kCalls), depth);
+}
+
+std::vector<Hit> Callees(const Graph& g, EntityIdx fn, uint32_t depth) {
+  return WalkHits(g, fn, false, KindBit(EdgeKind::kCalls), depth);
+}
+
+std::vector<Hit> Uses(const Graph& g, EntityIdx e) {
+  return WalkHits(g, e, false, KindBit(EdgeKind::kUses), 1);
+}
+
+std::vector<Hit> UsedBy(const Graph& g, EntityIdx type) {
+  return WalkHits(g, type, true, KindBit(EdgeKind::kUses), 1);
+}
+
+std::vector<Hit> BlastRadius(const Graph& g, EntityIdx e, uint32_t depth,
+                             Direction dir) {
+  return WalkHits(g, e, dir == Direction::kUp, kDependencyKinds, depth,
+                  /*with_members=*/true);
+}
+
+std::optional<std::vector<Hop>> ShortestPath(const Graph& g, EntityIdx a,
+                                             EntityIdx b) {
+  if (!g.live(a) || !g.live(b)) return std::nullopt;
+  WalkSpec spec;
+  spec.up = false;
+  spec.kinds = internal::kAllKinds;
+  spec.max_depth = UINT32_MAX;
+  spec.target = b;
+  uint32_t found = internal::kNoRecord;
+  std::span<const internal::Record> recs = internal::Walk(g, a, spec, &found);
+  if (found == internal::kNoRecord) return std::nullopt;
+  std::vector<Hop> path;
+  for (uint32_t r = found; recs[r].parent != internal::kNoRecord;
+       r = recs[r].parent)
+    path.push_back(internal::HopOf(recs, r));
+  std::reverse(path.begin(), path.end());
+  return path;
+}
+
+}  // namespace aim::query

@@ -1,0 +1,120 @@
+// An index for Search and for FindEntity's suggestions, so that neither
+// scans every entity.
+//
+// Layout (a "base" built at once, plus a small "delta" for later changes):
+//  - entries in rank order: (name length, qualified length, qualified, id);
+//    an entry's position is its ordinal, and every posting list below is a
+//    list of ordinals in ascending order, so the first matches found are
+//    the best ranked ones and a search stops after `limit` of them;
+//  - the distinct names, lower-cased and sorted, each with its postings:
+//    exact and prefix matches by binary search;
+//  - every ordinal sorted by qualified path (case-folded): exact matches;
+//  - trigram postings over the lower-cased qualified paths: a substring of
+//    three bytes or more is looked up by intersecting its trigrams' lists
+//    and checking each candidate (shorter substrings scan in rank order).
+// Matching ignores ASCII case.
+//
+// Entries keep the StrIds of their names (the graph's string pool never
+// forgets a string), so the base stays sorted whatever happens to the
+// graph; an entry whose slot no longer holds the same entity (by id) is
+// skipped at query time. Update/Sync add new and changed entities to the
+// delta, which every search scans; once the delta or the stale part grows
+// past a fraction of the base, the base is rebuilt.
+//
+// Thread-safety: const methods may run concurrently; Update, Sync and
+// Rebuild need exclusive access. An index answers for the graph state it
+// was last built or synced with; queries must pass that same graph.
+#ifndef AIM_ENGINE_QUERY_SEARCH_INDEX_H_
+#define AIM_ENGINE_QUERY_SEARCH_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/query/query.h"
+
+namespace aim::query {
+
+class SearchIndex {
+ public:
+  SearchIndex() = default;
+  explicit SearchIndex(const Graph& g) { Rebuild(g); }
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
+  SearchIndex(SearchIndex&&) = default;
+  SearchIndex& operator=(SearchIndex&&) = default;
+
+  // Indexes every live entity of `g` afresh.
+  void Rebuild(const Graph& g);
+  // Brings the given slots up to date (added, removed or replaced
+  // entities; slots that did not change are harmless).
+  void Update(const Graph& g, std::span<const EntityIdx> slots);
+  // Finds the slots that changed since the last Rebuild/Update (by entity
+  // id: O(slots)) and updates them.
+  void Sync(const Graph& g);
+
+  // As query::Search, over this index.
+  std::vector<SearchHit> Search(const Graph& g, std::string_view text,
+                                size_t limit) const;
+
+  // Calls `score(lower_case_name)` once for every distinct name indexed;
+  // returns (score, entity) for each live entity whose name scored >= 0.
+  std::vector<std::pair<int, EntityIdx>> ScoreNames(
+      const Graph& g,
+      const std::function<int(std::string_view)>& score) const;
+
+  size_t size() const { return entries_.size() + delta_.size(); }
+  size_t delta_size() const { return delta_.size(); }
+  size_t MemoryBytes() const;
+
+ private:
+  struct Entry {
+    EntityIdx entity = graph::kNoEntity;
+    model::StrId name = 0;
+    model::StrId qualified = 0;
+    uint64_t id = 0;
+  };
+  using Accept = std::function<bool(uint32_t ordinal)>;
+
+  bool Valid(const Graph& g, const Entry& e) const {
+    return g.live(e.entity) && g.entity(e.entity).id == e.id;
+  }
+  std::string_view NameAt(uint32_t i) const {
+    return std::string_view(name_text_).substr(name_off_[i],
+                                               name_off_[i + 1] - name_off_[i]);
+  }
+  // Each walks one kind of match in rank order, calling `accept` until it
+  // has returned true `need` times.
+  void ExactName(std::string_view q, size_t need, const Accept& accept) const;
+  void PrefixName(std::string_view q, size_t need, const Accept& accept) const;
+  void ExactQualified(const Graph& g, std::string_view q, size_t need,
+                      const Accept& accept) const;
+  void Substring(const Graph& g, std::string_view q, size_t need,
+                 const Accept& accept) const;
+  void UpdateSlot(const Graph& g, EntityIdx slot);
+  void MaybeRebuild(const Graph& g);
+
+  std::vector<Entry> entries_;     // base, by ordinal
+  std::vector<uint64_t> slot_id_;  // id the base holds for each slot, or 0
+  std::string name_text_;          // distinct lower-cased names, sorted
+  std::vector<uint32_t> name_off_;         // names + 1 offsets
+  std::vector<uint32_t> name_post_begin_;  // names + 1 offsets
+  std::vector<uint32_t> name_post_;
+  std::vector<uint32_t> by_qualified_;  // ordinals by folded qualified path
+  std::vector<uint32_t> tri_key_;       // sorted distinct trigrams
+  std::vector<uint32_t> tri_begin_;     // trigrams + 1 offsets
+  std::vector<uint32_t> tri_post_;
+  size_t stale_ = 0;  // base entries whose slot changed since the build
+
+  std::vector<bool> stale_bit_;  // by slot: the base entry is stale
+
+  std::vector<Entry> delta_;
+  std::vector<uint32_t> delta_pos_;  // by slot: index into delta_, or ~0
+};
+
+}  // namespace aim::query
+
+#endif  // AIM_ENGINE_QUERY_SEARCH_INDEX_H_

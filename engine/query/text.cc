@@ -1,0 +1,93 @@
+// Case-folded text matching and search ranking.
+#include "engine/query/text.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace aim::query::internal {
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = Lower(c);
+  return out;
+}
+
+bool ContainsFolded(std::string_view hay, std::string_view needle) {
+  if (needle.empty()) return true;
+  if (needle.size() > hay.size()) return false;
+  const char first = needle[0];
+  const size_t last = hay.size() - needle.size();
+  for (size_t i = 0; i <= last; ++i) {
+    if (Lower(hay[i]) != first) continue;
+    size_t k = 1;
+    while (k < needle.size() && Lower(hay[i + k]) == needle[k]) ++k;
+    if (k == needle.size()) return true;
+  }
+  return false;
+}
+
+int CompareFolded(std::string_view a, std::string_view b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = static_cast<unsigned char>(Lower(a[i]));
+    const unsigned char y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+  }
+  return a.size() == b.size() ? 0 : (a.size() < b.size() ? -1 : 1);
+}
+
+bool StartsWithFolded(std::string_view s, std::string_view prefix) {
+  if (prefix.size() > s.size()) return false;
+  return CompareFolded(s.substr(0, prefix.size()), prefix) == 0;
+}
+
+bool EndsWithPath(std::string_view q, std::string_view suffix) {
+  if (suffix.empty() || suffix.size() > q.size()) return false;
+  if (q.substr(q.size() - suffix.size()) != suffix) return false;
+  if (q.size() == suffix.size()) return true;
+  const size_t at = q.size() - suffix.size();
+  return at >= 2 && q[at - 1] == ':' && q[at - 2] == ':';
+}
+
+int MatchRank(std::string_view name, std::string_view qualified,
+              std::string_view q) {
+  if (q.empty()) return -1;
+  if (CompareFolded(name, q) == 0) return SearchHit::kExactName;
+  if (StartsWithFolded(name, q)) return SearchHit::kPrefixName;
+  if (CompareFolded(qualified, q) == 0) return SearchHit::kExactQualified;
+  if (ContainsFolded(qualified, q) || ContainsFolded(name, q))
+    return SearchHit::kSubstring;
+  return -1;
+}
+
+bool SearchKeyLess(const Graph& g, EntityIdx a, EntityIdx b) {
+  const graph::Entity& ea = g.entity(a);
+  const graph::Entity& eb = g.entity(b);
+  const std::string_view na = g.str(ea.name), nb = g.str(eb.name);
+  if (na.size() != nb.size()) return na.size() < nb.size();
+  const std::string_view qa = g.str(ea.qualified), qb = g.str(eb.qualified);
+  if (qa.size() != qb.size()) return qa.size() < qb.size();
+  const int c = qa.compare(qb);
+  return c != 0 ? c < 0 : ea.id < eb.id;
+}
+
+int BoundedEditDistance(std::string_view a, std::string_view b, int bound) {
+  const int n = static_cast<int>(a.size()), m = static_cast<int>(b.size());
+  if (std::abs(n - m) > bound) return bound + 1;
+  std::vector<int> prev(m + 1), cur(m + 1);
+  for (int j = 0; j <= m; ++j) prev[j] = j;
+  for (int i = 1; i <= n; ++i) {
+    cur[0] = i;
+    int row_min = cur[0];
+    for (int j = 1; j <= m; ++j) {
+      const int sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      cur[j] = std::min({sub, prev[j] + 1, cur[j - 1] + 1});
+      row_min = std::min(row_min, cur[j]);
+    }
+    if (row_min > bound) return bound + 1;
+    std::swap(prev, cur);
+  }
+  return std::min(prev[m], bound + 1);
+}
+
+}  // namespace aim::query::internal

@@ -1,0 +1,41 @@
+// Internal to engine/query: ASCII case-folded text matching, and the
+// ranking rules Search applies (shared by the index and the scan).
+#ifndef AIM_ENGINE_QUERY_TEXT_H_
+#define AIM_ENGINE_QUERY_TEXT_H_
+
+#include <string>
+#include <string_view>
+
+#include "engine/query/query.h"
+
+namespace aim::query::internal {
+
+// ASCII case folding.
+inline char Lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+std::string ToLower(std::string_view s);
+// Whether `hay` contains `needle_lower` (already lower case), ignoring
+// ASCII case in `hay`.
+bool ContainsFolded(std::string_view hay, std::string_view needle_lower);
+// Three-way comparison of `a` folded against `b_lower`.
+int CompareFolded(std::string_view a, std::string_view b_lower);
+bool StartsWithFolded(std::string_view s, std::string_view prefix_lower);
+// Whether `q` ends with `suffix` at a `::` boundary (or equals it).
+bool EndsWithPath(std::string_view q, std::string_view suffix);
+
+// How `name`/`qualified` match the lower-cased query `q`, best first;
+// -1 for no match. See SearchHit::Match.
+int MatchRank(std::string_view name, std::string_view qualified,
+              std::string_view q);
+// Order within a rank: shorter names, then shorter qualified paths, then
+// qualified path, then id.
+bool SearchKeyLess(const Graph& g, EntityIdx a, EntityIdx b);
+
+// Edit distance between `a` and `b` if it is at most `bound`, else
+// bound + 1.
+int BoundedEditDistance(std::string_view a, std::string_view b, int bound);
+
+}  // namespace aim::query::internal
+
+#endif  // AIM_ENGINE_QUERY_TEXT_H_

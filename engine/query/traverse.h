@@ -1,0 +1,71 @@
+// Internal to engine/query: the breadth-first walk every dependency query is
+// built on, its per-thread scratch, and small text helpers.
+//
+// A walk follows the edges of chosen kinds out of (down) or into (up) each
+// entity, level by level. It is deterministic whatever the slots and the
+// order of the graph's adjacency lists (which depend on the order of
+// edits): each level is sorted by entity id before it is expanded, an
+// entity keeps the first parent that reached it in that order, and among
+// several edges from that parent the least one (kind, line, confidence,
+// flags, file) is kept.
+#ifndef AIM_ENGINE_QUERY_TRAVERSE_H_
+#define AIM_ENGINE_QUERY_TRAVERSE_H_
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/query/query.h"
+
+namespace aim::query::internal {
+
+constexpr uint8_t KindBit(EdgeKind k) {
+  return static_cast<uint8_t>(1u << static_cast<unsigned>(k));
+}
+inline constexpr uint8_t kAllKinds = 0x1f;
+inline constexpr uint32_t kNoRecord = UINT32_MAX;
+
+// One entity reached by a walk.
+struct Record {
+  EntityIdx node = graph::kNoEntity;
+  uint32_t parent = kNoRecord;       // record that reached it
+  const graph::Edge* via = nullptr;  // in the parent's out- or in-list
+  uint32_t depth = 0;
+  bool via_out = false;  // `via` is in the parent's out-list
+};
+
+struct WalkSpec {
+  bool up = true;        // follow in-edges (dependents) or out-edges
+  uint8_t kinds = 0;     // KindBit mask
+  uint32_t max_depth = 1;
+  EntityIdx target = graph::kNoEntity;  // stop once reached
+  // Seed the walk with the start's members too (impl blocks of a type and
+  // their items; a trait's items), at depth 0, reached by `contains`.
+  bool with_members = false;
+};
+
+// Runs a walk from `start`. The records (depth 0 first, then each level by
+// entity id) live in per-thread scratch until the next walk on this thread.
+// With a target, `*target_rec` is its record or kNoRecord.
+std::span<const Record> Walk(const Graph& g, EntityIdx start,
+                             const WalkSpec& spec,
+                             uint32_t* target_rec = nullptr);
+
+// The hop that reached record `r` (r must have a parent).
+Hop HopOf(std::span<const Record> recs, uint32_t r);
+// Hits for every record of depth > 0, in record order, each with its path:
+// up: from the hit back to the start; down: from the start to the hit.
+std::vector<Hit> ToHits(std::span<const Record> recs, bool up);
+
+// Deterministic orders.
+bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b);
+bool EdgeLess(const Graph& g, const graph::Edge& a, const graph::Edge& b);
+
+// Is a placeholder rather than a named item: externals and impl blocks.
+inline bool IsAux(model::EntityKind k) {
+  return k == EntityKind::kExternal || k == EntityKind::kImpl;
+}
+
+}  // namespace aim::query::internal
+
+#endif  // AIM_ENGINE_QUERY_TRAVERSE_H_

@@ -1,0 +1,445 @@
+#include "recovery/checkpoint.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <zstd.h>
+
+#include "engine/model/coding.h"
+#include "recovery/file_input_codec.h"
+#include "wal/crc32c.h"
+
+namespace aim::recovery {
+namespace {
+
+using model::coding::DecodeFixed32;
+using model::coding::DecodeFixed64;
+using model::coding::EncodeFixed32;
+using model::coding::EncodeFixed64;
+using model::coding::PutString;
+using model::coding::PutVarint64;
+using model::coding::Reader;
+namespace crc32c = wal::crc32c;
+
+// Header field offsets (FORMAT.md).
+constexpr size_t kOffVersion = 8, kOffHeaderSize = 12, kOffFlags = 16,
+                 kOffLsn = 24, kOffFileCount = 32, kOffRawSize = 40,
+                 kOffPackedSize = 48, kOffPayloadCrc = 56, kOffHeaderCrc = 60;
+// Every version's header starts with magic, version and header size, and
+// ends with the masked CRC32C of the bytes before it.
+constexpr size_t kFixedPrefix = 16;
+constexpr size_t kMaxHeaderSize = 4096;
+// Flags: the low 16 bits must be understood by a reader, the high 16 bits
+// are safe to ignore.
+constexpr uint32_t kRequiredFlagsMask = 0xffff;
+constexpr uint32_t kFlagZstdChecksum = 1u << 16;  // the frame has its own
+constexpr uint32_t kKnownRequiredFlags = 0;
+constexpr int kZstdLevel = 3;
+// zstd's default decoder limit (128 MiB window); a frame asking for more is
+// refused by zstd before it allocates.
+constexpr int kZstdWindowLogMax = 27;
+// The first output buffer: 8x the compressed size (facts compress ~5-8x), at
+// least this much, at most the declared size; doubled while output arrives.
+constexpr size_t kMinFirstChunk = 64 << 10;
+// Fewest bytes of one encoded FileInput (format, 3 empty strings, FileFacts
+// with an empty name, a hash and zero of everything).
+constexpr size_t kMinFileInput = 4 + 1 + 1 + 8 + 1 + 7;
+
+std::string Hex(uint32_t v) {
+  char b[16];
+  std::snprintf(b, sizeof(b), "0x%08x", v);
+  return b;
+}
+
+absl::Status Corrupt(std::string_view name, std::string msg) {
+  return absl::DataLossError("checkpoint " + std::string(name) + ": " + msg);
+}
+
+struct Header {
+  uint32_t version = 0, header_size = 0, flags = 0;
+  uint64_t lsn = 0, file_count = 0, raw_size = 0, packed_size = 0;
+  uint32_t payload_crc = 0;
+};
+
+// Verifies the header at the front of `head` (which holds the file's first
+// min(file_size, kMaxHeaderSize) bytes) against the whole file's size.
+absl::StatusOr<Header> ParseHeader(std::string_view head, uint64_t file_size,
+                                   std::string_view name) {
+  if (file_size < kFixedPrefix)
+    return Corrupt(name, "truncated: the file is " + std::to_string(file_size) +
+                             " bytes, shorter than the " +
+                             std::to_string(kCheckpointHeaderSize) +
+                             "-byte header");
+  if (head.substr(0, kCheckpointMagic.size()) != kCheckpointMagic)
+    return Corrupt(name, "bad magic at offset 0 (not an AIM checkpoint)");
+  Header h;
+  h.version = DecodeFixed32(head.data() + kOffVersion);
+  h.header_size = DecodeFixed32(head.data() + kOffHeaderSize);
+  if (h.header_size < kCheckpointHeaderSize || h.header_size > kMaxHeaderSize)
+    return Corrupt(name, "header size " + std::to_string(h.header_size) +
+                             " at offset " + std::to_string(kOffHeaderSize) +
+                             " is invalid");
+  if (file_size < h.header_size)
+    return Corrupt(name, "truncated: the file is " + std::to_string(file_size) +
+                             " bytes, shorter than its " +
+                             std::to_string(h.header_size) + "-byte header");
+  const size_t crc_at = h.header_size - 4;
+  uint32_t stored = crc32c::Unmask(DecodeFixed32(head.data() + crc_at));
+  uint32_t actual = crc32c::Value(head.data(), crc_at);
+  if (stored != actual)
+    return Corrupt(name, "header checksum mismatch at offset " +
+                             std::to_string(crc_at) + " (stored " +
+                             Hex(stored) + ", computed " + Hex(actual) + ")");
+  if (h.version > kCheckpointVersion)
+    return absl::FailedPreconditionError(
+        "checkpoint " + std::string(name) + ": format version " +
+        std::to_string(h.version) + " is newer than this build reads (" +
+        std::to_string(kCheckpointVersion) + "); open it with a newer aim");
+  if (h.version == 0 || h.header_size != kCheckpointHeaderSize)
+    return Corrupt(name, "format version " + std::to_string(h.version) +
+                             " with a " + std::to_string(h.header_size) +
+                             "-byte header is invalid");
+  h.flags = DecodeFixed32(head.data() + kOffFlags);
+  if ((h.flags & kRequiredFlagsMask & ~kKnownRequiredFlags) != 0)
+    return absl::FailedPreconditionError(
+        "checkpoint " + std::string(name) + ": unknown required flags " +
+        Hex(h.flags & kRequiredFlagsMask) + " at offset " +
+        std::to_string(kOffFlags) + " (written by a newer aim)");
+  h.lsn = DecodeFixed64(head.data() + kOffLsn);
+  h.file_count = DecodeFixed64(head.data() + kOffFileCount);
+  h.raw_size = DecodeFixed64(head.data() + kOffRawSize);
+  h.packed_size = DecodeFixed64(head.data() + kOffPackedSize);
+  h.payload_crc = crc32c::Unmask(DecodeFixed32(head.data() + kOffPayloadCrc));
+  if (h.raw_size > kMaxCheckpointPayload)
+    return Corrupt(name, "uncompressed size " + std::to_string(h.raw_size) +
+                             " at offset " + std::to_string(kOffRawSize) +
+                             " exceeds the limit of " +
+                             std::to_string(kMaxCheckpointPayload));
+  if (h.packed_size > ZSTD_COMPRESSBOUND(kMaxCheckpointPayload))
+    return Corrupt(name, "compressed size " + std::to_string(h.packed_size) +
+                             " at offset " + std::to_string(kOffPackedSize) +
+                             " exceeds the limit");
+  if (h.packed_size != file_size - h.header_size)
+    return Corrupt(name, "compressed size " + std::to_string(h.packed_size) +
+                             " at offset " + std::to_string(kOffPackedSize) +
+                             " does not match the " +
+                             std::to_string(file_size - h.header_size) +
+                             " bytes after the header (truncated or extended)");
+  if (h.file_count > h.raw_size / kMinFileInput)
+    return Corrupt(name, "file count " + std::to_string(h.file_count) +
+                             " at offset " + std::to_string(kOffFileCount) +
+                             " cannot fit in " + std::to_string(h.raw_size) +
+                             " uncompressed bytes");
+  return h;
+}
+
+struct DCtxFree {
+  void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
+};
+struct CCtxFree {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+
+absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
+                                       std::string_view name) {
+  const std::string where = " (payload at offset " +
+                            std::to_string(h.header_size) + ", " +
+                            std::to_string(packed.size()) + " bytes)";
+  uint32_t actual = crc32c::Value(packed);
+  if (actual != h.payload_crc)
+    return Corrupt(name, "payload checksum mismatch" + where + ": stored " +
+                             Hex(h.payload_crc) + ", computed " + Hex(actual));
+  unsigned long long content = ZSTD_getFrameContentSize(packed.data(), packed.size());
+  if (content == ZSTD_CONTENTSIZE_ERROR)
+    return Corrupt(name, "payload is not a zstd frame" + where);
+  if (content == ZSTD_CONTENTSIZE_UNKNOWN)
+    return Corrupt(name, "zstd frame does not record its size" + where);
+  if (content != h.raw_size)
+    return Corrupt(name, "zstd frame holds " + std::to_string(content) +
+                             " bytes but the header says " +
+                             std::to_string(h.raw_size) + where);
+  size_t frame = ZSTD_findFrameCompressedSize(packed.data(), packed.size());
+  if (ZSTD_isError(frame) || frame != packed.size())
+    return Corrupt(name, "zstd frame is truncated or followed by other bytes" +
+                             where);
+  // The header's size is checked, but a frame can declare any content size
+  // and still be short. Decode in steps, growing the buffer as output
+  // actually arrives, so memory follows what the frame really holds.
+  std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
+  if (dctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createDCtx failed");
+  size_t rc = ZSTD_DCtx_setParameter(dctx.get(), ZSTD_d_windowLogMax,
+                                     kZstdWindowLogMax);
+  if (ZSTD_isError(rc))
+    return absl::InternalError(std::string("zstd: ") + ZSTD_getErrorName(rc));
+  const size_t want = static_cast<size_t>(h.raw_size);
+  std::string raw(std::min(want, std::max(kMinFirstChunk, packed.size() * 8)),
+                  '\0');
+  ZSTD_inBuffer in{packed.data(), packed.size(), 0};
+  size_t produced = 0;
+  while (true) {
+    ZSTD_outBuffer out{raw.data(), raw.size(), produced};
+    const size_t in_before = in.pos;
+    rc = ZSTD_decompressStream(dctx.get(), &out, &in);
+    if (ZSTD_isError(rc))
+      return Corrupt(name, std::string("zstd: ") + ZSTD_getErrorName(rc) +
+                               " after " + std::to_string(out.pos) +
+                               " output bytes" + where);
+    const bool progress = out.pos != produced || in.pos != in_before;
+    produced = out.pos;
+    if (rc == 0) break;  // the frame is complete (and its checksum checked)
+    if (produced == raw.size() && raw.size() < want) {
+      raw.resize(std::min(want, raw.size() * 2));
+    } else if (!progress) {
+      return Corrupt(name, produced == want
+                               ? "zstd frame holds more than the " +
+                                     std::to_string(want) + " bytes declared" +
+                                     where
+                               : "zstd frame is truncated after " +
+                                     std::to_string(produced) +
+                                     " output bytes" + where);
+    }
+  }
+  if (produced != want)
+    return Corrupt(name, "zstd frame decompressed to " +
+                             std::to_string(produced) + " bytes, expected " +
+                             std::to_string(want) + where);
+  return raw;
+}
+
+absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
+                                            std::string_view raw,
+                                            std::string_view name) {
+  CheckpointData data;
+  Reader r(raw);
+  r.String(&data.root, "root");
+  uint64_t lsn = r.Varint64("lsn");
+  if (r.ok() && lsn != h.lsn)
+    r.Fail("lsn", std::to_string(lsn) + " differs from the header's " +
+                      std::to_string(h.lsn));
+  data.lsn = lsn;
+  data.created_unix_micros = static_cast<int64_t>(r.Varint64("created"));
+  size_t count = r.Count(kMinFileInput, "file count");
+  if (r.ok() && count != h.file_count)
+    r.Fail("file count", std::to_string(count) + " differs from the header's " +
+                             std::to_string(h.file_count));
+  data.files.reserve(count);
+  for (size_t i = 0; i < count && r.ok(); ++i) {
+    ReadFileInput(r, &data.files.emplace_back());
+    if (!r.ok()) r.AddContext("file " + std::to_string(i) + ": ");
+  }
+  if (r.ok() && r.remaining() != 0)
+    r.Fail("end", std::to_string(r.remaining()) +
+                      " unexpected bytes after the last file");
+  if (!r.ok())
+    return absl::Status(r.status().code(),
+                        "checkpoint " + std::string(name) +
+                            ": uncompressed payload: " +
+                            std::string(r.status().message()));
+  return data;
+}
+
+absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
+                                      std::string_view name) {
+  absl::StatusOr<Header> h = ParseHeader(
+      bytes.substr(0, kMaxHeaderSize), bytes.size(), name);
+  if (!h.ok()) return h.status();
+  absl::StatusOr<std::string> raw =
+      Decompress(*h, bytes.substr(h->header_size), name);
+  if (!raw.ok()) return raw.status();
+  return ParsePayload(*h, *raw, name);
+}
+
+// ---- POSIX file I/O (moves behind wal's Env when that lands)
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  // Closes now and reports close's errno (0 on success).
+  int Close() {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0 ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+int WriteAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return 0;
+}
+
+// Reads exactly n bytes at `offset`; returns errno, or -1 at end of file.
+int ReadAt(int fd, uint64_t offset, size_t n, char* out) {
+  while (n > 0) {
+    ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (got == 0) return -1;
+    out += got;
+    offset += static_cast<uint64_t>(got);
+    n -= static_cast<size_t>(got);
+  }
+  return 0;
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+namespace internal {
+
+absl::Status IoError(int err, std::string_view op, const std::string& file,
+                     std::string_view consequence) {
+  const char* ename = strerrorname_np(err);
+  std::string msg = std::string(op) + " " + file + ": " + std::strerror(err) +
+                    " (" + (ename ? ename : std::to_string(err)) + ")";
+  if (err == ENOSPC || err == EDQUOT) msg += "; the disk is full";
+  if (!consequence.empty()) msg += "; " + std::string(consequence);
+  return absl::Status(absl::ErrnoToStatusCode(err), msg);
+}
+
+absl::Status SealPayload(std::string_view payload, uint64_t lsn,
+                         uint64_t file_count, std::string* out) {
+  if (payload.size() > kMaxCheckpointPayload)
+    return absl::ResourceExhaustedError(
+        "checkpoint payload of " + std::to_string(payload.size()) +
+        " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
+  if (cctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+  for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel},
+                               std::pair{ZSTD_c_checksumFlag, 1}}) {
+    size_t rc = ZSTD_CCtx_setParameter(cctx.get(), param, value);
+    if (ZSTD_isError(rc))
+      return absl::InternalError(std::string("zstd: ") + ZSTD_getErrorName(rc));
+  }
+  out->assign(kCheckpointHeaderSize + ZSTD_compressBound(payload.size()), '\0');
+  size_t packed = ZSTD_compress2(cctx.get(), out->data() + kCheckpointHeaderSize,
+                                 out->size() - kCheckpointHeaderSize,
+                                 payload.data(), payload.size());
+  if (ZSTD_isError(packed))
+    return absl::InternalError(std::string("zstd compression failed: ") +
+                               ZSTD_getErrorName(packed));
+  out->resize(kCheckpointHeaderSize + packed);
+  char* h = out->data();
+  std::memcpy(h, kCheckpointMagic.data(), kCheckpointMagic.size());
+  EncodeFixed32(h + kOffVersion, kCheckpointVersion);
+  EncodeFixed32(h + kOffHeaderSize, kCheckpointHeaderSize);
+  EncodeFixed32(h + kOffFlags, kFlagZstdChecksum);
+  EncodeFixed64(h + kOffLsn, lsn);
+  EncodeFixed64(h + kOffFileCount, file_count);
+  EncodeFixed64(h + kOffRawSize, payload.size());
+  EncodeFixed64(h + kOffPackedSize, packed);
+  EncodeFixed32(h + kOffPayloadCrc,
+                crc32c::Mask(crc32c::Value(h + kCheckpointHeaderSize, packed)));
+  EncodeFixed32(h + kOffHeaderCrc, crc32c::Mask(crc32c::Value(h, kOffHeaderCrc)));
+  return absl::OkStatus();
+}
+
+}  // namespace internal
+
+absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out) {
+  std::string payload;
+  PutString(&payload, data.root);
+  PutVarint64(&payload, data.lsn);
+  PutVarint64(&payload, static_cast<uint64_t>(data.created_unix_micros));
+  PutVarint64(&payload, data.files.size());
+  for (const graph::FileInput& f : data.files) EncodeFileInput(f, &payload);
+  return internal::SealPayload(payload, data.lsn, data.files.size(), out);
+}
+
+absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes) {
+  return Decode(bytes, "(in memory)");
+}
+
+absl::Status WriteCheckpoint(const std::string& path,
+                             const CheckpointData& data) {
+  using internal::IoError;
+  std::string bytes;
+  if (absl::Status s = EncodeCheckpoint(data, &bytes); !s.ok())
+    return absl::Status(s.code(), "checkpoint " + path + ": " +
+                                      std::string(s.message()));
+  const std::string tmp = path + ".tmp";
+  const std::string unchanged = path + " is unchanged";
+  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return IoError(errno, "create", tmp, unchanged);
+  // Before the rename nothing at `path` has changed: drop the temp file.
+  auto fail = [&](int err, std::string_view op, const std::string& what) {
+    if (fd.get() >= 0) fd.Close();
+    ::unlink(tmp.c_str());
+    return IoError(err, op, what, unchanged);
+  };
+  if (int err = WriteAll(fd.get(), bytes)) return fail(err, "write", tmp);
+  if (::fsync(fd.get()) != 0) return fail(errno, "fsync", tmp);
+  if (int err = fd.Close()) return fail(err, "close", tmp);
+  if (::rename(tmp.c_str(), path.c_str()) != 0)
+    return fail(errno, "rename", tmp + " to " + path);
+  const std::string dir = DirName(path);
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const std::string not_durable =
+      "the new checkpoint is at " + path + " but may not survive a power loss";
+  if (dfd.get() < 0) return IoError(errno, "open directory", dir, not_durable);
+  if (::fsync(dfd.get()) != 0)
+    return IoError(errno, "fsync directory", dir, not_durable);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
+  using internal::IoError;
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return IoError(errno, "open checkpoint", path);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return IoError(errno, "stat checkpoint", path);
+  if (!S_ISREG(st.st_mode))
+    return absl::FailedPreconditionError("checkpoint " + path +
+                                         ": not a regular file");
+  const uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string head(std::min<uint64_t>(size, kMaxHeaderSize), '\0');
+  if (int err = ReadAt(fd.get(), 0, head.size(), head.data()))
+    return err < 0 ? Corrupt(path, "the file shrank while being read")
+                   : IoError(err, "read checkpoint", path);
+  absl::StatusOr<Header> h = ParseHeader(head, size, path);
+  if (!h.ok()) return h.status();
+  // ParseHeader checked packed_size == size - header_size, and the size is
+  // the file's real size, so this allocation is backed by bytes on disk.
+  std::string packed(static_cast<size_t>(h->packed_size), '\0');
+  if (int err = ReadAt(fd.get(), h->header_size, packed.size(), packed.data()))
+    return err < 0 ? Corrupt(path, "the file shrank while being read")
+                   : IoError(err, "read checkpoint", path);
+  absl::StatusOr<std::string> raw = Decompress(*h, packed, path);
+  if (!raw.ok()) return raw.status();
+  packed = std::string();
+  return ParsePayload(*h, *raw, path);
+}
+
+}  // namespace aim::recovery

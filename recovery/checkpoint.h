@@ -1,0 +1,80 @@
+// Checkpoints: a compressed, checksummed image of every file's facts at one
+// LSN. Startup loads the newest valid checkpoint and replays the WAL records
+// after its LSN. The byte layout is in recovery/FORMAT.md.
+//
+// A checkpoint is written whole or not at all: WriteCheckpoint writes
+// `path + ".tmp"`, fsyncs it, renames it over `path` and fsyncs the
+// directory. Readers verify everything (magic, version, sizes, both CRC32Cs,
+// the zstd frame, the payload's structure and the facts' index invariants)
+// before returning anything, and allocate only what a checked size allows.
+//
+// Errors (every message names the file, or "checkpoint" in memory, and the
+// offset or field that failed):
+//   DataLoss            damaged, truncated or foreign bytes
+//   FailedPrecondition  a format version or required flag newer than this
+//                       build reads (the file may be fine: do not discard it)
+//   I/O errors          the absl code of the errno (NotFound, PermissionDenied,
+//                       ResourceExhausted for ENOSPC, ...), with the path and
+//                       the errno's text and name
+// Thread-compatible: no shared state.
+#ifndef AIM_RECOVERY_CHECKPOINT_H_
+#define AIM_RECOVERY_CHECKPOINT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "engine/graph/graph.h"
+
+namespace aim::recovery {
+
+inline constexpr std::string_view kCheckpointMagic = "AIMCKPT1";
+inline constexpr uint32_t kCheckpointVersion = 1;
+inline constexpr size_t kCheckpointHeaderSize = 64;
+// Largest uncompressed payload written or read (checked before allocating).
+inline constexpr uint64_t kMaxCheckpointPayload = uint64_t{4} << 30;  // 4 GiB
+
+struct CheckpointData {
+  uint64_t lsn = 0;                  // the image holds every record <= lsn
+  std::string root;                  // the workspace root
+  int64_t created_unix_micros = 0;   // stored as given (0: not recorded)
+  std::vector<graph::FileInput> files;
+};
+
+// Serialises `data` into *out (replacing its contents). Fails only if the
+// payload exceeds kMaxCheckpointPayload or zstd fails.
+absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out);
+
+// Parses and verifies a whole checkpoint held in memory.
+absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes);
+
+// Writes `data` durably at `path` (see the header comment). On any failure
+// before the rename, `path` is untouched and the temp file is removed. If
+// only the final directory fsync fails, the new file is in place but may not
+// survive a power loss; the error says so. Never retries.
+absl::Status WriteCheckpoint(const std::string& path,
+                             const CheckpointData& data);
+
+// Reads and verifies the checkpoint at `path`.
+absl::StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);
+
+namespace internal {
+// Wraps an uncompressed payload in a header and zstd frame with correct
+// sizes and CRCs, exactly as EncodeCheckpoint does after building the
+// payload. For tests and fuzzers that need to reach the payload decoder
+// behind the checksums.
+absl::Status SealPayload(std::string_view payload, uint64_t lsn,
+                         uint64_t file_count, std::string* out);
+// The message WriteCheckpoint gives for an errno (exposed for tests: ENOSPC
+// cannot be provoked portably).
+absl::Status IoError(int err, std::string_view op, const std::string& file,
+                     std::string_view consequence = {});
+}  // namespace internal
+
+}  // namespace aim::recovery
+
+#endif  // AIM_RECOVERY_CHECKPOINT_H_

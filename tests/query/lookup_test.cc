@@ -1,0 +1,147 @@
+// FindEntity: exact, suffix and bare names; ambiguity; suggestions.
+#include <gtest/gtest.h>
+
+#include "engine/query/search_index.h"
+#include "tests/query/query_test_util.h"
+
+namespace aim::query {
+namespace {
+
+using ::aim::testing::Q;
+using ::aim::testing::ZooGraph;
+
+std::vector<std::string> Names(const Graph& g, const NameLookup& l) {
+  std::vector<std::string> out;
+  for (EntityIdx e : l.candidates) out.push_back(Q(g, e));
+  return out;
+}
+
+class LookupTest : public ::testing::Test {
+ protected:
+  void SetUp() override { g_ = ZooGraph(); }
+  NameLookup Find(std::string_view name,
+                  std::optional<EntityKind> kind = std::nullopt) {
+    return FindEntity(*g_, name, kind);
+  }
+  std::unique_ptr<Graph> g_;
+};
+
+TEST_F(LookupTest, ExactQualifiedPath) {
+  NameLookup l = Find("zoo::shapes::Circle");
+  ASSERT_EQ(l.status, NameLookup::kFound);
+  EXPECT_EQ(Names(*g_, l), std::vector<std::string>{"zoo::shapes::Circle"});
+  EXPECT_EQ(Names(*g_, Find("zoo")), std::vector<std::string>{"zoo"});
+  EXPECT_EQ(Find("  ::zoo::util::square ").status, NameLookup::kFound);
+}
+
+TEST_F(LookupTest, BareName) {
+  NameLookup l = Find("Circle");
+  ASSERT_EQ(l.status, NameLookup::kFound);
+  EXPECT_EQ(Names(*g_, l), std::vector<std::string>{"zoo::shapes::Circle"});
+}
+
+TEST_F(LookupTest, SuffixOnPathBoundary) {
+  EXPECT_EQ(Names(*g_, Find("TcpStream::connect")),
+            std::vector<std::string>{"zoo::net::tcp::TcpStream::connect"});
+  EXPECT_EQ(Names(*g_, Find("udp::connect")),
+            std::vector<std::string>{"zoo::net::udp::connect"});
+  EXPECT_EQ(Names(*g_, Find("Area::area")),
+            std::vector<std::string>{"zoo::Area::area"});
+  // `&'aSquare::area` ends with "Square::area" but not on a boundary.
+  NameLookup sq = Find("Square::area");
+  ASSERT_EQ(sq.status, NameLookup::kFound);
+  EXPECT_EQ(Names(*g_, sq),
+            std::vector<std::string>{"zoo::shapes::Square::area"});
+  EXPECT_EQ(Find("shapes::Circle::new").status, NameLookup::kFound);
+  EXPECT_EQ(Find("apes::Circle").status, NameLookup::kNotFound);
+}
+
+TEST_F(LookupTest, AmbiguousBareNameListsEveryCandidate) {
+  NameLookup l = Find("connect");
+  ASSERT_EQ(l.status, NameLookup::kAmbiguous);
+  EXPECT_EQ(Names(*g_, l),
+            (std::vector<std::string>{"zoo::net::tcp::TcpStream::connect",
+                                      "zoo::net::udp::connect"}));
+  EXPECT_TRUE(l.suggestions.empty());
+  NameLookup area = Find("area");
+  ASSERT_EQ(area.status, NameLookup::kAmbiguous);
+  EXPECT_EQ(Names(*g_, area),
+            (std::vector<std::string>{
+                "zoo::Area::area", "zoo::shapes::&'aSquare::area",
+                "zoo::shapes::Circle::area", "zoo::shapes::Square::area"}));
+  EXPECT_EQ(Names(*g_, Find("describe")),
+            (std::vector<std::string>{"zoo::Describe::describe",
+                                      "zoo::T::describe"}));
+}
+
+TEST_F(LookupTest, KindFilter) {
+  NameLookup l = Find("area", EntityKind::kTraitMethod);
+  ASSERT_EQ(l.status, NameLookup::kFound);
+  EXPECT_EQ(Names(*g_, l), std::vector<std::string>{"zoo::Area::area"});
+  EXPECT_EQ(Find("connect", EntityKind::kFn).status, NameLookup::kFound);
+  EXPECT_EQ(Find("Circle", EntityKind::kTrait).status, NameLookup::kNotFound);
+  // An external's kind is unknown: it passes any filter.
+  NameLookup debug = Find("Debug", EntityKind::kTrait);
+  ASSERT_EQ(debug.status, NameLookup::kFound);
+  EXPECT_EQ(g_->entity(debug.candidates[0]).kind, EntityKind::kExternal);
+}
+
+TEST_F(LookupTest, PlaceholdersOnlyWhenNothingElseMatches) {
+  NameLookup debug = Find("Debug");
+  ASSERT_EQ(debug.status, NameLookup::kFound);
+  EXPECT_EQ(g_->entity(debug.candidates[0]).kind, EntityKind::kExternal);
+  NameLookup impl = Find("impl Circle");
+  ASSERT_EQ(impl.status, NameLookup::kFound);
+  EXPECT_EQ(Names(*g_, impl),
+            std::vector<std::string>{"zoo::shapes::impl Circle"});
+}
+
+TEST_F(LookupTest, UnknownNameSuggestsNearMatches) {
+  NameLookup typo = Find("TcpStrem");
+  ASSERT_EQ(typo.status, NameLookup::kNotFound);
+  EXPECT_TRUE(typo.candidates.empty());
+  ASSERT_FALSE(typo.suggestions.empty());
+  EXPECT_EQ(typo.suggestions[0], "zoo::net::tcp::TcpStream");
+
+  NameLookup part = Find("Canv");  // a substring of a name
+  ASSERT_EQ(part.status, NameLookup::kNotFound);
+  EXPECT_EQ(part.suggestions, std::vector<std::string>{"zoo::render::Canvas"});
+
+  NameLookup case_only = Find("circle");  // lookups are case-sensitive
+  ASSERT_EQ(case_only.status, NameLookup::kNotFound);
+  ASSERT_FALSE(case_only.suggestions.empty());
+  EXPECT_EQ(case_only.suggestions[0], "zoo::shapes::Circle");
+
+  NameLookup wrong_path = Find("net::Circle");
+  ASSERT_EQ(wrong_path.status, NameLookup::kNotFound);
+  ASSERT_FALSE(wrong_path.suggestions.empty());
+  EXPECT_EQ(wrong_path.suggestions[0], "zoo::shapes::Circle");
+
+  NameLookup nothing = Find("qqqqqqqqqq");
+  EXPECT_EQ(nothing.status, NameLookup::kNotFound);
+  EXPECT_TRUE(nothing.suggestions.empty());
+  EXPECT_EQ(Find("").status, NameLookup::kNotFound);
+  EXPECT_EQ(Find("zoo::").status, NameLookup::kNotFound);
+}
+
+TEST_F(LookupTest, SuggestionsPreferTheWantedKind) {
+  NameLookup l = Find("areas", EntityKind::kTraitMethod);
+  ASSERT_EQ(l.status, NameLookup::kNotFound);
+  EXPECT_EQ(l.suggestions, std::vector<std::string>{"zoo::Area::area"});
+}
+
+TEST_F(LookupTest, IndexGivesTheSameAnswers) {
+  SearchIndex index(*g_);
+  for (std::string_view name :
+       {"TcpStrem", "Canv", "circle", "net::Circle", "qqqqqqqqqq", "connect",
+        "Circle", "area", "areas", "descrbe", "pnig"}) {
+    NameLookup a = FindEntity(*g_, name);
+    NameLookup b = FindEntity(*g_, index, name);
+    EXPECT_EQ(a.status, b.status) << name;
+    EXPECT_EQ(a.candidates, b.candidates) << name;
+    EXPECT_EQ(a.suggestions, b.suggestions) << name;
+  }
+}
+
+}  // namespace
+}  // namespace aim::query

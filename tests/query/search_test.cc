@@ -1,0 +1,158 @@
+// Search: ranking, limits, and the index against the scan, also after
+// incremental edits.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "engine/query/search_index.h"
+#include "tests/query/query_test_util.h"
+
+namespace aim::query {
+namespace {
+
+using ::aim::testing::FromSources;
+using ::aim::testing::Q;
+using ::aim::testing::ZooGraph;
+using Strings = std::vector<std::string>;
+
+std::string MatchName(SearchHit::Match m) {
+  switch (m) {
+    case SearchHit::kExactName: return "name";
+    case SearchHit::kPrefixName: return "prefix";
+    case SearchHit::kExactQualified: return "qualified";
+    case SearchHit::kSubstring: return "substring";
+  }
+  return "?";
+}
+
+Strings Render(const Graph& g, const std::vector<SearchHit>& hits) {
+  Strings out;
+  for (const auto& h : hits) out.push_back(MatchName(h.match) + " " + Q(g, h.entity));
+  return out;
+}
+
+// Queries that exercise every rank: names, prefixes, qualified paths and
+// substrings of each, in several cases.
+std::vector<std::string> ProbeQueries(const Graph& g) {
+  std::vector<std::string> qs = {"", "a", "zz", "::", "zoo", "qqqq", "impl"};
+  for (EntityIdx e : g.LiveEntities()) {
+    std::string name(g.str(g.entity(e).name));
+    std::string q(g.str(g.entity(e).qualified));
+    qs.push_back(name);
+    qs.push_back(name.substr(0, 3));
+    qs.push_back(q);
+    if (q.size() > 6) qs.push_back(q.substr(q.size() / 3, 5));
+    std::string upper = name;
+    for (char& c : upper) c = static_cast<char>(std::toupper(c));
+    qs.push_back(upper);
+  }
+  return qs;
+}
+
+void ExpectIndexMatchesScan(const Graph& g, const SearchIndex& index,
+                            size_t limit) {
+  for (const std::string& q : ProbeQueries(g)) {
+    auto scan = Search(g, q, limit);
+    auto indexed = Search(g, index, q, limit);
+    ASSERT_EQ(Render(g, indexed), Render(g, scan)) << "query '" << q << "'";
+  }
+}
+
+TEST(SearchTest, RanksExactThenPrefixThenQualifiedThenSubstring) {
+  auto g = ZooGraph();
+  EXPECT_EQ(Render(*g, Search(*g, "circle")),
+            (Strings{"name zoo::shapes::Circle", "substring zoo::shapes::Circle::new",
+                     "substring zoo::shapes::Circle::area",
+                     "substring zoo::shapes::impl Circle",
+                     "substring zoo::shapes::impl Area for Circle"}));
+  EXPECT_EQ(Render(*g, Search(*g, "conn")),
+            (Strings{"prefix zoo::net::udp::connect",
+                     "prefix zoo::net::tcp::TcpStream::connect"}));
+  EXPECT_EQ(Render(*g, Search(*g, "zoo::util::square")),
+            (Strings{"qualified zoo::util::square"}));
+  EXPECT_EQ(Render(*g, Search(*g, "ping")), (Strings{"name zoo::render::ping"}));
+  EXPECT_EQ(Render(*g, Search(*g, "net::t")),
+            (Strings{"substring zoo::net::tcp",
+                     "substring zoo::net::tcp::TcpStream::connect",
+                     "substring zoo::net::tcp::TcpStream",
+                     "substring zoo::net::tcp::impl TcpStream"}));
+}
+
+TEST(SearchTest, LimitAndEmptyQuery) {
+  auto g = ZooGraph();
+  auto all = Search(*g, "zoo", 1000);
+  EXPECT_EQ(all.size(), g->entity_count() - 5);  // all but the 5 externals
+  EXPECT_EQ(Render(*g, Search(*g, "zoo", 3)),
+            (Strings{"name zoo", "substring zoo::net", "substring zoo::net::tcp"}));
+  EXPECT_TRUE(Search(*g, "").empty());
+  EXPECT_TRUE(Search(*g, "zoo", 0).empty());
+}
+
+TEST(SearchTest, IndexMatchesScanOnTheZoo) {
+  auto g = ZooGraph();
+  SearchIndex index(*g);
+  EXPECT_EQ(index.size(), g->entity_count());
+  ExpectIndexMatchesScan(*g, index, 20);
+  ExpectIndexMatchesScan(*g, index, 3);
+}
+
+TEST(SearchTest, IndexFollowsIncrementalEdits) {
+  auto g = ZooGraph();
+  SearchIndex index(*g);
+  auto inputs = FromSources("zoo", {
+      {"src/net/udp.rs",
+       "pub fn connect(port: u16) -> u16 { port }\npub fn connect_all() {}\n"}});
+  g->UpsertFile(inputs[0]);
+  index.Sync(*g);
+  EXPECT_GT(index.delta_size(), 0u);
+  EXPECT_EQ(Render(*g, Search(*g, index, "connect_all")),
+            (Strings{"name zoo::net::udp::connect_all"}));
+  ExpectIndexMatchesScan(*g, index, 20);
+
+  ASSERT_TRUE(g->RemoveFile("src/net/tcp.rs"));
+  index.Sync(*g);
+  EXPECT_EQ(Render(*g, Search(*g, index, "TcpStream")), Strings{});
+  ExpectIndexMatchesScan(*g, index, 20);
+
+  // Update with explicit slots (all of them) is equivalent.
+  SearchIndex other(*g);
+  g->UpsertFile(FromSources("zoo", {{"src/net/tcp.rs",
+                                     "pub struct TcpStream;\n"}})[0]);
+  std::vector<EntityIdx> slots;
+  for (EntityIdx e = 0; e < g->slot_count(); ++e) slots.push_back(e);
+  other.Update(*g, slots);
+  index.Sync(*g);
+  ExpectIndexMatchesScan(*g, other, 20);
+  ExpectIndexMatchesScan(*g, index, 20);
+}
+
+TEST(SearchTest, IndexRebuildsWhenTheDeltaGrows) {
+  graph::Graph g;
+  testing::IngestAll(g, FromSources("big", {{"src/lib.rs", "pub fn seed() {}\n"}}));
+  SearchIndex index(g);
+  std::string src;
+  for (int i = 0; i < 600; ++i) src += "pub fn grown_" + std::to_string(i) + "() {}\n";
+  g.UpsertFile(FromSources("big", {{"src/more.rs", src}})[0]);
+  index.Sync(g);
+  EXPECT_EQ(index.delta_size(), 0u);  // past the threshold: rebuilt
+  EXPECT_EQ(index.size(), g.entity_count());
+  ExpectIndexMatchesScan(g, index, 20);
+}
+
+TEST(SearchTest, IndexMatchesScanOnARealCrate) {
+  const std::string dir = std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
+  graph::Graph g;
+  testing::IngestAll(g, testing::LoadTree(dir));
+  ASSERT_GT(g.entity_count(), 1000u);
+  SearchIndex index(g);
+  size_t n = 0;
+  for (const std::string& q : ProbeQueries(g)) {
+    if (n++ % 7 != 0) continue;  // a sample keeps the test quick
+    ASSERT_EQ(Render(g, Search(g, index, q, 10)), Render(g, Search(g, q, 10)))
+        << "query '" << q << "'";
+  }
+}
+
+}  // namespace
+}  // namespace aim::query

@@ -1,0 +1,3 @@
+# tests/wal: the log's building blocks.
+aim_test(wal_crc32c_test wal/crc32c_test.cc)
+target_link_libraries(wal_crc32c_test PRIVATE aim_wal)
