@@ -1,6 +1,11 @@
 #include "actors/engine_impl.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstring>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -83,18 +88,33 @@ std::vector<Pending> SplitDump(const std::string& text,
 }
 
 bool ReadAll(const std::string& path, std::string& bytes, std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     error = std::strerror(errno);
     return false;
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) {
-    error = "read error";
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    error = std::strerror(errno);
+    ::close(fd);
     return false;
   }
-  bytes = std::move(ss).str();
+  bytes.resize(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (true) {
+    if (got == bytes.size()) bytes.resize(bytes.size() * 2 + 4096);
+    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    got += static_cast<size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(got);
   return true;
 }
 
@@ -159,23 +179,22 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     root = fs::weakly_canonical(path, ec).string();
   }
 
-  // Read and extract on `threads` threads; results land in `work`.
+  // Workers read and extract files in order; this thread adds each file to
+  // the graph as soon as it is ready (a pipeline), and reports progress.
   std::vector<std::string> problems(work.size());
   std::vector<char> skip(work.size(), 0);
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[work.size()]);
+  for (size_t i = 0; i < work.size(); ++i) ready[i] = false;
   std::atomic<size_t> next{0}, done{0};
   std::atomic<uint64_t> lines{0}, bytes{0};
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  auto worker = [&] {
-    std::string error;
-    for (size_t i = next++; i < work.size(); i = next++) {
-      Pending& p = work[i];
-      if (!p.abs_path.empty() && !ReadAll(p.abs_path, p.bytes, error)) {
-        problems[i] = absl::StrCat(p.input.path, ": cannot read: ", error);
-        skip[i] = 1;
-        ++done;
-        continue;
-      }
+  std::mutex ready_mu;
+  std::condition_variable ready_cv;
+  auto extract_one = [&](size_t i, std::string& error) {
+    Pending& p = work[i];
+    if (!p.abs_path.empty() && !ReadAll(p.abs_path, p.bytes, error)) {
+      problems[i] = absl::StrCat(p.input.path, ": cannot read: ", error);
+      skip[i] = 1;
+    } else {
       p.input.facts = ExtractFacts(p.input.path, p.bytes);
       for (const Diagnostic& d : p.input.facts.errors) {
         if (d.message == "invalid UTF-8") skip[i] = 1;
@@ -187,41 +206,45 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
       lines += p.input.facts.lines;
       bytes += p.bytes.size();
       std::string().swap(p.bytes);
-      if (++done == work.size()) {
-        std::lock_guard lock(done_mu);
-        done_cv.notify_all();
-      }
     }
+    ++done;
+    {
+      std::lock_guard lock(ready_mu);
+      ready[i] = true;
+    }
+    ready_cv.notify_one();
+  };
+  auto worker = [&] {
+    std::string error;
+    for (size_t i = next++; i < work.size(); i = next++) extract_one(i, error);
   };
   const int n_threads =
       std::max(1, std::min<int>(options_.threads, static_cast<int>(work.size())));
   std::vector<std::thread> threads;
-  for (int t = 1; t < n_threads; ++t) threads.emplace_back(worker);
-  if (progress) {
-    // This thread reports progress and helps when there is little left.
-    while (done < work.size()) {
-      progress({done.load(), work.size(), lines.load(), bytes.load()});
-      if (n_threads == 1) {
-        worker();
-        break;
-      }
-      std::unique_lock lock(done_mu);
-      done_cv.wait_for(lock, std::chrono::milliseconds(100),
-                       [&] { return done == work.size(); });
-    }
-    progress({done.load(), work.size(), lines.load(), bytes.load()});
-  } else {
-    worker();
-  }
-  for (auto& t : threads) t.join();
-  report.extract_ms = MsSince(start);
+  for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
 
   auto g = std::make_unique<graph::Graph>();
-  const auto resolve_start = Clock::now();
   recovery::CheckpointData data;
   data.root = root;
+  auto last_progress = Clock::now();
   g->BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
+    if (!ready[i]) {
+      std::unique_lock lock(ready_mu);
+      while (!ready[i]) {
+        ready_cv.wait_for(lock, std::chrono::milliseconds(100));
+        if (progress && Clock::now() - last_progress > std::chrono::milliseconds(100)) {
+          lock.unlock();
+          progress({done.load(), work.size(), lines.load(), bytes.load()});
+          last_progress = Clock::now();
+          lock.lock();
+        }
+      }
+    }
+    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(100)) {
+      progress({done.load(), work.size(), lines.load(), bytes.load()});
+      last_progress = Clock::now();
+    }
     for (size_t a = 0, b; a < problems[i].size(); a = b + 1) {
       b = problems[i].find('\n', a);
       if (b == std::string::npos) b = problems[i].size();
@@ -236,6 +259,10 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     g->UpsertFile(work[i].input);
     if (!options_.db_dir.empty()) data.files.push_back(std::move(work[i].input));
   }
+  for (auto& t : threads) t.join();
+  if (progress) progress({done.load(), work.size(), lines.load(), bytes.load()});
+  report.extract_ms = MsSince(start);
+  const auto resolve_start = Clock::now();
   g->EndBatch();
   report.resolve_ms = MsSince(resolve_start);
   report.lines = lines;

@@ -49,11 +49,22 @@ class PackageFinder {
   std::map<fs::path, std::pair<fs::path, std::string>> cache_;
 };
 
+// `file` relative to `dir`, when `file` lies under `dir` (both as walked
+// from the same canonical root: a prefix test, no system calls).
+std::string RelativeTo(const fs::path& file, const fs::path& dir) {
+  std::string f = file.generic_string();
+  std::string d = dir.generic_string();
+  if (f.size() > d.size() && f.compare(0, d.size(), d) == 0 &&
+      (f[d.size()] == '/' || d.back() == '/'))
+    return f.substr(d.back() == '/' ? d.size() : d.size() + 1);
+  std::error_code ec;
+  return fs::relative(file, dir, ec).generic_string();
+}
+
 graph::FileInput Place(PackageFinder& finder, const fs::path& root,
                        const fs::path& file) {
   graph::FileInput in;
-  std::error_code ec;
-  in.path = fs::relative(file, root, ec).generic_string();
+  in.path = RelativeTo(file, root);
   auto [pkg_dir, pkg] = finder.Find(file.parent_path());
   if (pkg_dir.empty()) {
     std::string name = root.filename().string();
@@ -62,8 +73,7 @@ graph::FileInput Place(PackageFinder& finder, const fs::path& root,
     in.crate = p.crate;
     in.module = p.module;
   } else {
-    graph::FilePlace p =
-        graph::PlaceFile(fs::relative(file, pkg_dir, ec).generic_string(), pkg);
+    graph::FilePlace p = graph::PlaceFile(RelativeTo(file, pkg_dir), pkg);
     in.crate = p.crate;
     in.module = p.module;
   }

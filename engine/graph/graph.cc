@@ -300,7 +300,7 @@ void Graph::Build(uint32_t fi, FileInput& in,
     e.sig_hash = SigHash(kind, vis, sig);
     e.name = strings_.Intern(name);
     e.qualified = strings_.Intern(qualified);
-    e.sig = strings_.Intern(sig);
+    e.sig = 0;  // set below: reused when unchanged
     e.vis = strings_.Intern(vis);
     e.file = f.path;
     e.line = line;
@@ -312,8 +312,12 @@ void Graph::Build(uint32_t fi, FileInput& in,
     if (it != old.end()) {
       idx = it->second;
       old.erase(it);
+      // Signatures are stored unindexed: keep the old text if unchanged.
+      e.sig = str(entities_[idx].sig) == sig ? entities_[idx].sig
+                                             : strings_.Append(sig);
       entities_[idx] = e;
     } else {
+      e.sig = strings_.Append(sig);
       idx = NewEntity(e);
       changed.insert(e.name);
     }

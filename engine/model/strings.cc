@@ -18,6 +18,12 @@ StrId StringPool::Find(std::string_view s) const {
 StrId StringPool::Intern(std::string_view s) {
   auto it = index_.find(s);
   if (it != index_.end()) return it->second;
+  StrId id = Append(s);
+  index_.emplace(views_[id], id);
+  return id;
+}
+
+StrId StringPool::Append(std::string_view s) {
   if (!s.empty() && block_used_ + s.size() > block_size_) {
     size_t size = s.size() > kBlock ? s.size() : kBlock;
     blocks_.push_back(std::make_unique<char[]>(size));
@@ -34,7 +40,6 @@ StrId StringPool::Intern(std::string_view s) {
   }
   StrId id = static_cast<StrId>(views_.size());
   views_.push_back(stored);
-  index_.emplace(stored, id);
   return id;
 }
 

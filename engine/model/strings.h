@@ -23,6 +23,11 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   StrId Intern(std::string_view s);
+  // Stores `s` without indexing it (no deduplication, no hashing): for
+  // text that is read back by id but never looked up, like signatures.
+  StrId Append(std::string_view s);
+  // Expects about `n` more interned strings.
+  void Reserve(size_t n) { index_.reserve(index_.size() + n); views_.reserve(views_.size() + n); }
   // The id of `s` if interned, else kNoStr.
   StrId Find(std::string_view s) const;
   std::string_view Get(StrId id) const { return views_[id]; }

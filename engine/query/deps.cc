@@ -61,8 +61,7 @@ std::vector<Hit> BlastRadius(const Graph& g, EntityIdx e, uint32_t depth,
                   /*with_members=*/true);
 }
 
-std::optional<std::vector<Hop>> ShortestPath(const Graph& g, EntityIdx a,
-                                             EntityIdx b) {
+std::optional<Path> ShortestPath(const Graph& g, EntityIdx a, EntityIdx b) {
   if (!g.live(a) || !g.live(b)) return std::nullopt;
   WalkSpec spec;
   spec.up = false;
@@ -72,7 +71,7 @@ std::optional<std::vector<Hop>> ShortestPath(const Graph& g, EntityIdx a,
   uint32_t found = internal::kNoRecord;
   std::span<const internal::Record> recs = internal::Walk(g, a, spec, &found);
   if (found == internal::kNoRecord) return std::nullopt;
-  std::vector<Hop> path;
+  Path path;
   for (uint32_t r = found; recs[r].parent != internal::kNoRecord;
        r = recs[r].parent)
     path.push_back(internal::HopOf(recs, r));

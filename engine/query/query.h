@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "engine/graph/graph.h"
 
 namespace aim::query {
@@ -35,6 +36,10 @@ struct Hop {
   uint8_t flags = 0;  // graph::kEdge* flags
 };
 
+// The edges that led to a hit. Two hops are held inline, so the hits of
+// one- and two-hop queries cost no allocation each.
+using Path = absl::InlinedVector<Hop, 2>;
+
 // An entity a query reached. Queries that walk the graph list each entity
 // once (never the start itself), nearest first; within one depth, by entity
 // id: an order that depends only on the graph's content, not on the edits
@@ -48,8 +53,8 @@ struct Hop {
 // from a type into its members (see BlastRadius) point the other way.
 struct Hit {
   EntityIdx entity = graph::kNoEntity;
-  uint32_t depth = 0;      // hops from the start, members not counted
-  std::vector<Hop> path;
+  uint32_t depth = 0;  // hops from the start, members not counted
+  Path path;
 };
 
 class SearchIndex;  // engine/query/search_index.h
@@ -122,8 +127,7 @@ std::vector<std::vector<EntityIdx>> Cycles(const Graph& g, CycleScope scope);
 // A shortest dependency path from `a` to `b` following calls, uses,
 // implements, imports and contains edges forward; nullopt if there is
 // none, an empty path if a == b. Ties are broken deterministically.
-std::optional<std::vector<Hop>> ShortestPath(const Graph& g, EntityIdx a,
-                                             EntityIdx b);
+std::optional<Path> ShortestPath(const Graph& g, EntityIdx a, EntityIdx b);
 
 struct SearchHit {
   EntityIdx entity = graph::kNoEntity;
@@ -131,7 +135,8 @@ struct SearchHit {
 };
 // Exact, prefix and substring matches over names and qualified paths,
 // ranked by Match in the order declared (exact name, name prefix, exact
-// qualified path, substring of the qualified path or name); within a rank
+// qualified path, substring of the qualified path, of which the name is
+// the last segment); within a rank
 // shorter names first, then shorter qualified paths, then by qualified
 // path. ASCII case is ignored. At most `limit`, each entity once.
 // Without an index this scans every entity (milliseconds on a large

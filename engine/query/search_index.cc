@@ -90,22 +90,30 @@ void SearchIndex::Rebuild(const Graph& g) {
     }
   }
 
-  // Ordinals by case-folded qualified path (then ordinal).
-  {
-    std::vector<std::pair<std::string, uint32_t>> qs(n);
-    for (uint32_t o = 0; o < n; ++o)
-      qs[o] = {internal::ToLower(g.str(entries_[o].qualified)), o};
-    std::sort(qs.begin(), qs.end());
-    by_qualified_.resize(n);
-    for (uint32_t i = 0; i < n; ++i) by_qualified_[i] = qs[i].second;
+  // Lower-cased qualified paths, in ordinal order.
+  lower_text_.clear();
+  lower_off_.assign(1, 0);
+  for (uint32_t o = 0; o < n; ++o) {
+    for (char c : g.str(entries_[o].qualified))
+      lower_text_.push_back(internal::Lower(c));
+    lower_off_.push_back(static_cast<uint32_t>(lower_text_.size()));
   }
+
+  // Ordinals by case-folded qualified path (then ordinal).
+  by_qualified_.resize(n);
+  std::iota(by_qualified_.begin(), by_qualified_.end(), 0);
+  std::sort(by_qualified_.begin(), by_qualified_.end(),
+            [&](uint32_t a, uint32_t b) {
+              const int c = Lowered(a).compare(Lowered(b));
+              return c != 0 ? c < 0 : a < b;
+            });
 
   // Trigram postings: count, then fill in ordinal order.
   {
     absl::flat_hash_map<uint32_t, uint32_t> count;
     std::vector<uint32_t> tri;
     for (uint32_t o = 0; o < n; ++o) {
-      Trigrams(g.str(entries_[o].qualified), tri);
+      Trigrams(Lowered(o), tri);
       for (uint32_t t : tri) ++count[t];
     }
     tri_key_.clear();
@@ -118,8 +126,10 @@ void SearchIndex::Rebuild(const Graph& g) {
       cursor[tri_key_[i]] = tri_begin_[i];
     }
     tri_post_.assign(tri_begin_.back(), 0);
+    short_.clear();
     for (uint32_t o = 0; o < n; ++o) {
-      Trigrams(g.str(entries_[o].qualified), tri);
+      if (Lowered(o).size() < 3) short_.push_back(o);
+      Trigrams(Lowered(o), tri);
       for (uint32_t t : tri) tri_post_[cursor[t]++] = o;
     }
   }
@@ -242,28 +252,20 @@ void SearchIndex::PrefixName(std::string_view q, size_t need,
 
 void SearchIndex::ExactQualified(const Graph& g, std::string_view q,
                                  size_t need, const Accept& accept) const {
-  auto qual = [&](uint32_t o) { return g.str(entries_[o].qualified); };
   auto it = std::lower_bound(
       by_qualified_.begin(), by_qualified_.end(), q,
-      [&](uint32_t o, std::string_view v) {
-        return internal::CompareFolded(qual(o), v) < 0;
-      });
-  for (; it != by_qualified_.end() && need &&
-         internal::CompareFolded(qual(*it), q) == 0;
-       ++it)
+      [&](uint32_t o, std::string_view v) { return Lowered(o) < v; });
+  for (; it != by_qualified_.end() && need && Lowered(*it) == q; ++it)
     need -= accept(*it);
 }
 
 void SearchIndex::Substring(const Graph& g, std::string_view q, size_t need,
                             const Accept& accept) const {
   auto matches = [&](uint32_t o) {
-    return internal::ContainsFolded(g.str(entries_[o].qualified), q) ||
-           internal::ContainsFolded(g.str(entries_[o].name), q);
+    return Lowered(o).find(q) != std::string_view::npos;
   };
-  const uint32_t n = static_cast<uint32_t>(entries_.size());
-  if (q.size() < 3) {  // no trigram: scan in rank order
-    for (uint32_t o = 0; o < n && need; ++o)
-      if (matches(o)) need -= accept(o);
+  if (q.size() < 3) {
+    ShortSubstring(g, q, need, accept);
     return;
   }
   thread_local std::vector<uint32_t> tri;
@@ -299,6 +301,50 @@ void SearchIndex::Substring(const Graph& g, std::string_view q, size_t need,
     }
     if (matches(c)) need -= accept(c);
     ++p0;
+  }
+}
+
+void SearchIndex::ShortSubstring(const Graph& g, std::string_view q,
+                                 size_t need, const Accept& accept) const {
+  // Every string of three bytes or more that contains `q` has a trigram
+  // that contains it: merge those trigrams' lists, least ordinal first.
+  struct Head {
+    uint32_t ordinal, pos, end;
+    bool operator>(const Head& o) const { return ordinal > o.ordinal; }
+  };
+  std::vector<Head> heads;
+  for (size_t k = 0; k < tri_key_.size(); ++k) {
+    const uint32_t t = tri_key_[k];
+    const char key[3] = {static_cast<char>(t & 0xff),
+                         static_cast<char>((t >> 8) & 0xff),
+                         static_cast<char>((t >> 16) & 0xff)};
+    if (std::string_view(key, 3).find(q) == std::string_view::npos) continue;
+    heads.push_back({tri_post_[tri_begin_[k]], tri_begin_[k], tri_begin_[k + 1]});
+  }
+  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heap(
+      std::greater<Head>(), std::move(heads));
+  // Shorter strings have no trigram: checked one by one, merged in order.
+  size_t short_at = 0;
+  uint32_t last = UINT32_MAX;
+  while (need) {
+    uint32_t o = UINT32_MAX;
+    if (!heap.empty()) o = heap.top().ordinal;
+    if (short_at < short_.size() && short_[short_at] < o) {
+      o = short_[short_at++];
+      if (Lowered(o).find(q) == std::string_view::npos) continue;
+    } else if (o != UINT32_MAX) {
+      Head h = heap.top();
+      heap.pop();
+      if (++h.pos < h.end) {
+        h.ordinal = tri_post_[h.pos];
+        heap.push(h);
+      }
+    } else {
+      break;
+    }
+    if (o == last) continue;  // in several lists
+    last = o;
+    need -= accept(o);
   }
 }
 
@@ -370,10 +416,11 @@ std::vector<std::pair<int, EntityIdx>> SearchIndex::ScoreNames(
 size_t SearchIndex::MemoryBytes() const {
   return entries_.capacity() * sizeof(Entry) +
          slot_id_.capacity() * sizeof(uint64_t) + stale_bit_.capacity() / 8 +
-         name_text_.capacity() +
+         name_text_.capacity() + lower_text_.capacity() +
          (name_off_.capacity() + name_post_begin_.capacity() +
           name_post_.capacity() + by_qualified_.capacity() +
           tri_key_.capacity() + tri_begin_.capacity() + tri_post_.capacity() +
+          short_.capacity() + lower_off_.capacity() +
           delta_pos_.capacity()) *
              sizeof(uint32_t) +
          delta_.capacity() * sizeof(Entry);

@@ -8,10 +8,13 @@
 //    the best ranked ones and a search stops after `limit` of them;
 //  - the distinct names, lower-cased and sorted, each with its postings:
 //    exact and prefix matches by binary search;
+//  - the lower-cased qualified paths, one after another in ordinal order
+//    (checking a candidate reads memory in the order of the lists);
 //  - every ordinal sorted by qualified path (case-folded): exact matches;
 //  - trigram postings over the lower-cased qualified paths: a substring of
 //    three bytes or more is looked up by intersecting its trigrams' lists
-//    and checking each candidate (shorter substrings scan in rank order).
+//    and checking each candidate; a shorter one by merging the lists of
+//    every trigram that contains it.
 // Matching ignores ASCII case.
 //
 // Entries keep the StrIds of their names (the graph's string pool never
@@ -82,6 +85,11 @@ class SearchIndex {
   bool Valid(const Graph& g, const Entry& e) const {
     return g.live(e.entity) && g.entity(e.entity).id == e.id;
   }
+  // The lower-cased qualified path of base entry `o`.
+  std::string_view Lowered(uint32_t o) const {
+    return std::string_view(lower_text_)
+        .substr(lower_off_[o], lower_off_[o + 1] - lower_off_[o]);
+  }
   std::string_view NameAt(uint32_t i) const {
     return std::string_view(name_text_).substr(name_off_[i],
                                                name_off_[i + 1] - name_off_[i]);
@@ -94,11 +102,15 @@ class SearchIndex {
                       const Accept& accept) const;
   void Substring(const Graph& g, std::string_view q, size_t need,
                  const Accept& accept) const;
+  void ShortSubstring(const Graph& g, std::string_view q, size_t need,
+                      const Accept& accept) const;
   void UpdateSlot(const Graph& g, EntityIdx slot);
   void MaybeRebuild(const Graph& g);
 
   std::vector<Entry> entries_;     // base, by ordinal
   std::vector<uint64_t> slot_id_;  // id the base holds for each slot, or 0
+  std::string lower_text_;         // lower-cased qualified paths, by ordinal
+  std::vector<uint32_t> lower_off_;  // ordinals + 1 offsets
   std::string name_text_;          // distinct lower-cased names, sorted
   std::vector<uint32_t> name_off_;         // names + 1 offsets
   std::vector<uint32_t> name_post_begin_;  // names + 1 offsets
@@ -107,6 +119,7 @@ class SearchIndex {
   std::vector<uint32_t> tri_key_;       // sorted distinct trigrams
   std::vector<uint32_t> tri_begin_;     // trigrams + 1 offsets
   std::vector<uint32_t> tri_post_;
+  std::vector<uint32_t> short_;  // ordinals of qualified paths under 3 bytes
   size_t stale_ = 0;  // base entries whose slot changed since the build
 
   std::vector<bool> stale_bit_;  // by slot: the base entry is stale

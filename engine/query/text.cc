@@ -55,8 +55,7 @@ int MatchRank(std::string_view name, std::string_view qualified,
   if (CompareFolded(name, q) == 0) return SearchHit::kExactName;
   if (StartsWithFolded(name, q)) return SearchHit::kPrefixName;
   if (CompareFolded(qualified, q) == 0) return SearchHit::kExactQualified;
-  if (ContainsFolded(qualified, q) || ContainsFolded(name, q))
-    return SearchHit::kSubstring;
+  if (ContainsFolded(qualified, q)) return SearchHit::kSubstring;
   return -1;
 }
 

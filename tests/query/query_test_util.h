@@ -56,7 +56,7 @@ inline std::vector<std::string> HitStrings(const graph::Graph& g,
 
 // Whether `path` is a chain of edges from `a` to `b`: consecutive hops
 // share an endpoint, the first touches `a`, the last touches `b`.
-inline bool IsChain(const std::vector<query::Hop>& path, graph::EntityIdx a,
+inline bool IsChain(const query::Path& path, graph::EntityIdx a,
                     graph::EntityIdx b) {
   if (path.empty()) return a == b;
   auto touches = [](const query::Hop& h, graph::EntityIdx e) {
@@ -71,7 +71,7 @@ inline bool IsChain(const std::vector<query::Hop>& path, graph::EntityIdx a,
 }
 
 inline std::vector<std::string> PathStrings(const graph::Graph& g,
-                                            const std::vector<query::Hop>& path) {
+                                            const query::Path& path) {
   std::vector<std::string> out;
   for (const auto& h : path) out.push_back(HopString(g, h));
   return out;
