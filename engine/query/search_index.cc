@@ -250,7 +250,7 @@ void SearchIndex::PrefixName(std::string_view q, size_t need,
   }
 }
 
-void SearchIndex::ExactQualified(const Graph& g, std::string_view q,
+void SearchIndex::ExactQualified(std::string_view q,
                                  size_t need, const Accept& accept) const {
   auto it = std::lower_bound(
       by_qualified_.begin(), by_qualified_.end(), q,
@@ -259,13 +259,13 @@ void SearchIndex::ExactQualified(const Graph& g, std::string_view q,
     need -= accept(*it);
 }
 
-void SearchIndex::Substring(const Graph& g, std::string_view q, size_t need,
+void SearchIndex::Substring(std::string_view q, size_t need,
                             const Accept& accept) const {
   auto matches = [&](uint32_t o) {
     return Lowered(o).find(q) != std::string_view::npos;
   };
   if (q.size() < 3) {
-    ShortSubstring(g, q, need, accept);
+    ShortSubstring(q, need, accept);
     return;
   }
   thread_local std::vector<uint32_t> tri;
@@ -304,7 +304,7 @@ void SearchIndex::Substring(const Graph& g, std::string_view q, size_t need,
   }
 }
 
-void SearchIndex::ShortSubstring(const Graph& g, std::string_view q,
+void SearchIndex::ShortSubstring(std::string_view q,
                                  size_t need, const Accept& accept) const {
   // Every string of three bytes or more that contains `q` has a trigram
   // that contains it: merge those trigrams' lists, least ordinal first.
@@ -375,9 +375,9 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
       case SearchHit::kExactName: ExactName(q, need, accept); break;
       case SearchHit::kPrefixName: PrefixName(q, need, accept); break;
       case SearchHit::kExactQualified:
-        ExactQualified(g, q, need, accept);
+        ExactQualified(q, need, accept);
         break;
-      default: Substring(g, q, need, accept); break;
+      default: Substring(q, need, accept); break;
     }
     const size_t from_base = cands.size();
     for (const Entry& d : delta_)

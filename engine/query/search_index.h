@@ -98,11 +98,11 @@ class SearchIndex {
   // has returned true `need` times.
   void ExactName(std::string_view q, size_t need, const Accept& accept) const;
   void PrefixName(std::string_view q, size_t need, const Accept& accept) const;
-  void ExactQualified(const Graph& g, std::string_view q, size_t need,
+  void ExactQualified(std::string_view q, size_t need,
                       const Accept& accept) const;
-  void Substring(const Graph& g, std::string_view q, size_t need,
+  void Substring(std::string_view q, size_t need,
                  const Accept& accept) const;
-  void ShortSubstring(const Graph& g, std::string_view q, size_t need,
+  void ShortSubstring(std::string_view q, size_t need,
                       const Accept& accept) const;
   void UpdateSlot(const Graph& g, EntityIdx slot);
   void MaybeRebuild(const Graph& g);

@@ -1,0 +1,193 @@
+// Name resolution: every form of import, shadowing, Self, nested modules,
+// workspaces of several crates, externals, derives, and re-linking when a
+// definition appears or disappears.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "engine/graph/graph.h"
+#include "tests/support/graph_fixture.h"
+
+namespace {
+
+using aim::graph::Graph;
+using aim::testing::EdgeStrings;
+using aim::testing::FromSources;
+using aim::testing::IngestAll;
+using ::testing::Contains;
+using ::testing::Not;
+
+class ResolveTest : public ::testing::Test {
+ protected:
+  void Build(const std::map<std::string, std::string>& files) {
+    IngestAll(g_, FromSources("demo", files));
+    edges_ = EdgeStrings(g_, /*with_contains=*/true);
+  }
+  bool Has(const std::string& edge) const {
+    return std::find(edges_.begin(), edges_.end(), edge) != edges_.end();
+  }
+  std::string All() const {
+    std::string s;
+    for (const auto& e : edges_) s += "  " + e + "\n";
+    return s;
+  }
+  Graph g_;
+  std::vector<std::string> edges_;
+};
+
+TEST_F(ResolveTest, PlainCallInSameModule) {
+  Build({{"src/lib.rs", "fn a() { b(); }\nfn b() {}\n"}});
+  EXPECT_TRUE(Has("calls demo::a -> demo::b (exact)")) << All();
+}
+
+TEST_F(ResolveTest, UseWithGroupsAliasesAndSelf) {
+  Build({{"src/lib.rs",
+          "mod m;\nuse m::{one, sub::{self, two as deux}};\n"
+          "fn f() { one(); deux(); sub::three(); }\n"},
+         {"src/m/mod.rs", "pub mod sub;\npub fn one() {}\n"},
+         {"src/m/sub.rs", "pub fn two() {}\npub fn three() {}\n"}});
+  EXPECT_TRUE(Has("calls demo::f -> demo::m::one (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> demo::m::sub::two (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> demo::m::sub::three (exact)")) << All();
+  EXPECT_TRUE(Has("imports demo -> demo::m::sub (exact)")) << All();
+  EXPECT_TRUE(Has("imports demo -> demo::m::sub::two (exact)")) << All();
+}
+
+TEST_F(ResolveTest, GlobImport) {
+  Build({{"src/lib.rs", "mod m;\nuse m::*;\nfn f() { g(); }\n"},
+         {"src/m.rs", "pub fn g() {}\n"}});
+  EXPECT_TRUE(Has("calls demo::f -> demo::m::g (exact)")) << All();
+}
+
+TEST_F(ResolveTest, CrateSelfSuperPaths) {
+  Build({{"src/lib.rs", "pub mod a;\npub fn root() {}\n"},
+         {"src/a/mod.rs",
+          "pub mod b;\npub fn here() {}\n"
+          "fn f() { crate::root(); self::here(); self::b::deep(); }\n"},
+         {"src/a/b.rs", "pub fn deep() { super::here(); super::super::root(); }\n"}});
+  EXPECT_TRUE(Has("calls demo::a::f -> demo::root (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::a::f -> demo::a::here (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::a::f -> demo::a::b::deep (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::a::b::deep -> demo::a::here (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::a::b::deep -> demo::root (exact)")) << All();
+}
+
+TEST_F(ResolveTest, LocalDefinitionShadowsItemOfSameNameElsewhere) {
+  Build({{"src/lib.rs",
+          "mod inner {\n  pub fn run() {}\n  pub fn go() { run(); }\n}\n"
+          "pub fn run() {}\nfn main() { run(); inner::go(); }\n"}});
+  EXPECT_TRUE(Has("calls demo::inner::go -> demo::inner::run (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::main -> demo::run (exact)")) << All();
+  EXPECT_FALSE(Has("calls demo::main -> demo::inner::run (exact)")) << All();
+}
+
+TEST_F(ResolveTest, FnBodyItemsShadowModuleItems) {
+  Build({{"src/lib.rs",
+          "fn helper() {}\nfn outer() {\n  fn helper() {}\n  helper();\n}\n"}});
+  EXPECT_TRUE(Has("calls demo::outer -> demo::outer::helper (exact)")) << All();
+  EXPECT_FALSE(Has("calls demo::outer -> demo::helper (exact)")) << All();
+}
+
+TEST_F(ResolveTest, SelfInImplAndTraitDefaults) {
+  Build({{"src/lib.rs",
+          "pub struct S;\nimpl S {\n  pub fn new() -> Self { Self::make() }\n"
+          "  fn make() -> Self { S }\n}\n"
+          "pub trait T { fn req(&self); fn def(&self) { Self::req(self); } }\n"}});
+  EXPECT_TRUE(Has("calls demo::S::new -> demo::S::make (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::T::def -> demo::T::req (exact)")) << All();
+  EXPECT_TRUE(Has("contains demo::S -> demo::impl S (exact)")) << All();
+  EXPECT_TRUE(Has("contains demo::impl S -> demo::S::new (exact)")) << All();
+}
+
+TEST_F(ResolveTest, ExternalPlaceholdersAndImportExpansion) {
+  Build({{"src/lib.rs",
+          "use std::fmt::Display;\nuse std::collections::HashMap as Map;\n"
+          "pub struct P;\nimpl Display for P {}\n"
+          "fn f(m: Map<u8, u8>) { tokio::spawn(x); Vec::new(); }\n"}});
+  EXPECT_TRUE(Has("implements demo::P -> std::fmt::Display (exact) ext")) << All();
+  EXPECT_TRUE(Has("uses demo::f -> std::collections::HashMap (exact) ext")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> tokio::spawn (exact) ext")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> Vec::new (exact) ext")) << All();
+}
+
+TEST_F(ResolveTest, DeriveMakesImplementsEdges) {
+  Build({{"src/lib.rs",
+          "pub trait Shape {}\n#[derive(Debug, Clone)]\npub struct C;\n"
+          "impl Shape for C {}\n"}});
+  EXPECT_TRUE(Has("implements demo::C -> Debug (exact) ext")) << All();
+  EXPECT_TRUE(Has("implements demo::C -> Clone (exact) ext")) << All();
+  EXPECT_TRUE(Has("implements demo::C -> demo::Shape (exact)")) << All();
+  bool derive_flag = false;
+  for (auto e : g_.LiveEntities())
+    for (const auto& ed : g_.out(e))
+      if (ed.kind == aim::model::EdgeKind::kImplements &&
+          (ed.flags & aim::graph::kEdgeDerive))
+        derive_flag = true;
+  EXPECT_TRUE(derive_flag);
+}
+
+TEST_F(ResolveTest, BlanketImplIsFromTheImplBlock) {
+  Build({{"src/lib.rs",
+          "pub trait A {}\npub trait B {}\nimpl<T: A> B for T {}\n"}});
+  EXPECT_TRUE(Has("implements demo::impl B for T -> demo::B (exact)")) << All();
+}
+
+TEST_F(ResolveTest, MethodCallsResolveByName) {
+  Build({{"src/lib.rs",
+          "pub struct A;\nimpl A { pub fn only(&self) {} pub fn twice(&self) {} }\n"
+          "pub struct B;\nimpl B { pub fn twice(&self) {} }\n"
+          "fn f(a: A) { a.only(); a.twice(); a.unknown(); }\n"}});
+  EXPECT_TRUE(Has("calls demo::f -> demo::A::only (name)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> demo::A::twice (ambiguous)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> demo::B::twice (ambiguous)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> unknown (exact) ext")) << All();
+}
+
+TEST_F(ResolveTest, ReLinksWhenDefinitionAppearsAndFallsBackWhenItGoes) {
+  auto inputs = FromSources(
+      "demo", {{"src/lib.rs", "mod m;\nuse m::Thing;\nfn f() { Thing::new(); }\n"},
+               {"src/m.rs", "pub struct Thing;\n"}});
+  IngestAll(g_, inputs);
+  // `Thing::new` is not defined yet: Thing resolves, `new` does not.
+  auto before = EdgeStrings(g_);
+  EXPECT_THAT(before, Contains("calls demo::f -> Thing::new (exact) ext"));
+  auto with_new = FromSources(
+      "demo", {{"src/m.rs", "pub struct Thing;\nimpl Thing { pub fn new() {} }\n"}});
+  g_.UpsertFile(with_new[0]);
+  auto after = EdgeStrings(g_);
+  EXPECT_THAT(after, Contains("calls demo::f -> demo::m::Thing::new (exact)"));
+  EXPECT_THAT(after, Not(Contains("calls demo::f -> Thing::new (exact) ext")));
+  g_.UpsertFile(inputs[1]);  // the impl goes away again
+  EXPECT_EQ(EdgeStrings(g_), before);
+}
+
+TEST(WorkspaceTest, SeveralCratesOfAWorkspace) {
+  Graph g;
+  auto inputs = aim::testing::LoadTree(std::string(AIM_SOURCE_DIR) +
+                                       "/tests/fixtures/workspace");
+  ASSERT_EQ(inputs.size(), 7u);
+  IngestAll(g, inputs);
+  auto edges = EdgeStrings(g);
+  // Crate names come from Cargo.toml (`alpha-core` -> alpha_core).
+  EXPECT_THAT(edges, Contains("calls app::main -> alpha_core::connect (exact)"));
+  EXPECT_THAT(edges, Contains("calls app::main -> alpha_core::net::resolve (exact)"));
+  EXPECT_THAT(edges, Contains("calls smoke::smoke -> alpha_core::connect (exact)"));
+  EXPECT_THAT(edges, Contains("calls tool::main -> tool::run (exact)"));
+  // A re-export under another name.
+  EXPECT_THAT(edges, Contains("calls alpha_core::connect -> "
+                              "alpha_core::net::tcp::Stream::open (exact)"));
+  // A glob re-export (`pub use util::*`) and super/crate/self paths.
+  EXPECT_THAT(edges, Contains("calls alpha_core::connect -> alpha_core::util::checksum (exact)"));
+  EXPECT_THAT(edges, Contains("calls alpha_core::net::resolve -> alpha_core::util::helper (exact)"));
+  // A module-local fn shadows the imported one of the same name.
+  EXPECT_THAT(edges, Contains("calls app::local::shadowed -> app::local::connect (exact)"));
+  // Import aliases and externals through imports.
+  EXPECT_THAT(edges, Contains("imports app -> alpha_core::Transport (exact)"));
+  EXPECT_THAT(edges, Contains("implements alpha_core::net::tcp::Stream -> std::fmt::Display (exact) ext"));
+  EXPECT_THAT(edges, Contains("calls app::main -> tokio::spawn (exact) ext"));
+}
+
+}  // namespace
