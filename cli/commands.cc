@@ -63,12 +63,10 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenDb(const CommonArgs& c,
   return Engine::Open(o);
 }
 
+// Reports an error; exit code 2 (the database or the request is wrong).
 int Fail(const absl::Status& s, const char* what) {
   std::cerr << "aim " << what << ": " << s.message() << "\n";
-  return s.code() == absl::StatusCode::kNotFound &&
-                 std::string_view(what) == "query"
-             ? kExitNoAnswer
-             : kExitError;
+  return kExitError;
 }
 
 }  // namespace
@@ -135,7 +133,10 @@ int RunQuery(const CommonArgs& c, const QueryRequest& req) {
       j["error"] = std::string(res.status().message());
       std::cout << Dump(j) << "\n";
     }
-    return Fail(res.status(), "query");
+    Fail(res.status(), "query");
+    // A name that matches nothing is an answer ("no such entity"): exit 1.
+    return res.status().code() == absl::StatusCode::kNotFound ? kExitNoAnswer
+                                                              : kExitError;
   }
   const QueryResult& r = *res;
   if (c.json) {

@@ -140,7 +140,12 @@ int main(int argc, char** argv) {
   exp->add_option("--out", out_path, "Output file (default: standard output)");
   add_common(exp, false);
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; usage errors exit 2.
+    return app.exit(e) == 0 ? 0 : aim::cli::kExitError;
+  }
   if (parse->parsed()) return RunParse(parse_args);
   if (ingest->parsed()) return aim::cli::RunIngest(common, ingest_dir, threads);
   if (query->parsed()) {

@@ -12,6 +12,7 @@ namespace aim::query {
 namespace {
 
 constexpr uint32_t kNoPos = UINT32_MAX;
+constexpr size_t kMaxLists = 3;  // trigram lists intersected at most
 
 uint32_t Trigram(std::string_view s, size_t i) {
   return static_cast<uint8_t>(internal::Lower(s[i])) |
@@ -278,8 +279,11 @@ void SearchIndex::Substring(std::string_view q, size_t need,
     lists.emplace_back(tri_post_.data() + tri_begin_[k],
                        tri_begin_[k + 1] - tri_begin_[k]);
   }
+  // Intersect the rarest lists only: the check of each candidate against
+  // the text is cheaper than seeking in long lists.
   std::sort(lists.begin(), lists.end(),
             [](const auto& a, const auto& b) { return a.size() < b.size(); });
+  if (lists.size() > kMaxLists) lists.resize(kMaxLists);
   // Leapfrog intersection, in ordinal (rank) order.
   std::vector<size_t> pos(lists.size(), 0);
   const auto first = lists[0];
@@ -375,7 +379,8 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
       case SearchHit::kExactName: ExactName(q, need, accept); break;
       case SearchHit::kPrefixName: PrefixName(q, need, accept); break;
       case SearchHit::kExactQualified:
-        ExactQualified(q, need, accept);
+        // Without `::` a qualified path is its name: matched above.
+        if (q.find("::") != std::string::npos) ExactQualified(q, need, accept);
         break;
       default: Substring(q, need, accept); break;
     }
