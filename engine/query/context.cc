@@ -92,8 +92,8 @@ std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens) {
   auto add_hits = [&](Section s, std::vector<Hit> hits) {
     SortByQualified(g, hits);
     for (uint32_t i = 0; i < hits.size(); ++i)
-      lines.push_back({s, hits[i].depth, i,
-                       LineFor(g, hits[i].entity, hits[i].depth)});
+      lines.push_back(
+          {s, hits[i].depth, i, LineFor(g, hits[i].entity, hits[i].depth)});
   };
   {
     const std::vector<EntityIdx> members = Members(g, e);

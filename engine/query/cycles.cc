@@ -124,9 +124,8 @@ class ModuleOf {
       for (const graph::Edge& ed : g_.in(e)) {
         if (ed.kind != EdgeKind::kContains) continue;
         const bool is_mod = g_.entity(ed.other).kind == EntityKind::kMod;
-        const bool parent_mod =
-            parent != graph::kNoEntity &&
-            g_.entity(parent).kind == EntityKind::kMod;
+        const bool parent_mod = parent != graph::kNoEntity &&
+                                g_.entity(parent).kind == EntityKind::kMod;
         if (parent == graph::kNoEntity || (is_mod && !parent_mod) ||
             (is_mod == parent_mod &&
              internal::QualifiedLess(g_, ed.other, parent)))

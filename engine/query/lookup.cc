@@ -16,8 +16,10 @@ using internal::IsAux;
 constexpr size_t kMaxSuggestions = 10;
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   if (s.substr(0, 2) == "::") s.remove_prefix(2);
   return s;
 }
@@ -92,8 +94,8 @@ std::vector<std::string> Suggest(const Graph& g, const SearchIndex* index,
   return out;
 }
 
-NameLookup Find(const Graph& g, const SearchIndex* index,
-                std::string_view raw, std::optional<EntityKind> kind) {
+NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
+                std::optional<EntityKind> kind) {
   NameLookup result;
   const std::string_view name = Trim(raw);
   const std::string_view last = LastSegment(name);

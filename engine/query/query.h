@@ -1,5 +1,12 @@
 // Queries: pure functions over a graph (no threads, no I/O, no mutation).
-// Each takes the graph and returns results in a deterministic order.
+// Each takes the graph and returns results in a deterministic order: the
+// same for equal graphs (equal Digest), whatever edits built them. A start
+// that is not a live entity gives an empty result.
+//
+// Thread-safety: queries may run concurrently on a graph nobody is
+// writing. Walks keep per-thread scratch (8 bytes per graph slot, grown on
+// a thread's first walk over a larger graph), so a query allocates little
+// more than its result.
 //
 // Names in queries: a qualified path (`tokio::net::TcpStream`), a suffix of
 // one (`TcpStream::connect`) or a bare name (`connect`). FindEntity turns a
@@ -136,11 +143,10 @@ struct SearchHit {
 // Exact, prefix and substring matches over names and qualified paths,
 // ranked by Match in the order declared (exact name, name prefix, exact
 // qualified path, substring of the qualified path, of which the name is
-// the last segment); within a rank
-// shorter names first, then shorter qualified paths, then by qualified
-// path. ASCII case is ignored. At most `limit`, each entity once.
-// Without an index this scans every entity (milliseconds on a large
-// graph); with one it answers in microseconds.
+// the last segment); within a rank shorter names first, then shorter
+// qualified paths, then by qualified path. ASCII case is ignored. At most
+// `limit`, each entity once. Without an index this scans every entity
+// (milliseconds on a large graph); with one it answers in microseconds.
 std::vector<SearchHit> Search(const Graph& g, std::string_view text,
                               size_t limit = 20);
 std::vector<SearchHit> Search(const Graph& g, const SearchIndex& index,

@@ -15,7 +15,8 @@ std::vector<SearchHit> Search(const Graph& g, std::string_view text,
   for (EntityIdx e = 0; e < g.slot_count(); ++e) {
     if (!g.live(e)) continue;
     const graph::Entity& en = g.entity(e);
-    const int rank = internal::MatchRank(g.str(en.name), g.str(en.qualified), q);
+    const int rank =
+        internal::MatchRank(g.str(en.name), g.str(en.qualified), q);
     if (rank >= 0) out.push_back({e, static_cast<SearchHit::Match>(rank)});
   }
   auto less = [&](const SearchHit& a, const SearchHit& b) {

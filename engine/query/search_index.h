@@ -12,9 +12,10 @@
 //    (checking a candidate reads memory in the order of the lists);
 //  - every ordinal sorted by qualified path (case-folded): exact matches;
 //  - trigram postings over the lower-cased qualified paths: a substring of
-//    three bytes or more is looked up by intersecting its trigrams' lists
-//    and checking each candidate; a shorter one by merging the lists of
-//    every trigram that contains it.
+//    three bytes or more is looked up by intersecting its rarest trigrams'
+//    lists, filtering the candidates by a 64-bit signature of each path's
+//    trigrams and checking the rest against the text; a shorter one by
+//    merging the lists of every trigram that contains it.
 // Matching ignores ASCII case.
 //
 // Entries keep the StrIds of their names (the graph's string pool never
@@ -66,8 +67,7 @@ class SearchIndex {
   // Calls `score(lower_case_name)` once for every distinct name indexed;
   // returns (score, entity) for each live entity whose name scored >= 0.
   std::vector<std::pair<int, EntityIdx>> ScoreNames(
-      const Graph& g,
-      const std::function<int(std::string_view)>& score) const;
+      const Graph& g, const std::function<int(std::string_view)>& score) const;
 
   size_t size() const { return entries_.size() + delta_.size(); }
   size_t delta_size() const { return delta_.size(); }
@@ -82,6 +82,9 @@ class SearchIndex {
   };
   using Accept = std::function<bool(uint32_t ordinal)>;
 
+  static uint64_t TrigramBit(uint32_t t) {
+    return uint64_t{1} << ((t * 0x9E3779B1u) >> 26);
+  }
   bool Valid(const Graph& g, const Entry& e) const {
     return g.live(e.entity) && g.entity(e.entity).id == e.id;
   }
@@ -91,8 +94,8 @@ class SearchIndex {
         .substr(lower_off_[o], lower_off_[o + 1] - lower_off_[o]);
   }
   std::string_view NameAt(uint32_t i) const {
-    return std::string_view(name_text_).substr(name_off_[i],
-                                               name_off_[i + 1] - name_off_[i]);
+    return std::string_view(name_text_)
+        .substr(name_off_[i], name_off_[i + 1] - name_off_[i]);
   }
   // Each walks one kind of match in rank order, calling `accept` until it
   // has returned true `need` times.
@@ -100,19 +103,18 @@ class SearchIndex {
   void PrefixName(std::string_view q, size_t need, const Accept& accept) const;
   void ExactQualified(std::string_view q, size_t need,
                       const Accept& accept) const;
-  void Substring(std::string_view q, size_t need,
-                 const Accept& accept) const;
+  void Substring(std::string_view q, size_t need, const Accept& accept) const;
   void ShortSubstring(std::string_view q, size_t need,
                       const Accept& accept) const;
   void UpdateSlot(const Graph& g, EntityIdx slot);
   void MaybeRebuild(const Graph& g);
 
-  std::vector<Entry> entries_;     // base, by ordinal
-  std::vector<uint64_t> slot_id_;  // id the base holds for each slot, or 0
-  std::string lower_text_;         // lower-cased qualified paths, by ordinal
+  std::vector<Entry> entries_;       // base, by ordinal
+  std::vector<uint64_t> slot_id_;    // id the base holds for each slot, or 0
+  std::string lower_text_;           // lower-cased qualified paths, by ordinal
   std::vector<uint32_t> lower_off_;  // ordinals + 1 offsets
-  std::string name_text_;          // distinct lower-cased names, sorted
-  std::vector<uint32_t> name_off_;         // names + 1 offsets
+  std::string name_text_;            // distinct lower-cased names, sorted
+  std::vector<uint32_t> name_off_;   // names + 1 offsets
   std::vector<uint32_t> name_post_begin_;  // names + 1 offsets
   std::vector<uint32_t> name_post_;
   std::vector<uint32_t> by_qualified_;  // ordinals by folded qualified path
@@ -120,6 +122,9 @@ class SearchIndex {
   std::vector<uint32_t> tri_begin_;     // trigrams + 1 offsets
   std::vector<uint32_t> tri_post_;
   std::vector<uint32_t> short_;  // ordinals of qualified paths under 3 bytes
+  // By ordinal: one bit per trigram of the path (hashed into 64), to drop
+  // most candidates without reading their text.
+  std::vector<uint64_t> sig_;
   size_t stale_ = 0;  // base entries whose slot changed since the build
 
   std::vector<bool> stale_bit_;  // by slot: the base entry is stale

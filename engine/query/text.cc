@@ -49,6 +49,23 @@ bool EndsWithPath(std::string_view q, std::string_view suffix) {
   return at >= 2 && q[at - 1] == ':' && q[at - 2] == ':';
 }
 
+namespace {
+
+uint32_t Trigram(std::string_view s, size_t i) {
+  return static_cast<uint8_t>(Lower(s[i])) |
+         static_cast<uint32_t>(static_cast<uint8_t>(Lower(s[i + 1]))) << 8 |
+         static_cast<uint32_t>(static_cast<uint8_t>(Lower(s[i + 2]))) << 16;
+}
+
+}  // namespace
+
+void Trigrams(std::string_view s, std::vector<uint32_t>& out) {
+  out.clear();
+  for (size_t i = 0; i + 3 <= s.size(); ++i) out.push_back(Trigram(s, i));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+}
+
 int MatchRank(std::string_view name, std::string_view qualified,
               std::string_view q) {
   if (q.empty()) return -1;

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/query/query.h"
 
@@ -23,6 +24,10 @@ int CompareFolded(std::string_view a, std::string_view b_lower);
 bool StartsWithFolded(std::string_view s, std::string_view prefix_lower);
 // Whether `q` ends with `suffix` at a `::` boundary (or equals it).
 bool EndsWithPath(std::string_view q, std::string_view suffix);
+
+// The distinct trigrams of `s`, case-folded, packed in three bytes and
+// sorted.
+void Trigrams(std::string_view s, std::vector<uint32_t>& out);
 
 // How `name`/`qualified` match the lower-cased query `q`, best first;
 // -1 for no match. See SearchHit::Match.

@@ -49,13 +49,8 @@ void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
   if (end - begin < 2) return;
   auto& buf = s.sort_buf;
   buf.clear();
-  constexpr uint32_t kAhead = 8;  // entity loads miss: have several in flight
-  for (uint32_t r = begin; r < end && r < begin + kAhead; ++r)
-    __builtin_prefetch(&g.entity(s.recs[r].node));
-  for (uint32_t r = begin; r < end; ++r) {
-    if (r + kAhead < end) __builtin_prefetch(&g.entity(s.recs[r + kAhead].node));
+  for (uint32_t r = begin; r < end; ++r)
     buf.push_back({g.entity(s.recs[r].node).id, r});
-  }
   std::sort(buf.begin(), buf.end(),
             [](const Scratch::Keyed& a, const Scratch::Keyed& b) {
               return a.key < b.key;

@@ -35,8 +35,8 @@ struct Record {
 };
 
 struct WalkSpec {
-  bool up = true;        // follow in-edges (dependents) or out-edges
-  uint8_t kinds = 0;     // KindBit mask
+  bool up = true;     // follow in-edges (dependents) or out-edges
+  uint8_t kinds = 0;  // KindBit mask
   uint32_t max_depth = 1;
   EntityIdx target = graph::kNoEntity;  // stop once reached
   // Seed the walk with the start's members too (impl blocks of a type and

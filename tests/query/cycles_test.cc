@@ -41,15 +41,20 @@ TEST(CyclesTest, ModuleImportCycle) {
 
 TEST(CyclesTest, ModuleCyclesCountImportsInsideItemsAndOfModules) {
   graph::Graph g;
-  IngestAll(g, FromSources("m", {
-      {"src/lib.rs", "pub mod a;\npub mod b;\npub mod c;\n"},
-      // An import inside a fn body counts for the fn's module.
-      {"src/a.rs", "pub fn fa() { use crate::b::Kb; }\npub struct Ka;\n"},
-      // Importing a module itself links to that module.
-      {"src/b.rs", "use crate::c;\npub struct Kb;\n"},
-      // Importing an associated item links to the module of its owner.
-      {"src/c.rs", "use crate::a::Ka;\npub fn fc() {}\n"},
-  }));
+  IngestAll(
+      g,
+      FromSources(
+          "m",
+          {
+              {"src/lib.rs", "pub mod a;\npub mod b;\npub mod c;\n"},
+              // An import inside a fn body counts for the fn's module.
+              {"src/a.rs",
+               "pub fn fa() { use crate::b::Kb; }\npub struct Ka;\n"},
+              // Importing a module itself links to that module.
+              {"src/b.rs", "use crate::c;\npub struct Kb;\n"},
+              // Importing an associated item links to the module of its owner.
+              {"src/c.rs", "use crate::a::Ka;\npub fn fc() {}\n"},
+          }));
   EXPECT_EQ(Render(g, Cycles(g, CycleScope::kModules)),
             (std::vector<Cycle>{{"m::a", "m::b", "m::c"}}));
   EXPECT_TRUE(Cycles(g, CycleScope::kCalls).empty());
@@ -68,7 +73,8 @@ TEST(CyclesTest, SeveralComponentsAreSortedAndLongChainsNeedNoRecursion) {
   IngestAll(g, FromSources("deep", {{"src/lib.rs", src}}));
   auto cycles = Cycles(g, CycleScope::kCalls);
   ASSERT_EQ(cycles.size(), 2u);
-  EXPECT_EQ(Render(g, {cycles[0]}), (std::vector<Cycle>{{"deep::a", "deep::b"}}));
+  EXPECT_EQ(Render(g, {cycles[0]}),
+            (std::vector<Cycle>{{"deep::a", "deep::b"}}));
   EXPECT_EQ(cycles[1].size(), static_cast<size_t>(kN));
   EXPECT_EQ(Q(g, cycles[1][0]), "deep::f0");
   EXPECT_EQ(Q(g, cycles[1][1]), "deep::f1");

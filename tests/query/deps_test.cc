@@ -34,13 +34,16 @@ class DepsTest : public ::testing::Test {
 
 TEST_F(DepsTest, WhatImplementsTypesAndImplsForReferences) {
   auto hits = WhatImplements(*g_, E("zoo::Area"));
-  EXPECT_EQ(Hits(hits), (Strings{"1 zoo::shapes::Circle", "1 zoo::shapes::Square",
-                                  "1 zoo::shapes::impl Area for &'aSquare"}));
-  EXPECT_EQ(Path(hits, "zoo::shapes::Circle"),
-            Strings{"implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"});
-  EXPECT_EQ(Path(hits, "zoo::shapes::impl Area for &'aSquare"),
-            Strings{"implements zoo::shapes::impl Area for &'aSquare -> zoo::Area "
-                    "@src/shapes.rs:31"});
+  EXPECT_EQ(Hits(hits),
+            (Strings{"1 zoo::shapes::Circle", "1 zoo::shapes::Square",
+                     "1 zoo::shapes::impl Area for &'aSquare"}));
+  EXPECT_EQ(
+      Path(hits, "zoo::shapes::Circle"),
+      Strings{"implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"});
+  EXPECT_EQ(
+      Path(hits, "zoo::shapes::impl Area for &'aSquare"),
+      Strings{"implements zoo::shapes::impl Area for &'aSquare -> zoo::Area "
+              "@src/shapes.rs:31"});
 }
 
 TEST_F(DepsTest, WhatImplementsBlanketImplIsFlagged) {
@@ -56,8 +59,10 @@ TEST_F(DepsTest, WhatImplementsBlanketImplIsFlagged) {
 TEST_F(DepsTest, WhatImplementsDerives) {
   auto hits = WhatImplements(*g_, E("Debug"));
   EXPECT_EQ(Hits(hits), Strings{"1 zoo::shapes::Circle"});
-  EXPECT_EQ(Path(hits, "zoo::shapes::Circle"),
-            Strings{"implements zoo::shapes::Circle -> Debug @src/shapes.rs:4 derive"});
+  EXPECT_EQ(
+      Path(hits, "zoo::shapes::Circle"),
+      Strings{
+          "implements zoo::shapes::Circle -> Debug @src/shapes.rs:4 derive"});
   EXPECT_TRUE(WhatImplements(*g_, E("zoo::entry")).empty());
 }
 
@@ -69,12 +74,15 @@ TEST_F(DepsTest, CallersOneHopAndDeeper) {
   EXPECT_EQ(Hits(deep), (Strings{"1 zoo::T::describe", "1 zoo::render::helper",
                                  "2 zoo::render::draw", "3 zoo::entry"}));
   // Reverse queries: the path runs from the hit to the start.
-  EXPECT_EQ(Path(deep, "zoo::entry"),
-            (Strings{"calls zoo::entry -> zoo::render::draw @src/lib.rs:22",
-                     "calls zoo::render::draw -> zoo::render::helper @src/render.rs:9",
-                     "calls zoo::render::helper -> zoo::Area::area @src/render.rs:13"}));
+  EXPECT_EQ(
+      Path(deep, "zoo::entry"),
+      (Strings{
+          "calls zoo::entry -> zoo::render::draw @src/lib.rs:22",
+          "calls zoo::render::draw -> zoo::render::helper @src/render.rs:9",
+          "calls zoo::render::helper -> zoo::Area::area @src/render.rs:13"}));
   EXPECT_EQ(Path(deep, "zoo::T::describe"),
-            Strings{"calls zoo::T::describe -> zoo::Area::area @src/lib.rs:16 ambiguous"});
+            Strings{"calls zoo::T::describe -> zoo::Area::area @src/lib.rs:16 "
+                    "ambiguous"});
 }
 
 TEST_F(DepsTest, CallersSkipTheStartAndVisitOnce) {
@@ -93,27 +101,32 @@ TEST_F(DepsTest, CalleesOneHopAndDeeper) {
             (Strings{"1 zoo::render::draw", "1 zoo::shapes::Circle::new",
                      "2 zoo::render::helper", "3 zoo::Area::area"}));
   // Forward queries: the path runs from the start to the hit.
-  EXPECT_EQ(Path(deep, "zoo::Area::area"),
-            (Strings{"calls zoo::entry -> zoo::render::draw @src/lib.rs:22",
-                     "calls zoo::render::draw -> zoo::render::helper @src/render.rs:9",
-                     "calls zoo::render::helper -> zoo::Area::area @src/render.rs:13"}));
+  EXPECT_EQ(
+      Path(deep, "zoo::Area::area"),
+      (Strings{
+          "calls zoo::entry -> zoo::render::draw @src/lib.rs:22",
+          "calls zoo::render::draw -> zoo::render::helper @src/render.rs:9",
+          "calls zoo::render::helper -> zoo::Area::area @src/render.rs:13"}));
 }
 
 TEST_F(DepsTest, CalleesOfAnAmbiguousMethodCall) {
   auto hits = Callees(*g_, E("zoo::T::describe"), 2);
   EXPECT_EQ(Hits(hits),
             (Strings{"1 zoo::Area::area", "1 zoo::shapes::&'aSquare::area",
-                     "1 zoo::shapes::Circle::area", "1 zoo::shapes::Square::area",
-                     "1 zoo::util::format_area", "2 to_string", "2 zoo::util::square"}));
+                     "1 zoo::shapes::Circle::area",
+                     "1 zoo::shapes::Square::area", "1 zoo::util::format_area",
+                     "2 to_string", "2 zoo::util::square"}));
   // Three callers of `square` are at depth 1: one of them (the least by
   // id) is on the path, every time.
   const Hit* square = HitFor(*g_, hits, "zoo::util::square");
   ASSERT_NE(square, nullptr);
   ASSERT_EQ(square->path.size(), 2u);
-  EXPECT_TRUE(testing::IsChain(square->path, E("zoo::T::describe"), E("square")));
-  const uint64_t first_id = std::min({g_->entity(E("zoo::shapes::Circle::area")).id,
-                                      g_->entity(E("zoo::shapes::Square::area")).id,
-                                      g_->entity(E("zoo::shapes::&'aSquare::area")).id});
+  EXPECT_TRUE(
+      testing::IsChain(square->path, E("zoo::T::describe"), E("square")));
+  const uint64_t first_id =
+      std::min({g_->entity(E("zoo::shapes::Circle::area")).id,
+                g_->entity(E("zoo::shapes::Square::area")).id,
+                g_->entity(E("zoo::shapes::&'aSquare::area")).id});
   EXPECT_EQ(g_->entity(square->path[1].from).id, first_id);
 }
 
@@ -124,8 +137,10 @@ TEST_F(DepsTest, UsesAndUsedBy) {
             (Strings{"1 zoo::render::Canvas", "1 zoo::render::draw",
                      "1 zoo::render::helper", "1 zoo::shapes::Circle::new"}));
   auto users = UsedBy(*g_, E("Circle"));
-  EXPECT_EQ(Path(users, "zoo::render::draw"),
-            Strings{"uses zoo::render::draw -> zoo::shapes::Circle @src/render.rs:8"});
+  EXPECT_EQ(
+      Path(users, "zoo::render::draw"),
+      Strings{
+          "uses zoo::render::draw -> zoo::shapes::Circle @src/render.rs:8"});
 }
 
 TEST_F(DepsTest, BlastRadiusOfATypeReachesItsMembersDependents) {
@@ -135,34 +150,39 @@ TEST_F(DepsTest, BlastRadiusOfATypeReachesItsMembersDependents) {
                      "1 zoo::render::Canvas", "1 zoo::render::draw",
                      "1 zoo::render::helper"}));
   // Through a member: the path ends with the `contains` hops into it.
-  EXPECT_EQ(Path(hits, "zoo::entry"),
-            (Strings{"calls zoo::entry -> zoo::shapes::Circle::new @src/lib.rs:21",
-                     "contains zoo::shapes::impl Circle -> zoo::shapes::Circle::new "
-                     "@src/shapes.rs:14",
-                     "contains zoo::shapes::Circle -> zoo::shapes::impl Circle "
-                     "@src/shapes.rs:13"}));
-  EXPECT_EQ(Path(hits, "zoo::render"),
-            Strings{"imports zoo::render -> zoo::shapes::Circle @src/render.rs:1"});
+  EXPECT_EQ(
+      Path(hits, "zoo::entry"),
+      (Strings{"calls zoo::entry -> zoo::shapes::Circle::new @src/lib.rs:21",
+               "contains zoo::shapes::impl Circle -> zoo::shapes::Circle::new "
+               "@src/shapes.rs:14",
+               "contains zoo::shapes::Circle -> zoo::shapes::impl Circle "
+               "@src/shapes.rs:13"}));
+  EXPECT_EQ(
+      Path(hits, "zoo::render"),
+      Strings{"imports zoo::render -> zoo::shapes::Circle @src/render.rs:1"});
 }
 
 TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
   const EntityIdx area = E("zoo::Area");
   auto hits = BlastRadius(*g_, area);
   EXPECT_EQ(Hits(hits),
-            (Strings{"1 zoo::T::describe", "1 zoo::render", "1 zoo::render::helper",
-                     "1 zoo::shapes", "1 zoo::shapes::Circle", "1 zoo::shapes::Square",
-                     "1 zoo::shapes::impl Area for &'aSquare", "2 zoo::render::Canvas",
-                     "2 zoo::render::draw", "2 zoo::shapes::Circle::new",
-                     "3 zoo::entry"}));
+            (Strings{"1 zoo::T::describe", "1 zoo::render",
+                     "1 zoo::render::helper", "1 zoo::shapes",
+                     "1 zoo::shapes::Circle", "1 zoo::shapes::Square",
+                     "1 zoo::shapes::impl Area for &'aSquare",
+                     "2 zoo::render::Canvas", "2 zoo::render::draw",
+                     "2 zoo::shapes::Circle::new", "3 zoo::entry"}));
   // `entry` calls both `draw` and `Circle::new` (depth 2): its path goes
   // through one of them, to a member or to the trait itself.
   const Hit* entry = HitFor(*g_, hits, "zoo::entry");
   ASSERT_NE(entry, nullptr);
   EXPECT_TRUE(testing::IsChain(entry->path, E("zoo::entry"), area));
   EXPECT_GE(entry->path.size(), 3u);
-  EXPECT_EQ(Path(hits, "zoo::render::Canvas"),
-            (Strings{"uses zoo::render::Canvas -> zoo::shapes::Circle @src/render.rs:5",
-                     "implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"}));
+  EXPECT_EQ(
+      Path(hits, "zoo::render::Canvas"),
+      (Strings{
+          "uses zoo::render::Canvas -> zoo::shapes::Circle @src/render.rs:5",
+          "implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"}));
   EXPECT_EQ(Hits(BlastRadius(*g_, area, 1)).size(), 7u);
   EXPECT_TRUE(BlastRadius(*g_, area, 0).empty());
 }
@@ -171,13 +191,15 @@ TEST_F(DepsTest, BlastRadiusDownFollowsDependencies) {
   auto hits = BlastRadius(*g_, E("Circle"), 3, Direction::kDown);
   EXPECT_EQ(Hits(hits), (Strings{"1 Clone", "1 Debug", "1 zoo::Area",
                                  "1 zoo::util::square"}));
-  EXPECT_EQ(Path(hits, "zoo::util::square"),
-            (Strings{"contains zoo::shapes::Circle -> zoo::shapes::impl Area for Circle "
-                     "@src/shapes.rs:19",
-                     "contains zoo::shapes::impl Area for Circle -> "
-                     "zoo::shapes::Circle::area @src/shapes.rs:20",
-                     "calls zoo::shapes::Circle::area -> zoo::util::square "
-                     "@src/shapes.rs:21"}));
+  EXPECT_EQ(
+      Path(hits, "zoo::util::square"),
+      (Strings{
+          "contains zoo::shapes::Circle -> zoo::shapes::impl Area for Circle "
+          "@src/shapes.rs:19",
+          "contains zoo::shapes::impl Area for Circle -> "
+          "zoo::shapes::Circle::area @src/shapes.rs:20",
+          "calls zoo::shapes::Circle::area -> zoo::util::square "
+          "@src/shapes.rs:21"}));
   EXPECT_EQ(Hits(BlastRadius(*g_, E("zoo::entry"), 2, Direction::kDown)),
             (Strings{"1 zoo::render::draw", "1 zoo::shapes::Circle::new",
                      "2 zoo::render::helper", "2 zoo::shapes::Circle"}));
@@ -186,14 +208,17 @@ TEST_F(DepsTest, BlastRadiusDownFollowsDependencies) {
 TEST_F(DepsTest, ShortestPath) {
   auto p = ShortestPath(*g_, E("bounce"), E("pong"));
   ASSERT_TRUE(p.has_value());
-  EXPECT_EQ(PathStrings(*g_, *p),
-            (Strings{"calls zoo::util::bounce -> zoo::render::ping @src/util.rs:16",
-                     "calls zoo::render::ping -> zoo::render::pong @src/render.rs:17"}));
+  EXPECT_EQ(
+      PathStrings(*g_, *p),
+      (Strings{
+          "calls zoo::util::bounce -> zoo::render::ping @src/util.rs:16",
+          "calls zoo::render::ping -> zoo::render::pong @src/render.rs:17"}));
   auto q = ShortestPath(*g_, E("zoo"), E("square"));
   ASSERT_TRUE(q.has_value());
-  EXPECT_EQ(PathStrings(*g_, *q),
-            (Strings{"contains zoo -> zoo::util @src/lib.rs:4",
-                     "contains zoo::util -> zoo::util::square @src/util.rs:3"}));
+  EXPECT_EQ(
+      PathStrings(*g_, *q),
+      (Strings{"contains zoo -> zoo::util @src/lib.rs:4",
+               "contains zoo::util -> zoo::util::square @src/util.rs:3"}));
   EXPECT_FALSE(ShortestPath(*g_, E("pong"), E("bounce")).has_value());
   auto self = ShortestPath(*g_, E("pong"), E("pong"));
   ASSERT_TRUE(self.has_value());
@@ -204,10 +229,12 @@ TEST_F(DepsTest, ShortestPath) {
 TEST_F(DepsTest, ShortestPathIsShortestAndChained) {
   auto p = ShortestPath(*g_, E("zoo::entry"), E("zoo::util::square"));
   ASSERT_TRUE(p.has_value());
-  ASSERT_EQ(p->size(), 5u);  // e.g. entry -> draw -uses-> Circle -> impl -> area -> square
+  ASSERT_EQ(p->size(),
+            5u);  // e.g. entry -> draw -uses-> Circle -> impl -> area -> square
   EXPECT_EQ((*p)[0].from, E("zoo::entry"));
   EXPECT_EQ(p->back().to, E("zoo::util::square"));
-  for (size_t i = 1; i < p->size(); ++i) EXPECT_EQ((*p)[i - 1].to, (*p)[i].from);
+  for (size_t i = 1; i < p->size(); ++i)
+    EXPECT_EQ((*p)[i - 1].to, (*p)[i].from);
 }
 
 TEST_F(DepsTest, EveryPathIsAChainBetweenHitAndStart) {
@@ -236,7 +263,8 @@ TEST_F(DepsTest, HitsAreNearestFirstThenById) {
 
 TEST_F(DepsTest, DeadOrMissingStartGivesNothing) {
   EXPECT_TRUE(Callers(*g_, graph::kNoEntity).empty());
-  EXPECT_TRUE(BlastRadius(*g_, static_cast<EntityIdx>(g_->slot_count() + 5)).empty());
+  EXPECT_TRUE(
+      BlastRadius(*g_, static_cast<EntityIdx>(g_->slot_count() + 5)).empty());
 }
 
 }  // namespace

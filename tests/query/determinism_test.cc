@@ -19,8 +19,9 @@ using ::aim::testing::Q;
 // Every query about every entity, rendered by qualified paths.
 std::string Everything(const Graph& g) {
   std::vector<EntityIdx> all = g.LiveEntities();
-  std::sort(all.begin(), all.end(),
-            [&](EntityIdx a, EntityIdx b) { return g.entity(a).id < g.entity(b).id; });
+  std::sort(all.begin(), all.end(), [&](EntityIdx a, EntityIdx b) {
+    return g.entity(a).id < g.entity(b).id;
+  });
   std::ostringstream out;
   auto hits = [&](const char* what, const std::vector<Hit>& hs) {
     out << what << ":";
@@ -66,9 +67,9 @@ TEST(DeterminismTest, SameAnswersWhateverTheEditOrder) {
   auto inputs = FromSources("zoo", testing::ZooSources());
   std::reverse(inputs.begin(), inputs.end());
   for (const auto& in : inputs) edited.UpsertFile(in);
-  auto detour = FromSources("zoo", {
-      {"src/render.rs", "pub fn ping() {}\npub struct Canvas;\n"},
-      {"src/shapes.rs", "pub struct Circle;\n"}});
+  auto detour = FromSources(
+      "zoo", {{"src/render.rs", "pub fn ping() {}\npub struct Canvas;\n"},
+              {"src/shapes.rs", "pub struct Circle;\n"}});
   for (const auto& in : detour) edited.UpsertFile(in);
   for (const auto& in : inputs)
     if (in.path == "src/render.rs" || in.path == "src/shapes.rs")

@@ -50,7 +50,8 @@ inline std::vector<std::string> HitStrings(const graph::Graph& g,
                                            std::vector<query::Hit> hits) {
   query::SortByQualified(g, hits);
   std::vector<std::string> out;
-  for (const auto& h : hits) out.push_back(std::to_string(h.depth) + " " + Q(g, h.entity));
+  for (const auto& h : hits)
+    out.push_back(std::to_string(h.depth) + " " + Q(g, h.entity));
   return out;
 }
 

@@ -17,17 +17,22 @@ using Strings = std::vector<std::string>;
 
 std::string MatchName(SearchHit::Match m) {
   switch (m) {
-    case SearchHit::kExactName: return "name";
-    case SearchHit::kPrefixName: return "prefix";
-    case SearchHit::kExactQualified: return "qualified";
-    case SearchHit::kSubstring: return "substring";
+    case SearchHit::kExactName:
+      return "name";
+    case SearchHit::kPrefixName:
+      return "prefix";
+    case SearchHit::kExactQualified:
+      return "qualified";
+    case SearchHit::kSubstring:
+      return "substring";
   }
   return "?";
 }
 
 Strings Render(const Graph& g, const std::vector<SearchHit>& hits) {
   Strings out;
-  for (const auto& h : hits) out.push_back(MatchName(h.match) + " " + Q(g, h.entity));
+  for (const auto& h : hits)
+    out.push_back(MatchName(h.match) + " " + Q(g, h.entity));
   return out;
 }
 
@@ -60,17 +65,19 @@ void ExpectIndexMatchesScan(const Graph& g, const SearchIndex& index,
 
 TEST(SearchTest, RanksExactThenPrefixThenQualifiedThenSubstring) {
   auto g = ZooGraph();
-  EXPECT_EQ(Render(*g, Search(*g, "circle")),
-            (Strings{"name zoo::shapes::Circle", "substring zoo::shapes::Circle::new",
-                     "substring zoo::shapes::Circle::area",
-                     "substring zoo::shapes::impl Circle",
-                     "substring zoo::shapes::impl Area for Circle"}));
+  EXPECT_EQ(
+      Render(*g, Search(*g, "circle")),
+      (Strings{"name zoo::shapes::Circle", "substring zoo::shapes::Circle::new",
+               "substring zoo::shapes::Circle::area",
+               "substring zoo::shapes::impl Circle",
+               "substring zoo::shapes::impl Area for Circle"}));
   EXPECT_EQ(Render(*g, Search(*g, "conn")),
             (Strings{"prefix zoo::net::udp::connect",
                      "prefix zoo::net::tcp::TcpStream::connect"}));
   EXPECT_EQ(Render(*g, Search(*g, "zoo::util::square")),
             (Strings{"qualified zoo::util::square"}));
-  EXPECT_EQ(Render(*g, Search(*g, "ping")), (Strings{"name zoo::render::ping"}));
+  EXPECT_EQ(Render(*g, Search(*g, "ping")),
+            (Strings{"name zoo::render::ping"}));
   EXPECT_EQ(Render(*g, Search(*g, "net::t")),
             (Strings{"substring zoo::net::tcp",
                      "substring zoo::net::tcp::TcpStream::connect",
@@ -82,8 +89,9 @@ TEST(SearchTest, LimitAndEmptyQuery) {
   auto g = ZooGraph();
   auto all = Search(*g, "zoo", 1000);
   EXPECT_EQ(all.size(), g->entity_count() - 5);  // all but the 5 externals
-  EXPECT_EQ(Render(*g, Search(*g, "zoo", 3)),
-            (Strings{"name zoo", "substring zoo::net", "substring zoo::net::tcp"}));
+  EXPECT_EQ(
+      Render(*g, Search(*g, "zoo", 3)),
+      (Strings{"name zoo", "substring zoo::net", "substring zoo::net::tcp"}));
   EXPECT_TRUE(Search(*g, "").empty());
   EXPECT_TRUE(Search(*g, "zoo", 0).empty());
 }
@@ -99,9 +107,9 @@ TEST(SearchTest, IndexMatchesScanOnTheZoo) {
 TEST(SearchTest, IndexFollowsIncrementalEdits) {
   auto g = ZooGraph();
   SearchIndex index(*g);
-  auto inputs = FromSources("zoo", {
-      {"src/net/udp.rs",
-       "pub fn connect(port: u16) -> u16 { port }\npub fn connect_all() {}\n"}});
+  auto inputs = FromSources("zoo", {{"src/net/udp.rs",
+                                     "pub fn connect(port: u16) -> u16 { port "
+                                     "}\npub fn connect_all() {}\n"}});
   g->UpsertFile(inputs[0]);
   index.Sync(*g);
   EXPECT_GT(index.delta_size(), 0u);
@@ -116,8 +124,8 @@ TEST(SearchTest, IndexFollowsIncrementalEdits) {
 
   // Update with explicit slots (all of them) is equivalent.
   SearchIndex other(*g);
-  g->UpsertFile(FromSources("zoo", {{"src/net/tcp.rs",
-                                     "pub struct TcpStream;\n"}})[0]);
+  g->UpsertFile(
+      FromSources("zoo", {{"src/net/tcp.rs", "pub struct TcpStream;\n"}})[0]);
   std::vector<EntityIdx> slots;
   for (EntityIdx e = 0; e < g->slot_count(); ++e) slots.push_back(e);
   other.Update(*g, slots);
@@ -128,10 +136,12 @@ TEST(SearchTest, IndexFollowsIncrementalEdits) {
 
 TEST(SearchTest, IndexRebuildsWhenTheDeltaGrows) {
   graph::Graph g;
-  testing::IngestAll(g, FromSources("big", {{"src/lib.rs", "pub fn seed() {}\n"}}));
+  testing::IngestAll(
+      g, FromSources("big", {{"src/lib.rs", "pub fn seed() {}\n"}}));
   SearchIndex index(g);
   std::string src;
-  for (int i = 0; i < 600; ++i) src += "pub fn grown_" + std::to_string(i) + "() {}\n";
+  for (int i = 0; i < 600; ++i)
+    src += "pub fn grown_" + std::to_string(i) + "() {}\n";
   g.UpsertFile(FromSources("big", {{"src/more.rs", src}})[0]);
   index.Sync(g);
   EXPECT_EQ(index.delta_size(), 0u);  // past the threshold: rebuilt
@@ -140,7 +150,8 @@ TEST(SearchTest, IndexRebuildsWhenTheDeltaGrows) {
 }
 
 TEST(SearchTest, IndexMatchesScanOnARealCrate) {
-  const std::string dir = std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
+  const std::string dir =
+      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
   if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
   graph::Graph g;
   testing::IngestAll(g, testing::LoadTree(dir));
