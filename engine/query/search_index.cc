@@ -59,6 +59,9 @@ void SearchIndex::Rebuild(const Graph& g) {
       name_off_.push_back(static_cast<uint32_t>(name_text_.size()));
       name_post_begin_.push_back(static_cast<uint32_t>(name_post_.size()));
     }
+    name_min_.resize(name_off_.size() - 1);
+    for (size_t i = 0; i < name_min_.size(); ++i)
+      name_min_[i] = name_post_[name_post_begin_[i]];
   }
 
   // Lower-cased qualified paths, in ordinal order.
@@ -177,9 +180,10 @@ size_t SearchIndex::MemoryBytes() const {
          slot_id_.capacity() * sizeof(uint64_t) + stale_bit_.capacity() / 8 +
          name_text_.capacity() + lower_text_.capacity() +
          (name_off_.capacity() + name_post_begin_.capacity() +
-          name_post_.capacity() + by_qualified_.capacity() +
-          tri_key_.capacity() + tri_begin_.capacity() + tri_post_.capacity() +
-          short_.capacity() + lower_off_.capacity() + 2 * sig_.capacity() + delta_pos_.capacity()) *
+          name_post_.capacity() + name_min_.capacity() +
+          by_qualified_.capacity() + tri_key_.capacity() +
+          tri_begin_.capacity() + tri_post_.capacity() + short_.capacity() +
+          lower_off_.capacity() + 2 * sig_.capacity() + delta_pos_.capacity()) *
              sizeof(uint32_t) +
          delta_.capacity() * sizeof(Entry);
 }

@@ -11,11 +11,11 @@
 //  - the lower-cased qualified paths, one after another in ordinal order
 //    (checking a candidate reads memory in the order of the lists);
 //  - every ordinal sorted by qualified path (case-folded): exact matches;
-//  - trigram postings over the lower-cased qualified paths: a substring of
-//    three bytes or more is looked up by intersecting its rarest trigrams'
-//    lists, filtering the candidates by a 64-bit signature of each path's
-//    trigrams and checking the rest against the text; a shorter one by
-//    merging the lists of every trigram that contains it.
+//  - trigram postings over the lower-cased qualified paths, and for each
+//    entry a 64-bit signature of its trigrams: a substring of three bytes
+//    or more walks its rarest trigram's list, dropping candidates by
+//    signature, then checking the text; a shorter one merges the lists of
+//    every trigram that contains it.
 // Matching ignores ASCII case.
 //
 // Entries keep the StrIds of their names (the graph's string pool never
@@ -112,11 +112,12 @@ class SearchIndex {
   std::vector<Entry> entries_;       // base, by ordinal
   std::vector<uint64_t> slot_id_;    // id the base holds for each slot, or 0
   std::string lower_text_;           // lower-cased qualified paths, by ordinal
-  std::vector<uint32_t> lower_off_;  // ordinals + 1 offsets
+  std::vector<uint32_t> lower_off_{0};  // ordinals + 1 offsets
   std::string name_text_;            // distinct lower-cased names, sorted
-  std::vector<uint32_t> name_off_;   // names + 1 offsets
-  std::vector<uint32_t> name_post_begin_;  // names + 1 offsets
+  std::vector<uint32_t> name_off_{0};   // names + 1 offsets
+  std::vector<uint32_t> name_post_begin_{0};  // names + 1 offsets
   std::vector<uint32_t> name_post_;
+  std::vector<uint32_t> name_min_;      // each name's least ordinal
   std::vector<uint32_t> by_qualified_;  // ordinals by folded qualified path
   std::vector<uint32_t> tri_key_;       // sorted distinct trigrams
   std::vector<uint32_t> tri_begin_;     // trigrams + 1 offsets

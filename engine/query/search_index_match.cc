@@ -8,23 +8,7 @@
 namespace aim::query {
 namespace {
 
-#ifndef KMAXLISTS
-#define KMAXLISTS 3
-#endif
-constexpr size_t kMaxLists = KMAXLISTS;  // trigram lists intersected at most
-
-// First position >= from in `list` whose value is >= v (galloping).
-size_t Seek(std::span<const uint32_t> list, size_t from, uint32_t v) {
-  size_t step = 1, hi = from;
-  while (hi < list.size() && list[hi] < v) {
-    from = hi + 1;
-    hi += step;
-    step <<= 1;
-  }
-  hi = std::min(hi, list.size());
-  return std::lower_bound(list.begin() + from, list.begin() + hi, v) -
-         list.begin();
-}
+constexpr uint32_t kNoPos = UINT32_MAX;
 
 }  // namespace
 
@@ -59,18 +43,40 @@ void SearchIndex::PrefixName(std::string_view q, size_t need,
       NameAt(mid).starts_with(q) ? hi = mid + 1 : top = mid;
     }
   }
-  // Merge the names' postings, least ordinal first.
+  // Merge the names' postings, least ordinal first. Only the names whose
+  // least ordinal is among the smallest can give the first matches: they
+  // join the merge in batches, by least ordinal, while the merge's next
+  // ordinal is past the least one of the names still waiting.
   struct Head {
     uint32_t ordinal, name, pos;
     bool operator>(const Head& o) const { return ordinal > o.ordinal; }
   };
-  std::vector<Head> heads;
-  heads.reserve(hi - lo);
+  std::vector<Head> waiting;
+  waiting.reserve(hi - lo);
   for (uint32_t i = lo; i < hi; ++i)
-    heads.push_back({name_post_[name_post_begin_[i]], i, name_post_begin_[i]});
-  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heap(
-      std::greater<Head>(), std::move(heads));
-  while (!heap.empty() && need) {
+    waiting.push_back({name_min_[i], i, name_post_begin_[i]});
+  auto by_ordinal = [](const Head& a, const Head& b) {
+    return a.ordinal < b.ordinal;
+  };
+  std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heap;
+  size_t joined = 0;  // waiting[0, joined) are in the merge
+  auto join_batch = [&] {
+    const size_t batch = std::min(waiting.size() - joined, need + 16);
+    std::nth_element(waiting.begin() + joined,
+                     waiting.begin() + joined + batch - 1, waiting.end(),
+                     by_ordinal);
+    for (size_t i = joined; i < joined + batch; ++i) heap.push(waiting[i]);
+    joined += batch;
+    if (joined < waiting.size())  // the least of the rest, for the test below
+      std::nth_element(waiting.begin() + joined, waiting.begin() + joined,
+                       waiting.end(), by_ordinal);
+  };
+  while (need && (!heap.empty() || joined < waiting.size())) {
+    if (joined < waiting.size() &&
+        (heap.empty() || heap.top().ordinal > waiting[joined].ordinal)) {
+      join_batch();
+      continue;
+    }
     Head h = heap.top();
     heap.pop();
     need -= accept(h.ordinal);
@@ -92,52 +98,32 @@ void SearchIndex::ExactQualified(std::string_view q, size_t need,
 
 void SearchIndex::Substring(std::string_view q, size_t need,
                             const Accept& accept) const {
-  uint64_t want = 0;
-  auto matches = [&](uint32_t o) {
-    return (sig_[o] & want) == want &&
-           Lowered(o).find(q) != std::string_view::npos;
-  };
   if (q.size() < 3) {
     ShortSubstring(q, need, accept);
     return;
   }
+  // Walk the rarest trigram's list, in ordinal (rank) order, checking each
+  // candidate against the signature (which drops nearly all that lack
+  // another trigram) and then the text. On real crates this beats
+  // intersecting the lists: seeking in long lists costs more.
   thread_local std::vector<uint32_t> tri;
   internal::Trigrams(q, tri);
-  std::vector<std::span<const uint32_t>> lists;
-  for (uint32_t t : tri) {
-    want |= TrigramBit(t);
-    auto it = std::lower_bound(tri_key_.begin(), tri_key_.end(), t);
-    if (it == tri_key_.end() || *it != t) return;
+  uint64_t want = 0;
+  std::span<const uint32_t> rarest;
+  for (size_t i = 0; i < tri.size(); ++i) {
+    want |= TrigramBit(tri[i]);
+    auto it = std::lower_bound(tri_key_.begin(), tri_key_.end(), tri[i]);
+    if (it == tri_key_.end() || *it != tri[i]) return;  // no such trigram
     const size_t k = it - tri_key_.begin();
-    lists.emplace_back(tri_post_.data() + tri_begin_[k],
-                       tri_begin_[k + 1] - tri_begin_[k]);
+    const std::span<const uint32_t> list(tri_post_.data() + tri_begin_[k],
+                                         tri_begin_[k + 1] - tri_begin_[k]);
+    if (i == 0 || list.size() < rarest.size()) rarest = list;
   }
-  // Intersect the rarest lists only: the signature and text checks of a
-  // candidate are cheaper than seeking in long lists.
-  std::sort(lists.begin(), lists.end(),
-            [](const auto& a, const auto& b) { return a.size() < b.size(); });
-  if (lists.size() > kMaxLists) lists.resize(kMaxLists);
-  // Leapfrog intersection, in ordinal (rank) order.
-  std::vector<size_t> pos(lists.size(), 0);
-  const auto first = lists[0];
-  size_t p0 = 0;
-  while (p0 < first.size() && need) {
-    const uint32_t c = first[p0];
-    uint32_t next = c;
-    for (size_t j = 1; j < lists.size(); ++j) {
-      pos[j] = Seek(lists[j], pos[j], c);
-      if (pos[j] == lists[j].size()) return;
-      if (lists[j][pos[j]] != c) {
-        next = lists[j][pos[j]];
-        break;
-      }
-    }
-    if (next != c) {
-      p0 = Seek(first, p0, next);
-      continue;
-    }
-    if (matches(c)) need -= accept(c);
-    ++p0;
+  for (size_t i = 0; i < rarest.size() && need; ++i) {
+    const uint32_t o = rarest[i];
+    if ((sig_[o] & want) == want &&
+        Lowered(o).find(q) != std::string_view::npos)
+      need -= accept(o);
   }
 }
 
@@ -192,16 +178,21 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
   std::vector<SearchHit> out;
   const std::string q = internal::ToLower(text);
   if (q.empty() || limit == 0) return out;
-  auto chosen = [&](EntityIdx e) {
-    for (const SearchHit& h : out)
-      if (h.entity == e) return true;
-    return false;
+  // Base entries are told apart by ordinal (no two hold the same live
+  // entity), delta entries by entity: neither check reads the graph.
+  std::vector<uint32_t> taken_base;
+  std::vector<EntityIdx> taken_delta;
+  struct Cand {
+    EntityIdx entity;
+    uint32_t ordinal;  // kNoPos for a delta entry
   };
-  std::vector<EntityIdx> cands;
+  std::vector<Cand> cands;
   const Accept accept = [&](uint32_t o) {
+    if (std::find(taken_base.begin(), taken_base.end(), o) != taken_base.end())
+      return false;
     const Entry& en = entries_[o];
-    if (!Valid(g, en) || chosen(en.entity)) return false;
-    cands.push_back(en.entity);
+    if (!Valid(g, en)) return false;
+    cands.push_back({en.entity, o});
     return true;
   };
   for (int rank = SearchHit::kExactName; rank <= SearchHit::kSubstring;
@@ -226,15 +217,23 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
     }
     const size_t from_base = cands.size();
     for (const Entry& d : delta_)
-      if (Valid(g, d) && !chosen(d.entity) &&
+      if (std::find(taken_delta.begin(), taken_delta.end(), d.entity) ==
+              taken_delta.end() &&
+          Valid(g, d) &&
           internal::MatchRank(g.str(d.name), g.str(d.qualified), q) == rank)
-        cands.push_back(d.entity);
+        cands.push_back({d.entity, kNoPos});
     if (cands.size() > from_base)
-      std::sort(cands.begin(), cands.end(), [&](EntityIdx a, EntityIdx b) {
-        return internal::SearchKeyLess(g, a, b);
+      std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
+        return internal::SearchKeyLess(g, a.entity, b.entity);
       });
-    for (size_t i = 0; i < cands.size() && i < need; ++i)
-      out.push_back({cands[i], static_cast<SearchHit::Match>(rank)});
+    for (size_t i = 0; i < cands.size() && i < need; ++i) {
+      out.push_back({cands[i].entity, static_cast<SearchHit::Match>(rank)});
+      if (cands[i].ordinal == kNoPos) {
+        taken_delta.push_back(cands[i].entity);
+      } else {
+        taken_base.push_back(cands[i].ordinal);
+      }
+    }
   }
   return out;
 }

@@ -183,7 +183,10 @@ std::vector<Hit> ToHits(std::span<const Record> recs, bool up) {
     Hit h;
     h.entity = recs[i].node;
     h.depth = recs[i].depth;
-    h.path.reserve(recs[i].depth);
+    size_t hops = 0;
+    for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent)
+      ++hops;
+    h.path.reserve(hops);
     for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent)
       h.path.push_back(HopOf(recs, r));
     if (!up) std::reverse(h.path.begin(), h.path.end());

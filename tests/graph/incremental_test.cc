@@ -124,9 +124,11 @@ class Editor {
                 RandomCalls() + " }\n";
         return {path, true};
       case 8:
-        text += "\npub struct Extra" + std::to_string(counter_++) +
-                ";\nimpl " + RandomName() + " for Extra" +
-                std::to_string(counter_ - 1) + " {}\n";
+      {
+        std::string n = std::to_string(counter_++);
+        text += "\npub struct Extra" + n + ";\nimpl " + RandomName() +
+                " for Extra" + n + " {}\n";
+      }
         return {path, true};
       default:
         // A body-only edit: insert a blank line and a comment on top.

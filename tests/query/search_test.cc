@@ -134,6 +134,22 @@ TEST(SearchTest, IndexFollowsIncrementalEdits) {
   ExpectIndexMatchesScan(*g, index, 20);
 }
 
+TEST(SearchTest, EmptyIndexAndEmptyGraph) {
+  graph::Graph empty;
+  SearchIndex index;
+  EXPECT_TRUE(Search(empty, index, "x").empty());
+  index.Sync(empty);
+  EXPECT_TRUE(Search(empty, index, "x").empty());
+  EXPECT_EQ(FindEntity(empty, index, "x").status, NameLookup::kNotFound);
+
+  // A default index synced with a graph answers like a built one.
+  auto g = ZooGraph();
+  SearchIndex synced;
+  synced.Sync(*g);
+  EXPECT_EQ(synced.size(), g->entity_count());
+  ExpectIndexMatchesScan(*g, synced, 20);
+}
+
 TEST(SearchTest, IndexRebuildsWhenTheDeltaGrows) {
   graph::Graph g;
   testing::IngestAll(
