@@ -109,11 +109,11 @@ class SearchIndex {
   void UpdateSlot(const Graph& g, EntityIdx slot);
   void MaybeRebuild(const Graph& g);
 
-  std::vector<Entry> entries_;       // base, by ordinal
-  std::vector<uint64_t> slot_id_;    // id the base holds for each slot, or 0
-  std::string lower_text_;           // lower-cased qualified paths, by ordinal
+  std::vector<Entry> entries_;     // base, by ordinal
+  std::vector<uint64_t> slot_id_;  // id the base holds for each slot, or 0
+  std::string lower_text_;         // lower-cased qualified paths, by ordinal
   std::vector<uint32_t> lower_off_{0};  // ordinals + 1 offsets
-  std::string name_text_;            // distinct lower-cased names, sorted
+  std::string name_text_;               // distinct lower-cased names, sorted
   std::vector<uint32_t> name_off_{0};   // names + 1 offsets
   std::vector<uint32_t> name_post_begin_{0};  // names + 1 offsets
   std::vector<uint32_t> name_post_;
