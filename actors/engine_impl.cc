@@ -140,6 +140,7 @@ absl::Status EngineImpl::Load() {
   g->EndBatch();
   std::unique_lock lock(mu_);
   graph_ = std::move(g);
+  index_.reset();
   version_ = data->lsn;
   root_ = data->root;
   return absl::OkStatus();
@@ -286,6 +287,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
   {
     std::unique_lock lock(mu_);
     graph_ = std::move(g);
+  index_.reset();
     version_ = version;
     root_ = root;
   }
@@ -295,7 +297,13 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
 
 absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const {
   std::shared_lock lock(mu_);
-  absl::StatusOr<QueryResult> r = RunQuery(*graph_, request);
+  const query::SearchIndex* index = nullptr;
+  if (options_.search_index) {
+    std::lock_guard index_lock(index_mu_);
+    if (!index_) index_ = std::make_unique<query::SearchIndex>(*graph_);
+    index = index_.get();
+  }
+  absl::StatusOr<QueryResult> r = RunQuery(*graph_, index, request);
   if (r.ok()) r->version = version_;
   return r;
 }

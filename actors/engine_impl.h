@@ -9,6 +9,7 @@
 
 #include "aim/engine.h"
 #include "engine/graph/graph.h"
+#include "engine/query/search_index.h"
 
 namespace aim::host {
 
@@ -35,6 +36,10 @@ class EngineImpl final : public Engine {
 
   const Options options_;
   mutable std::shared_mutex mu_;  // guards everything below
+  // Built on the first query when options_.search_index (guarded by
+  // index_mu_ as well, since queries hold mu_ shared).
+  mutable std::mutex index_mu_;
+  mutable std::unique_ptr<query::SearchIndex> index_;
   std::unique_ptr<graph::Graph> graph_;
   uint64_t version_ = 0;
   std::string root_;
@@ -46,7 +51,9 @@ EdgeInfo ToEdgeInfo(const graph::Graph& g, graph::EntityIdx from,
                     const graph::Edge& edge);
 
 // Runs one query against a graph (engine_query.cc).
+// `index` (optional) must be in sync with `g`.
 absl::StatusOr<QueryResult> RunQuery(const graph::Graph& g,
+                                     const query::SearchIndex* index,
                                      const QueryRequest& request);
 
 }  // namespace aim::host

@@ -32,13 +32,21 @@ QueryHit ToHit(const Graph& g, const query::Hit& h) {
 
 // Resolves the name argument `name`; fills `result` for ambiguity.
 // Returns the entity, kNoEntity (ambiguous, result filled), or an error.
-absl::StatusOr<EntityIdx> Target(const Graph& g, const std::string& name,
+query::NameLookup Find(const Graph& g, const query::SearchIndex* index,
+                       const std::string& name,
+                       std::optional<model::EntityKind> kind) {
+  return index ? query::FindEntity(g, *index, name, kind)
+               : query::FindEntity(g, name, kind);
+}
+
+absl::StatusOr<EntityIdx> Target(const Graph& g, const query::SearchIndex* index,
+                                 const std::string& name,
                                  std::optional<model::EntityKind> kind,
                                  const char* kind_word, QueryResult& result) {
-  query::NameLookup look = query::FindEntity(g, name, kind);
+  query::NameLookup look = Find(g, index, name, kind);
   if (look.status == query::NameLookup::kNotFound && kind) {
     // Exists, but is not of the kind the query needs?
-    query::NameLookup any = query::FindEntity(g, name);
+    query::NameLookup any = Find(g, index, name, std::nullopt);
     if (any.status == query::NameLookup::kFound) {
       const auto& e = g.entity(any.candidates[0]);
       return absl::InvalidArgumentError(absl::StrCat(
@@ -68,7 +76,9 @@ absl::StatusOr<EntityIdx> Target(const Graph& g, const std::string& name,
 
 }  // namespace
 
-absl::StatusOr<QueryResult> RunQuery(const Graph& g, const QueryRequest& req) {
+absl::StatusOr<QueryResult> RunQuery(const Graph& g,
+                                     const query::SearchIndex* index,
+                                     const QueryRequest& req) {
   auto start = std::chrono::steady_clock::now();
   QueryResult result;
   result.query = req.kind;
@@ -98,7 +108,9 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g, const QueryRequest& req) {
     }
   } else if (k == "search") {
     if (absl::Status s = need(1); !s.ok()) return s;
-    auto found = query::Search(g, req.args[0], req.limit ? req.limit : 20);
+    const size_t limit = req.limit ? req.limit : 20;
+    auto found = index ? query::Search(g, *index, req.args[0], limit)
+                       : query::Search(g, req.args[0], limit);
     for (const auto& h : found) {
       QueryHit hit;
       hit.entity = ToEntityInfo(g, h.entity);
@@ -107,9 +119,9 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g, const QueryRequest& req) {
     result.total = result.results.size();
   } else if (k == "path") {
     if (absl::Status s = need(2); !s.ok()) return s;
-    auto a = Target(g, req.args[0], std::nullopt, "", result);
+    auto a = Target(g, index, req.args[0], std::nullopt, "", result);
     if (!a.ok()) return a.status();
-    auto b = Target(g, req.args[1], std::nullopt, "", result);
+    auto b = Target(g, index, req.args[1], std::nullopt, "", result);
     if (!b.ok()) return b.status();
     if (result.ambiguous) return result;
     auto path = query::ShortestPath(g, *a, *b);
@@ -134,7 +146,7 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g, const QueryRequest& req) {
           "unknown query `", k,
           "` (what-implements, blast-radius, callers, callees, uses, "
           "used-by, cycles, path, search, context)"));
-    auto t = Target(g, req.args[0], kind, word, result);
+    auto t = Target(g, index, req.args[0], kind, word, result);
     if (!t.ok()) return t.status();
     if (result.ambiguous) return result;
     EntityIdx e = *t;

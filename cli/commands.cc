@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenDb(const CommonArgs& c,
   Options o;
   o.db_dir = c.db;
   o.read_only = read_only;
+  o.search_index = false;  // one query per process: a scan is cheaper
   return Engine::Open(o);
 }
 
