@@ -265,30 +265,14 @@ int RunExport(const CommonArgs& c, const std::string& format,
   auto node_id = [](uint64_t id) { return "n" + Hex(id); };
   if (format == "jsonl") {
     e.ForEachEntity([&](const EntityInfo& x) {
-      Json j;
-      j["k"] = "entity";
-      j["id"] = Hex(x.id);
-      j["kind"] = x.kind;
-      j["name"] = x.name;
-      j["qualified"] = x.qualified;
-      j["file"] = x.file;
-      j["line"] = x.line;
-      j["sig"] = x.sig;
-      j["vis"] = x.vis;
+      Json j = {{"k", "entity"}};
+      j.update(EntityJson(x));
       j["in_macro"] = x.in_macro;
       out << Dump(j) << "\n";
     });
     e.ForEachEdge([&](const EdgeInfo& x) {
-      Json j;
-      j["k"] = "edge";
-      j["kind"] = x.kind;
-      j["from"] = Hex(x.from);
-      j["to"] = Hex(x.to);
-      j["file"] = x.file;
-      j["line"] = x.line;
-      j["confidence"] = x.confidence;
-      j["via"] = x.derive ? Json("derive") : x.blanket ? Json("blanket") : Json();
-      j["in_macro"] = x.in_macro;
+      Json j = {{"k", "edge"}};
+      j.update(EdgeJson(x));
       out << Dump(j) << "\n";
     });
   } else if (format == "dot") {
