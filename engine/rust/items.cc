@@ -601,6 +601,19 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
     im.blanket = self_e == self_b + 1 && IsGenericName(im.self_type);
   } else {
     im.self_type = Concat(self_b, self_e);
+    // A reference to a path (`&'a mut Foo<T>`): its referent, so that the
+    // impl can be linked to the type.
+    size_t k = self_b;
+    while (k < self_e && (K(k) == Tok::kAnd || K(k) == Tok::kAndAnd)) {
+      ++k;
+      if (k < self_e && K(k) == Tok::kLifetime) ++k;
+      if (k < self_e && K(k) == Tok::kMut) ++k;
+    }
+    if (k > self_b && k < self_e && IsPathSegment(K(k)) &&
+        SkipPath(k, end) == self_e) {
+      im.type_path = PathText(k, self_e);
+      im.blanket = self_e == k + 1 && IsGenericName(Name(k));
+    }
   }
   im.scope = path_;
   im.sig = Render(sig_start, j);

@@ -60,14 +60,16 @@ struct Impl {
   std::string trait_name;  // last segment of the trait path, "" if inherent
   std::string trait_path;  // trait path as written, without generic args
   std::string self_type;   // see the header comment (contract rendering)
-  std::string type_path;   // self type's path without generic args, "" if not a path
+  // The self type's path without generic args; for a reference to a path
+  // (`&'a mut Foo<T>`) the referent's (`Foo`); "" for other self types.
+  std::string type_path;
   std::string scope;       // nesting path of the block holding the impl
   std::string sig;         // normalised header `impl<T: A> B for T`
   uint32_t line = 0;
   uint32_t end_line = 0;
   bool derive = false;    // from #[derive(..)]: one fact per derived trait
   bool negative = false;  // impl !Send for X
-  bool blanket = false;   // self type is one of the impl's own type params
+  bool blanket = false;   // self type is one of the impl's type params (or &T)
   bool in_macro = false;
   int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
 };

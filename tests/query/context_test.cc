@@ -38,9 +38,7 @@ TEST(ContextTest, TraitPackListsMembersAndImplementors) {
       "f64\n"
       "## implementors\n"
       "- [1] zoo::shapes::Circle (struct) src/shapes.rs:5: pub struct Circle\n"
-      "- [1] zoo::shapes::Square (struct) src/shapes.rs:9: pub struct Square\n"
-      "- [1] zoo::shapes::impl Area for &'aSquare (impl) src/shapes.rs:31: "
-      "impl<'a> Area for &'a Square\n");
+      "- [1] zoo::shapes::Square (struct) src/shapes.rs:9: pub struct Square\n");
 }
 
 TEST(ContextTest, ExternalHasNoLocation) {

@@ -34,16 +34,18 @@ class DepsTest : public ::testing::Test {
 
 TEST_F(DepsTest, WhatImplementsTypesAndImplsForReferences) {
   auto hits = WhatImplements(*g_, E("zoo::Area"));
+  // `impl<'a> Area for &'a Square` links Square itself (through the
+  // reference's referent), so Square is listed once.
   EXPECT_EQ(Hits(hits),
-            (Strings{"1 zoo::shapes::Circle", "1 zoo::shapes::Square",
-                     "1 zoo::shapes::impl Area for &'aSquare"}));
+            (Strings{"1 zoo::shapes::Circle", "1 zoo::shapes::Square"}));
   EXPECT_EQ(
       Path(hits, "zoo::shapes::Circle"),
       Strings{"implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"});
-  EXPECT_EQ(
-      Path(hits, "zoo::shapes::impl Area for &'aSquare"),
-      Strings{"implements zoo::shapes::impl Area for &'aSquare -> zoo::Area "
-              "@src/shapes.rs:31"});
+  size_t square_impls = 0;
+  for (const auto& ed : g_->out(E("zoo::shapes::Square")))
+    if (ed.kind == EdgeKind::kImplements && ed.other == E("zoo::Area"))
+      ++square_impls;
+  EXPECT_EQ(square_impls, 2u);
 }
 
 TEST_F(DepsTest, WhatImplementsBlanketImplIsFlagged) {
@@ -169,7 +171,6 @@ TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
             (Strings{"1 zoo::T::describe", "1 zoo::render",
                      "1 zoo::render::helper", "1 zoo::shapes",
                      "1 zoo::shapes::Circle", "1 zoo::shapes::Square",
-                     "1 zoo::shapes::impl Area for &'aSquare",
                      "2 zoo::render::Canvas", "2 zoo::render::draw",
                      "2 zoo::shapes::Circle::new", "3 zoo::entry"}));
   // `entry` calls both `draw` and `Circle::new` (depth 2): its path goes
@@ -183,7 +184,7 @@ TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
       (Strings{
           "uses zoo::render::Canvas -> zoo::shapes::Circle @src/render.rs:5",
           "implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"}));
-  EXPECT_EQ(Hits(BlastRadius(*g_, area, 1)).size(), 7u);
+  EXPECT_EQ(Hits(BlastRadius(*g_, area, 1)).size(), 6u);
   EXPECT_TRUE(BlastRadius(*g_, area, 0).empty());
 }
 

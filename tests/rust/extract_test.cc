@@ -376,14 +376,17 @@ impl Tr for fn(u8) -> u8 {}
 )rs");
   EXPECT_NO_ERRORS(f);
   EXPECT_THAT(Impls(f),
-              ElementsAre("Tr for &T @1", "Tr for &'amutT @2",
+              ElementsAre("Tr for &T @1 blanket", "Tr for &'amutT @2 blanket",
                           "Tr for (A,B) @3", "Tr for [T] @4",
                           "Tr for [T;3] @5", "Tr for dynTrait @6",
                           "Tr for dynTrait+Send @7", "Tr for *constu8 @8",
                           "Tr for fn(u8)->u8 @9"));
-  for (const Impl& im : f.impls) {
-    EXPECT_EQ(im.type_path, "") << im.self_type;
-    EXPECT_FALSE(im.blanket) << im.self_type;
+  // References to a path resolve through their referent; `&T` for a type
+  // parameter is a blanket impl. Other self types have no path.
+  for (size_t i = 0; i < f.impls.size(); ++i) {
+    const Impl& im = f.impls[i];
+    EXPECT_EQ(im.type_path, i < 2 ? "T" : "") << im.self_type;
+    EXPECT_EQ(im.blanket, i < 2) << im.self_type;
   }
 }
 
