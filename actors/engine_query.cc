@@ -171,6 +171,7 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     }
   }
   if (!hits.empty()) {
+    query::SortByQualified(g, hits);  // for people: by depth, then by path
     result.total = hits.size();
     size_t n = req.limit ? std::min(req.limit, hits.size()) : hits.size();
     for (size_t i = 0; i < n; ++i) result.results.push_back(ToHit(g, hits[i]));
