@@ -113,7 +113,7 @@ int RunIngest(const CommonArgs& c, const std::string& dir, int threads) {
     std::cout << std::fixed << std::setprecision(0) << "ingested " << r.files
               << " files, " << r.lines << " lines -> " << r.entities
               << " entities, " << r.edges << " edges in " << r.total_ms
-              << " ms (extract " << r.extract_ms << ", resolve "
+              << " ms (read+extract+build " << r.extract_ms << ", resolve "
               << r.resolve_ms << ", persist " << r.persist_ms << ") into "
               << c.db << "\n";
     if (r.skipped || r.syntax_errors)

@@ -109,9 +109,9 @@ struct IngestReport {
   std::vector<std::string> problems;  // "file:line:col: message"
   size_t entities = 0;
   size_t edges = 0;
-  double extract_ms = 0;
-  double resolve_ms = 0;
-  double persist_ms = 0;
+  double extract_ms = 0;  // scan, read, extract, add to the graph (pipelined)
+  double resolve_ms = 0;  // resolve every reference
+  double persist_ms = 0;  // write the checkpoint
   double total_ms = 0;
 };
 
