@@ -174,6 +174,11 @@ class Graph {
   bool Step(Cursor& cur, std::string_view seg, Lookup& lookup,
             const std::vector<std::string_view>& segs, size_t i,
             std::vector<EntityIdx>& out, std::string& external, bool& done);
+  // Looks segment `i` of `segs` up through the glob imports of `scope`
+  // (their paths resolved from `chain`); fills `cur` when found.
+  bool ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
+                    StrId self_type, const std::vector<std::string_view>& segs,
+                    size_t i, Lookup& lookup, Cursor& cur);
   const std::vector<EntityIdx>* Members(StrId scope, StrId name) const;
   StrId FirstImport(StrId scope, StrId name) const;
 

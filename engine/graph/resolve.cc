@@ -204,41 +204,8 @@ bool Graph::Walk(std::vector<std::string_view> segs,
       found = true;
     }
     for (size_t k = 0; k < chain.size() && !found; ++k) {
-      auto g = globs_.find(chain[k]);
-      if (g == globs_.end() || !L.glob_seen.insert({chain[k], n}).second)
-        continue;
-      std::vector<StrId> globs = g->second;
-      std::sort(globs.begin(), globs.end(),
-                [&](StrId a, StrId b) { return str(a) < str(b); });
       std::vector<StrId> sub(chain.begin() + k, chain.end());
-      for (StrId gp : globs) {
-        std::vector<EntityIdx> gout;
-        std::string gext;
-        ++L.depth;
-        bool ok = !str(gp).empty() &&
-                  Walk(Split(str(gp)), sub, self_type, L, gout, gext);
-        --L.depth;
-        if (!ok || gout.empty()) continue;
-        Cursor gc;
-        gc.ents = gout;
-        bool done = false;
-        std::vector<EntityIdx> via_import;
-        std::string via_ext;
-        ++L.depth;
-        bool stepped = Step(gc, s0, L, segs, 0, via_import, via_ext, done);
-        --L.depth;
-        if (!stepped) continue;
-        if (done) {  // found through a re-export: a finished walk of s0
-          if (via_import.empty()) continue;
-          gc.is_module = false;
-          gc.ents = std::move(via_import);
-        }
-        if (gc.is_module || !gc.ents.empty()) {
-          cur = std::move(gc);
-          found = true;
-          break;
-        }
-      }
+      found = ThroughGlobs(chain[k], sub, self_type, segs, 0, L, cur);
     }
     if (!found) {
       external = JoinSegs(segs, 0);
@@ -258,6 +225,49 @@ bool Graph::Walk(std::vector<std::string_view> segs,
     out = std::move(cur.ents);
   }
   return true;
+}
+
+bool Graph::ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
+                         StrId self_type,
+                         const std::vector<std::string_view>& segs, size_t i,
+                         Lookup& L, Cursor& cur) {
+  // Each (scope, name) is searched through globs once per resolution: glob
+  // imports may form cycles (`pub use super::*` both ways).
+  auto g = globs_.find(scope);
+  if (g == globs_.end() ||
+      !L.glob_seen.insert({scope, strings_.Intern(segs[i])}).second)
+    return false;
+  std::vector<StrId> globs = g->second;
+  std::sort(globs.begin(), globs.end(),
+            [&](StrId a, StrId b) { return str(a) < str(b); });
+  for (StrId gp : globs) {
+    std::vector<EntityIdx> gout;
+    std::string gext;
+    ++L.depth;
+    bool ok = !str(gp).empty() &&
+              Walk(Split(str(gp)), chain, self_type, L, gout, gext);
+    --L.depth;
+    if (!ok || gout.empty()) continue;
+    Cursor gc;
+    gc.ents = std::move(gout);
+    bool done = false;
+    std::vector<EntityIdx> via_import;
+    std::string via_ext;
+    ++L.depth;
+    bool stepped = Step(gc, segs[i], L, segs, i, via_import, via_ext, done);
+    --L.depth;
+    if (!stepped) continue;
+    if (done) {  // found through a re-export: a finished walk of the segment
+      if (via_import.empty()) continue;
+      gc.is_module = false;
+      gc.ents = std::move(via_import);
+    }
+    if (gc.is_module || !gc.ents.empty()) {
+      cur = std::move(gc);
+      return true;
+    }
+  }
+  return false;
 }
 
 bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
@@ -289,42 +299,7 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
       done = true;
       return Walk(std::move(expanded), {cur.module}, 0, L, out, external);
     }
-    auto g = globs_.find(cur.module);
-    // Each (module, name) is searched through globs once per resolution:
-    // glob imports may form cycles (`pub use super::*` both ways).
-    if (g != globs_.end() && L.glob_seen.insert({cur.module, n}).second) {
-      std::vector<StrId> globs = g->second;
-      std::sort(globs.begin(), globs.end(),
-                [&](StrId a, StrId b) { return str(a) < str(b); });
-      for (StrId gp : globs) {
-        std::vector<EntityIdx> gout;
-        std::string gext;
-        ++L.depth;
-        bool ok = !str(gp).empty() &&
-                  Walk(Split(str(gp)), {cur.module}, 0, L, gout, gext);
-        --L.depth;
-        if (!ok || gout.empty() || L.depth > kMaxDepth) continue;
-        Cursor gc;
-        gc.ents = gout;
-        bool inner_done = false;
-        std::vector<EntityIdx> via_import;
-        std::string via_ext;
-        ++L.depth;
-        bool stepped = Step(gc, seg, L, segs, i, via_import, via_ext, inner_done);
-        --L.depth;
-        if (!stepped) continue;
-        if (inner_done) {
-          if (via_import.empty()) continue;
-          gc.is_module = false;
-          gc.ents = std::move(via_import);
-        }
-        if (gc.is_module || !gc.ents.empty()) {
-          cur = std::move(gc);
-          return true;
-        }
-      }
-    }
-    return false;
+    return ThroughGlobs(cur.module, {cur.module}, 0, segs, i, L, cur);
   }
   std::vector<EntityIdx> next;
   std::vector<EntityIdx> enums;
