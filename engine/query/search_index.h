@@ -93,6 +93,8 @@ class SearchIndex {
     return std::string_view(lower_text_)
         .substr(lower_off_[o], lower_off_[o + 1] - lower_off_[o]);
   }
+  // Index of the first name not less than q (sorted names).
+  uint32_t LowerBound(std::string_view q) const;
   std::string_view NameAt(uint32_t i) const {
     return std::string_view(name_text_)
         .substr(name_off_[i], name_off_[i + 1] - name_off_[i]);

@@ -12,14 +12,19 @@ constexpr uint32_t kNoPos = UINT32_MAX;
 
 }  // namespace
 
-void SearchIndex::ExactName(std::string_view q, size_t need,
-                            const Accept& accept) const {
-  const uint32_t names = static_cast<uint32_t>(name_off_.size()) - 1;
-  uint32_t lo = 0, hi = names;
+uint32_t SearchIndex::LowerBound(std::string_view q) const {
+  uint32_t lo = 0, hi = static_cast<uint32_t>(name_off_.size()) - 1;
   while (lo < hi) {
     const uint32_t mid = (lo + hi) / 2;
     NameAt(mid) < q ? lo = mid + 1 : hi = mid;
   }
+  return lo;
+}
+
+void SearchIndex::ExactName(std::string_view q, size_t need,
+                            const Accept& accept) const {
+  const uint32_t names = static_cast<uint32_t>(name_off_.size()) - 1;
+  const uint32_t lo = LowerBound(q);
   if (lo == names || NameAt(lo) != q) return;
   for (uint32_t p = name_post_begin_[lo]; p < name_post_begin_[lo + 1] && need;
        ++p)
@@ -29,13 +34,9 @@ void SearchIndex::ExactName(std::string_view q, size_t need,
 void SearchIndex::PrefixName(std::string_view q, size_t need,
                              const Accept& accept) const {
   const uint32_t names = static_cast<uint32_t>(name_off_.size()) - 1;
-  uint32_t lo = 0, hi = names;
-  while (lo < hi) {
-    const uint32_t mid = (lo + hi) / 2;
-    NameAt(mid) < q ? lo = mid + 1 : hi = mid;
-  }
+  uint32_t lo = LowerBound(q);
   if (lo < names && NameAt(lo) == q) ++lo;  // the exact name is not a prefix
-  hi = lo;
+  uint32_t hi = lo;
   {
     uint32_t top = names;
     while (hi < top) {
