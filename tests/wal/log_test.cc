@@ -1,0 +1,351 @@
+// The WAL writer and reader: round trips, segment rolls, modes, group
+// commit, fail-stop on I/O errors. Byte-level damage is in
+// log_damage_test.cc.
+#include "wal/log.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "fault_injection/fault_env.h"
+#include "tests/wal/log_testing.h"
+#include "wal/format.h"
+
+namespace aim::wal {
+namespace {
+
+using namespace aim::wal::testing;
+
+class LogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(env_.CreateDir(kDir).ok());
+    options_.segment_bytes = 64 << 10;  // MemEnv copies whole files on sync
+  }
+
+  std::unique_ptr<Log> Open(Replayed* r = nullptr, uint64_t after = 0,
+                            Env* env = nullptr) {
+    Replayed ignore;
+    auto log = Log::Open(env ? env : &env_, kWal, options_, after,
+                         Collect(r ? r : &ignore));
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? std::move(*log) : nullptr;
+  }
+
+  MemEnv env_;
+  LogOptions options_;
+};
+
+TEST_F(LogTest, EmptyLogOpensAndStartsAtOne) {
+  Replayed r;
+  auto log = Open(&r);
+  ASSERT_NE(log, nullptr);
+  EXPECT_TRUE(r.lsns.empty());
+  auto lsn = log->Append("first");
+  ASSERT_TRUE(lsn.ok()) << lsn.status();
+  EXPECT_EQ(*lsn, 1u);
+}
+
+TEST_F(LogTest, RecordsComeBackInOrderAfterReopen) {
+  std::vector<std::string> sent;
+  {
+    auto log = Open();
+    for (uint64_t i = 0; i < 200; ++i) {
+      sent.push_back(TextPayload(i, 10 + i * 37 % 3000));
+      auto lsn = log->Append(sent.back());
+      ASSERT_TRUE(lsn.ok()) << lsn.status();
+      EXPECT_EQ(*lsn, i + 1);
+    }
+    EXPECT_EQ(log->stats().durable_lsn, 200u);
+  }
+  Replayed r;
+  auto log = Open(&r);
+  ASSERT_EQ(r.payloads.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(r.lsns[i], i + 1);
+    EXPECT_EQ(r.payloads[i], sent[i]) << i;
+  }
+  auto lsn = log->Append("after reopen");
+  ASSERT_TRUE(lsn.ok());
+  EXPECT_EQ(*lsn, 201u);
+}
+
+TEST_F(LogTest, CompressibleRecordsAreCompressed) {
+  auto log = Open();
+  ASSERT_TRUE(log->Append(TextPayload(1, 20000)).ok());
+  EXPECT_LT(log->stats().bytes, 20000u / 4);
+}
+
+TEST_F(LogTest, AppendOfManyIsOneGroupWithConsecutiveLsns) {
+  auto log = Open();
+  std::vector<std::string> payloads = {"a", "bb", "ccc"};
+  std::vector<std::string_view> views(payloads.begin(), payloads.end());
+  auto lsn = log->Append(views);
+  ASSERT_TRUE(lsn.ok());
+  EXPECT_EQ(*lsn, 3u);
+  EXPECT_EQ(log->stats().groups, 1u);
+  EXPECT_EQ(log->stats().syncs, 1u);
+}
+
+TEST_F(LogTest, RollsSegmentsAndReadsAcrossThem) {
+  options_.segment_bytes = 4096;
+  std::mt19937_64 rng(7);
+  std::vector<std::string> sent;
+  {
+    auto log = Open();
+    for (int i = 0; i < 60; ++i) {
+      sent.push_back(RandomPayload(rng, 100 + rng() % 900));
+      ASSERT_TRUE(log->Append(sent.back()).ok());
+    }
+    EXPECT_GT(log->stats().segments, 5u);
+  }
+  Replayed r;
+  auto log = Open(&r);
+  ASSERT_EQ(r.payloads, sent);
+  auto names = env_.ListDir(kWal);
+  ASSERT_TRUE(names.ok());
+  for (const std::string& n : *names) EXPECT_EQ(n.find(".tmp"), std::string::npos);
+}
+
+TEST_F(LogTest, RecordLargerThanASegmentStillFits) {
+  options_.segment_bytes = 4096;
+  std::mt19937_64 rng(1);
+  std::string big = RandomPayload(rng, 10000);
+  {
+    auto log = Open();
+    ASSERT_TRUE(log->Append("small").ok());
+    ASSERT_TRUE(log->Append(big).ok());
+    ASSERT_TRUE(log->Append("small again").ok());
+  }
+  Replayed r;
+  Open(&r);
+  ASSERT_EQ(r.payloads.size(), 3u);
+  EXPECT_EQ(r.payloads[1], big);
+}
+
+TEST_F(LogTest, ReplaySkipsWhatTheCheckpointHolds) {
+  {
+    auto log = Open();
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE(log->Append(std::to_string(i)).ok());
+  }
+  Replayed r;
+  auto log = Open(&r, /*after=*/6);
+  EXPECT_EQ(r.lsns, (std::vector<uint64_t>{7, 8, 9, 10}));
+}
+
+TEST_F(LogTest, DropThroughDeletesWholeOldSegmentsOnly) {
+  options_.segment_bytes = 4096;
+  std::mt19937_64 rng(3);
+  auto log = Open();
+  for (int i = 0; i < 40; ++i)
+    ASSERT_TRUE(log->Append(RandomPayload(rng, 700)).ok());
+  const size_t before = log->stats().segments;
+  ASSERT_TRUE(log->DropThrough(20).ok());
+  const size_t after = log->stats().segments;
+  EXPECT_LT(after, before);
+  log.reset();
+  Replayed r;
+  log = Open(&r, 20);
+  ASSERT_FALSE(r.lsns.empty());
+  EXPECT_EQ(r.lsns.front(), 21u);
+  EXPECT_EQ(r.lsns.back(), 40u);
+  // Without the checkpoint the log no longer reaches back to LSN 1.
+  log.reset();
+  auto refused = Log::Open(&env_, kWal, options_, 0, Collect(&r));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(LogTest, SkipToContinuesAfterACheckpointWithoutRecords) {
+  {
+    auto log = Open();
+    ASSERT_TRUE(log->Append("one").ok());
+    ASSERT_TRUE(log->SkipTo(10).ok());
+    auto lsn = log->Append("eleven");
+    ASSERT_TRUE(lsn.ok());
+    EXPECT_EQ(*lsn, 11u);
+  }
+  Replayed r;
+  auto log = Open(&r, 10);
+  EXPECT_EQ(r.lsns, (std::vector<uint64_t>{11}));
+  // A reader that holds less than LSN 10 sees the gap as missing records.
+  log.reset();
+  auto refused = Log::Open(&env_, kWal, options_, 5, Collect(&r));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST_F(LogTest, ConcurrentWritersAllGetDistinctDurableLsns) {
+  for (Durability mode : {Durability::kSync, Durability::kBatch, Durability::kNone}) {
+    MemEnv env;
+    ASSERT_TRUE(env.CreateDir(kDir).ok());
+    options_.durability = mode;
+    auto log = Open(nullptr, 0, &env);
+    constexpr int kThreads = 4, kEach = 100;
+    std::vector<std::vector<uint64_t>> got(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          auto lsn = log->Append("t" + std::to_string(t) + "/" + std::to_string(i));
+          ASSERT_TRUE(lsn.ok());
+          got[t].push_back(*lsn);
+        }
+      });
+    for (auto& th : threads) th.join();
+    std::vector<uint64_t> all;
+    for (auto& v : got) all.insert(all.end(), v.begin(), v.end());
+    std::sort(all.begin(), all.end());
+    ASSERT_EQ(all.size(), size_t{kThreads * kEach});
+    for (size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i], i + 1);
+    LogStats st = log->stats();
+    if (mode == Durability::kSync) {
+      EXPECT_GE(st.syncs, st.records);
+    }
+    if (mode != Durability::kNone) {
+      EXPECT_EQ(st.durable_lsn, all.size());
+    }
+    log.reset();
+    Replayed r;
+    Open(&r, 0, &env);
+    EXPECT_EQ(r.lsns.size(), all.size());
+  }
+}
+
+TEST_F(LogTest, NoneModeSurvivesAProcessCrashButNotAPowerCut) {
+  options_.durability = Durability::kNone;
+  {
+    auto log = Open();
+    ASSERT_TRUE(log->Append("kept by the OS").ok());
+    // Nothing synced it; the MemEnv keeps what was written (as the OS
+    // would for a killed process) since there is no power cut.
+  }
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);
+  EXPECT_EQ(r.lsns.size(), 1u);
+}
+
+TEST_F(LogTest, PowerCutKeepsEveryAcknowledgedRecordInBatchMode) {
+  std::vector<std::string> acked;
+  auto log = Open();
+  for (int i = 0; i < 30; ++i) {
+    acked.push_back(TextPayload(i, 300));
+    ASSERT_TRUE(log->Append(acked.back()).ok());
+  }
+  env_.PowerCut(MemEnv::PowerCutMode::kDropRandom, 42);
+  log.reset();  // (syncs nothing more: the power cut came first)
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);
+  EXPECT_EQ(r.payloads, acked);
+}
+
+// ---- fail-stop
+
+class LogFaultTest : public LogTest {
+ protected:
+  fault::FaultEnv faulty_{&env_};
+};
+
+TEST_F(LogFaultTest, SyncErrorIsFailStopAndNeverAcknowledged) {
+  auto log = Open(nullptr, 0, &faulty_);
+  ASSERT_TRUE(log->Append("acked").ok());
+  faulty_.Arm({.kinds = fault::kOpSync, .nth = 1, .err = EIO});
+  auto lsn = log->Append("not acked");
+  ASSERT_FALSE(lsn.ok());
+  EXPECT_NE(lsn.status().message().find("fdatasync"), absl::string_view::npos);
+  // The next sync would "succeed" (the kernel forgot the error): the log
+  // must not believe it.
+  auto again = log->Append("still refused");
+  EXPECT_FALSE(again.ok());
+  EXPECT_FALSE(log->health().ok());
+  EXPECT_FALSE(log->Sync().ok());
+  log.reset();
+  env_.PowerCut(MemEnv::PowerCutMode::kDropUnsynced);
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);
+  ASSERT_GE(r.payloads.size(), 1u);
+  EXPECT_EQ(r.payloads[0], "acked");
+}
+
+TEST_F(LogFaultTest, EnospcOnWriteIsAClearErrorAndLosesNothing) {
+  auto log = Open(nullptr, 0, &faulty_);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(log->Append(std::to_string(i)).ok());
+  faulty_.Arm({.kinds = fault::kOpWrite, .nth = 1, .err = ENOSPC});
+  auto lsn = log->Append("no room");
+  ASSERT_FALSE(lsn.ok());
+  EXPECT_EQ(lsn.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(lsn.status().message().find("disk is full"), absl::string_view::npos);
+  log.reset();
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);  // the half-written record is a torn tail
+  EXPECT_EQ(r.lsns, (std::vector<uint64_t>{1, 2, 3, 4, 5}));
+}
+
+TEST_F(LogFaultTest, EnospcDuringSegmentRoll) {
+  options_.segment_bytes = 4096;
+  auto log = Open(nullptr, 0, &faulty_);
+  std::mt19937_64 rng(5);
+  uint64_t acked = 0;
+  faulty_.Arm({.kinds = fault::kOpAllocate, .nth = 2, .err = ENOSPC});
+  absl::Status failure;
+  for (int i = 0; i < 40 && failure.ok(); ++i) {
+    auto lsn = log->Append(RandomPayload(rng, 900));
+    if (lsn.ok()) acked = *lsn;
+    else failure = lsn.status();
+  }
+  ASSERT_FALSE(failure.ok());
+  EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+  log.reset();
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);
+  EXPECT_EQ(r.lsns.size(), acked);
+  auto names = env_.ListDir(kWal);
+  for (const std::string& n : *names) EXPECT_EQ(n.find(".tmp"), std::string::npos);
+}
+
+TEST_F(LogFaultTest, FailedSegmentRenameIsFailStop) {
+  options_.segment_bytes = 4096;
+  auto log = Open(nullptr, 0, &faulty_);
+  ASSERT_TRUE(log->Append("one").ok());
+  faulty_.Arm({.kinds = fault::kOpRename, .nth = 1, .err = EIO});
+  std::mt19937_64 rng(9);
+  absl::Status failure;
+  uint64_t acked = 1;
+  for (int i = 0; i < 20 && failure.ok(); ++i) {
+    auto lsn = log->Append(RandomPayload(rng, 900));
+    if (lsn.ok()) acked = *lsn;
+    else failure = lsn.status();
+  }
+  ASSERT_FALSE(failure.ok());
+  log.reset();
+  Replayed r;
+  ASSERT_NE(Open(&r), nullptr);
+  EXPECT_EQ(r.lsns.size(), acked);
+}
+
+TEST(LogPosixTest, RoundTripOnTheRealFileSystem) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() /
+                 ("aim_log_test_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  LogOptions options;
+  options.segment_bytes = 64 << 10;
+  {
+    Replayed r;
+    auto log = Log::Open(Env::Default(), (dir / "wal").string(), options, 0,
+                         Collect(&r));
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE((*log)->Append(TextPayload(i, 2000)).ok());
+  }
+  Replayed r;
+  auto log = Log::Open(Env::Default(), (dir / "wal").string(), options, 0,
+                       Collect(&r));
+  ASSERT_TRUE(log.ok()) << log.status();
+  EXPECT_EQ(r.lsns.size(), 100u);
+  EXPECT_EQ(r.payloads[99], TextPayload(99, 2000));
+  log->reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace aim::wal
