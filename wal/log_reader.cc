@@ -247,8 +247,9 @@ absl::StatusOr<LogScan> Scanner::Run() {
     seg.file_size = file.size();
     std::string why;
     if (!DecodeSegmentHeader(file, &seg.header, &why)) {
-      if (last && (file.size() < kSegmentHeaderSize ||
-                   AllZero(std::string_view(file).substr(0, kSegmentHeaderSize)))) {
+      // A last segment that is shorter than a header or all zeros never
+      // held a record: its creation was cut short (or it was truncated).
+      if (last && (file.size() < kSegmentHeaderSize || AllZero(file))) {
         scan_.stray_files.push_back(seg.path);  // creation cut short
         break;
       }
