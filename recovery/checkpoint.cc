@@ -1,9 +1,5 @@
 #include "recovery/checkpoint.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
@@ -17,6 +13,7 @@
 #include "engine/model/coding.h"
 #include "recovery/file_input_codec.h"
 #include "wal/crc32c.h"
+#include "wal/env.h"
 
 namespace aim::recovery {
 namespace {
@@ -258,75 +255,13 @@ absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
   return ParsePayload(*h, *raw, name);
 }
 
-// ---- POSIX file I/O (moves behind wal's Env when that lands)
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  // Closes now and reports close's errno (0 on success).
-  int Close() {
-    int rc = ::close(fd_);
-    fd_ = -1;
-    return rc == 0 ? 0 : errno;
-  }
-
- private:
-  int fd_;
-};
-
-int WriteAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return 0;
-}
-
-// Reads exactly n bytes at `offset`; returns errno, or -1 at end of file.
-int ReadAt(int fd, uint64_t offset, size_t n, char* out) {
-  while (n > 0) {
-    ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return errno;
-    }
-    if (got == 0) return -1;
-    out += got;
-    offset += static_cast<uint64_t>(got);
-    n -= static_cast<size_t>(got);
-  }
-  return 0;
-}
-
-std::string DirName(const std::string& path) {
-  size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  if (slash == 0) return "/";
-  return path.substr(0, slash);
-}
-
 }  // namespace
 
 namespace internal {
 
 absl::Status IoError(int err, std::string_view op, const std::string& file,
                      std::string_view consequence) {
-  const char* ename = strerrorname_np(err);
-  std::string msg = std::string(op) + " " + file + ": " + std::strerror(err) +
-                    " (" + (ename ? ename : std::to_string(err)) + ")";
-  if (err == ENOSPC || err == EDQUOT) msg += "; the disk is full";
-  if (!consequence.empty()) msg += "; " + std::string(consequence);
-  return absl::Status(absl::ErrnoToStatusCode(err), msg);
+  return wal::IoError(err, op, file, consequence);
 }
 
 absl::Status SealPayload(std::string_view payload, uint64_t lsn,
@@ -382,64 +317,41 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes) {
   return Decode(bytes, "(in memory)");
 }
 
-absl::Status WriteCheckpoint(const std::string& path,
+absl::Status WriteCheckpoint(wal::Env* env, const std::string& path,
                              const CheckpointData& data) {
-  using internal::IoError;
   std::string bytes;
   if (absl::Status s = EncodeCheckpoint(data, &bytes); !s.ok())
     return absl::Status(s.code(), "checkpoint " + path + ": " +
                                       std::string(s.message()));
-  const std::string tmp = path + ".tmp";
-  const std::string unchanged = path + " is unchanged";
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-  if (fd.get() < 0) return IoError(errno, "create", tmp, unchanged);
-  // Before the rename nothing at `path` has changed: drop the temp file.
-  auto fail = [&](int err, std::string_view op, const std::string& what) {
-    if (fd.get() >= 0) fd.Close();
-    ::unlink(tmp.c_str());
-    return IoError(err, op, what, unchanged);
-  };
-  if (int err = WriteAll(fd.get(), bytes)) return fail(err, "write", tmp);
-  if (::fsync(fd.get()) != 0) return fail(errno, "fsync", tmp);
-  if (int err = fd.Close()) return fail(err, "close", tmp);
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return fail(errno, "rename", tmp + " to " + path);
-  const std::string dir = DirName(path);
-  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  const std::string not_durable =
-      "the new checkpoint is at " + path + " but may not survive a power loss";
-  if (dfd.get() < 0) return IoError(errno, "open directory", dir, not_durable);
-  if (::fsync(dfd.get()) != 0)
-    return IoError(errno, "fsync directory", dir, not_durable);
-  return absl::OkStatus();
+  return env->WriteFileAtomically(path, bytes);
+}
+
+absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
+                                              const std::string& path) {
+  absl::StatusOr<std::unique_ptr<wal::ReadableFile>> f = env->OpenReadable(path);
+  if (!f.ok()) return f.status();
+  absl::StatusOr<uint64_t> size = (*f)->Size();
+  if (!size.ok()) return size.status();
+  std::string head;
+  if (absl::Status s = (*f)->ReadAt(0, std::min<uint64_t>(*size, kMaxHeaderSize), &head);
+      !s.ok())
+    return s;
+  // Check the header against the size before reading (and allocating) the
+  // rest: the size is the file's real size, so the bytes are on disk.
+  if (absl::StatusOr<Header> h = ParseHeader(head, *size, path); !h.ok())
+    return h.status();
+  std::string bytes;
+  if (absl::Status s = (*f)->ReadAt(0, *size, &bytes); !s.ok()) return s;
+  if (bytes.size() != *size) return Corrupt(path, "the file shrank while being read");
+  return Decode(bytes, path);
+}
+
+absl::Status WriteCheckpoint(const std::string& path, const CheckpointData& data) {
+  return WriteCheckpoint(wal::Env::Default(), path, data);
 }
 
 absl::StatusOr<CheckpointData> ReadCheckpoint(const std::string& path) {
-  using internal::IoError;
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return IoError(errno, "open checkpoint", path);
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return IoError(errno, "stat checkpoint", path);
-  if (!S_ISREG(st.st_mode))
-    return absl::FailedPreconditionError("checkpoint " + path +
-                                         ": not a regular file");
-  const uint64_t size = static_cast<uint64_t>(st.st_size);
-  std::string head(std::min<uint64_t>(size, kMaxHeaderSize), '\0');
-  if (int err = ReadAt(fd.get(), 0, head.size(), head.data()))
-    return err < 0 ? Corrupt(path, "the file shrank while being read")
-                   : IoError(err, "read checkpoint", path);
-  absl::StatusOr<Header> h = ParseHeader(head, size, path);
-  if (!h.ok()) return h.status();
-  // ParseHeader checked packed_size == size - header_size, and the size is
-  // the file's real size, so this allocation is backed by bytes on disk.
-  std::string packed(static_cast<size_t>(h->packed_size), '\0');
-  if (int err = ReadAt(fd.get(), h->header_size, packed.size(), packed.data()))
-    return err < 0 ? Corrupt(path, "the file shrank while being read")
-                   : IoError(err, "read checkpoint", path);
-  absl::StatusOr<std::string> raw = Decompress(*h, packed, path);
-  if (!raw.ok()) return raw.status();
-  packed = std::string();
-  return ParsePayload(*h, *raw, path);
+  return ReadCheckpoint(wal::Env::Default(), path);
 }
 
 }  // namespace aim::recovery

@@ -29,6 +29,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "engine/graph/graph.h"
+#include "wal/env.h"
 
 namespace aim::recovery {
 
@@ -56,10 +57,16 @@ absl::StatusOr<CheckpointData> DecodeCheckpoint(std::string_view bytes);
 // before the rename, `path` is untouched and the temp file is removed. If
 // only the final directory fsync fails, the new file is in place but may not
 // survive a power loss; the error says so. Never retries.
-absl::Status WriteCheckpoint(const std::string& path,
+absl::Status WriteCheckpoint(wal::Env* env, const std::string& path,
                              const CheckpointData& data);
 
 // Reads and verifies the checkpoint at `path`.
+absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
+                                              const std::string& path);
+
+// The same on the real file system (wal::Env::Default()).
+absl::Status WriteCheckpoint(const std::string& path,
+                             const CheckpointData& data);
 absl::StatusOr<CheckpointData> ReadCheckpoint(const std::string& path);
 
 namespace internal {

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "wal/env.h"
+#include "wal/kill_point.h"
 
 namespace aim::wal {
 
@@ -67,7 +68,9 @@ absl::Status Env::WriteFileAtomically(const std::string& path,
   if (absl::Status s = (*f)->WriteAt(0, data); !s.ok()) return fail(s);
   if (absl::Status s = (*f)->Sync(); !s.ok()) return fail(s);
   if (absl::Status s = (*f)->Close(); !s.ok()) return fail(s);
+  AIM_KILL_POINT("atomic.before_rename");
   if (absl::Status s = Rename(tmp, path); !s.ok()) return fail(s);
+  AIM_KILL_POINT("atomic.before_sync_dir");
   if (absl::Status s = SyncDir(DirName(path)); !s.ok())
     return absl::Status(s.code(),
                         std::string(s.message()) + "; the new " + path +

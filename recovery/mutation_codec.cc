@@ -1,0 +1,67 @@
+#include "recovery/mutation_codec.h"
+
+#include "engine/model/coding.h"
+#include "recovery/file_input_codec.h"
+
+namespace aim::recovery {
+
+using model::coding::PutString;
+using model::coding::PutVarint64;
+using model::coding::Reader;
+
+namespace {
+constexpr uint64_t kHasRoot = 1;
+}  // namespace
+
+void EncodeMutation(const Mutation& m, std::string* out) {
+  out->push_back(static_cast<char>(kMutationFormat));
+  PutVarint64(out, m.root ? kHasRoot : 0);
+  if (m.root) PutString(out, *m.root);
+  PutVarint64(out, m.removals.size());
+  for (const std::string& p : m.removals) PutString(out, p);
+  PutVarint64(out, m.upserts.size());
+  for (const graph::FileInput& f : m.upserts) EncodeFileInput(f, out);
+}
+
+absl::StatusOr<Mutation> DecodeMutation(std::string_view bytes) {
+  Reader r(bytes);
+  Mutation m;
+  const uint8_t format = r.Byte("mutation format");
+  if (r.ok() && format != kMutationFormat) {
+    if (format > kMutationFormat)
+      return absl::FailedPreconditionError(
+          "mutation format " + std::to_string(format) +
+          " is newer than this build reads (" + std::to_string(kMutationFormat) + ")");
+    r.Fail("mutation format", "unknown format " + std::to_string(format));
+  }
+  const uint64_t flags = r.Varint64("mutation flags");
+  if (r.ok() && (flags & ~kHasRoot) != 0) r.Fail("mutation flags", "unknown flags");
+  if (r.ok() && (flags & kHasRoot)) {
+    m.root.emplace();
+    r.String(&*m.root, "mutation root");
+  }
+  // Each entry takes at least one byte: counts beyond the rest are damage.
+  uint64_t n = r.Varint64("mutation removal count");
+  if (r.ok() && n > r.remaining()) r.Fail("mutation removal count", "too large");
+  for (uint64_t i = 0; r.ok() && i < n; ++i) {
+    m.removals.emplace_back();
+    r.String(&m.removals.back(), "mutation removal");
+  }
+  n = r.Varint64("mutation upsert count");
+  if (r.ok() && n > r.remaining()) r.Fail("mutation upsert count", "too large");
+  for (uint64_t i = 0; r.ok() && i < n; ++i) {
+    m.upserts.emplace_back();
+    ReadFileInput(r, &m.upserts.back());
+  }
+  if (r.ok() && r.remaining() != 0) r.Fail("mutation", "trailing bytes");
+  if (!r.ok()) return r.status();
+  return m;
+}
+
+void ApplyMutation(Mutation m, graph::Graph& g, std::string* root) {
+  if (m.root && root != nullptr) *root = std::move(*m.root);
+  for (const std::string& p : m.removals) g.RemoveFile(p);
+  for (graph::FileInput& f : m.upserts) g.UpsertFile(std::move(f));
+}
+
+}  // namespace aim::recovery

@@ -1,0 +1,279 @@
+#include "recovery/store.h"
+
+#include <chrono>
+#include <map>
+
+#include "recovery/manifest.h"
+#include "wal/kill_point.h"
+
+namespace aim::recovery {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr char kLockName[] = "LOCK";
+constexpr char kWalDir[] = "wal";
+// The single checkpoint file of databases written before the WAL existed.
+constexpr char kLegacyCheckpoint[] = "checkpoint.aim";
+
+double MsSince(Clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
+}
+
+// Loads the checkpoint the manifest names (or a legacy one). No checkpoint
+// at all is an empty state at LSN 0.
+absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
+                            CheckpointData* data, std::string* name) {
+  absl::StatusOr<Manifest> m = ReadManifest(env, dir);
+  if (m.ok()) {
+    const std::string path = wal::JoinPath(dir, m->checkpoint);
+    absl::StatusOr<CheckpointData> d = ReadCheckpoint(env, path);
+    if (!d.ok()) {
+      if (d.status().code() == absl::StatusCode::kNotFound)
+        return absl::DataLossError(std::string(kManifestName) + " names " +
+                                   path + ", which is missing");
+      return d.status();
+    }
+    if (d->lsn != m->checkpoint_lsn)
+      return absl::DataLossError("checkpoint " + path + " holds LSN " +
+                                 std::to_string(d->lsn) + ", not the LSN " +
+                                 std::to_string(m->checkpoint_lsn) +
+                                 " its name and MANIFEST give");
+    *data = std::move(*d);
+    *name = m->checkpoint;
+    return absl::OkStatus();
+  }
+  if (m.status().code() != absl::StatusCode::kNotFound) return m.status();
+  const std::string legacy = wal::JoinPath(dir, kLegacyCheckpoint);
+  if (!env->Exists(legacy)) return absl::OkStatus();
+  absl::StatusOr<CheckpointData> d = ReadCheckpoint(env, legacy);
+  if (!d.ok()) return d.status();
+  *data = std::move(*d);
+  *name = kLegacyCheckpoint;
+  return absl::OkStatus();
+}
+
+absl::Status BadRecord(uint64_t lsn, const absl::Status& s) {
+  return absl::Status(s.code(), "WAL record LSN " + std::to_string(lsn) +
+                                    " verifies but does not decode: " +
+                                    std::string(s.message()));
+}
+
+}  // namespace
+
+Store::Store(wal::Env* env, std::string dir, StoreOptions options)
+    : env_(env), dir_(std::move(dir)), options_(std::move(options)) {}
+
+Store::~Store() = default;
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options,
+                                                   Recovered* out) {
+  wal::Env* env = options.env ? options.env : wal::Env::Default();
+  if (!env->Exists(dir)) return absl::NotFoundError(dir + ": no database here");
+  std::unique_ptr<Store> store(new Store(env, dir, options));
+  if (!options.read_only) {
+    absl::StatusOr<std::unique_ptr<wal::FileLock>> lock =
+        env->Lock(wal::JoinPath(dir, kLockName));
+    if (!lock.ok()) return lock.status();
+    store->lock_ = std::move(*lock);
+  }
+  const auto start = Clock::now();
+  CheckpointData data;
+  std::string name;
+  if (absl::Status s = LoadCheckpoint(env, dir, &data, &name); !s.ok()) return s;
+  RecoveryInfo& info = out->info;
+  info = RecoveryInfo();
+  info.checkpoint = name;
+  info.checkpoint_lsn = data.lsn;
+  info.checkpoint_files = data.files.size();
+  store->checkpoint_lsn_ = data.lsn;
+  store->checkpoint_name_ = name;
+  out->graph = std::make_unique<graph::Graph>();
+  out->root = std::move(data.root);
+  graph::Graph& g = *out->graph;
+  g.BeginBatch();
+  for (graph::FileInput& f : data.files) g.UpsertFile(std::move(f));
+  data.files = {};
+  info.load_ms = MsSince(start);
+
+  const auto replay_start = Clock::now();
+  wal::RecordFn apply = [&](uint64_t lsn, std::string_view payload) {
+    absl::StatusOr<Mutation> m = DecodeMutation(payload);
+    if (!m.ok()) return BadRecord(lsn, m.status());
+    ApplyMutation(std::move(*m), g, &out->root);
+    ++info.replayed;
+    return absl::OkStatus();
+  };
+  const std::string wal_dir = wal::JoinPath(dir, kWalDir);
+  wal::LogScan scan;
+  if (options.read_only) {
+    absl::StatusOr<wal::LogScan> s =
+        wal::ScanLog(env, wal_dir, options.log.recovery, data.lsn, apply);
+    if (!s.ok()) return s.status();
+    scan = std::move(*s);
+  } else {
+    wal::OpenReport report;
+    absl::StatusOr<std::unique_ptr<wal::Log>> log =
+        wal::Log::Open(env, wal_dir, options.log, data.lsn, apply, &report);
+    if (!log.ok()) return log.status();
+    store->log_ = std::move(*log);
+    scan = std::move(report.scan);
+    info.salvaged = std::move(report.moved);
+  }
+  g.EndBatch();
+  info.torn_tail = scan.torn;
+  info.torn_why = scan.torn_why;
+  if (scan.cut) info.salvage_why = scan.cut_why;
+  // What the graph holds: the checkpoint plus the records replayed.
+  out->lsn = std::max(data.lsn, scan.last_lsn);
+  info.lsn = out->lsn;
+  info.replay_ms = MsSince(replay_start);
+  return store;
+}
+
+absl::StatusOr<uint64_t> Store::Append(std::span<const Mutation> mutations) {
+  if (!log_) return absl::FailedPreconditionError("the database is open read-only");
+  std::vector<std::string> encoded(mutations.size());
+  std::vector<std::string_view> views;
+  views.reserve(mutations.size());
+  for (size_t i = 0; i < mutations.size(); ++i) {
+    EncodeMutation(mutations[i], &encoded[i]);
+    views.push_back(encoded[i]);
+  }
+  return log_->Append(views);
+}
+
+absl::Status Store::Publish(const CheckpointData& data) {
+  const std::string name = CheckpointFileName(data.lsn);
+  AIM_KILL_POINT("checkpoint.write");
+  if (absl::Status s = WriteCheckpoint(env_, wal::JoinPath(dir_, name), data);
+      !s.ok())
+    return s;
+  AIM_KILL_POINT("checkpoint.before_manifest");
+  if (absl::Status s = WriteManifest(env_, dir_, {data.lsn, name}); !s.ok())
+    return s;
+  AIM_KILL_POINT("checkpoint.before_drop");
+  checkpoint_lsn_ = data.lsn;
+  checkpoint_name_ = name;
+  // From here on the new checkpoint is the truth; what follows only frees
+  // space, and a crash or failure part-way leaves a database that opens.
+  if (log_)
+    if (absl::Status s = log_->DropThrough(data.lsn); !s.ok()) return s;
+  absl::StatusOr<std::vector<std::string>> names = env_->ListDir(dir_);
+  if (!names.ok()) return names.status();
+  bool removed = false;
+  for (const std::string& n : *names) {
+    uint64_t lsn;
+    const bool old_checkpoint = (ParseCheckpointFileName(n, &lsn) && n != name) ||
+                                n == kLegacyCheckpoint;
+    if (!old_checkpoint) continue;
+    AIM_KILL_POINT("checkpoint.remove_old");
+    if (absl::Status s = env_->Remove(wal::JoinPath(dir_, n)); !s.ok()) return s;
+    removed = true;
+  }
+  if (removed) return env_->SyncDir(dir_);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> Store::CheckpointAsNewVersion(CheckpointData data) {
+  if (!log_) return absl::FailedPreconditionError("the database is open read-only");
+  std::lock_guard lock(checkpoint_mu_);
+  if (absl::Status s = log_->Sync(); !s.ok()) return s;
+  const uint64_t lsn = log_->stats().last_lsn + 1;
+  data.lsn = lsn;
+  // Published first: had the LSN been skipped first and the publication
+  // failed, the log would have a gap nothing covers.
+  if (absl::Status s = Publish(data); !s.ok()) return s;
+  if (absl::Status s = log_->SkipTo(lsn); !s.ok()) return s;
+  return lsn;
+}
+
+absl::StatusOr<uint64_t> Store::Compact() {
+  if (!log_) return absl::FailedPreconditionError("the database is open read-only");
+  std::lock_guard lock(checkpoint_mu_);
+  if (absl::Status s = log_->Sync(); !s.ok()) return s;
+  const uint64_t through = log_->stats().durable_lsn;
+  if (through <= checkpoint_lsn_) return checkpoint_lsn_;
+  CheckpointData base;
+  std::string name;
+  if (absl::Status s = LoadCheckpoint(env_, dir_, &base, &name); !s.ok()) return s;
+  std::map<std::string, graph::FileInput> files;
+  for (graph::FileInput& f : base.files) {
+    std::string path = f.path;
+    files[std::move(path)] = std::move(f);
+  }
+  std::string root = std::move(base.root);
+  const absl::Status stop = absl::CancelledError("compaction reached its LSN");
+  wal::RecordFn fold = [&](uint64_t lsn, std::string_view payload) {
+    absl::StatusOr<Mutation> m = DecodeMutation(payload);
+    if (!m.ok()) return BadRecord(lsn, m.status());
+    if (m->root) root = std::move(*m->root);
+    for (const std::string& p : m->removals) files.erase(p);
+    for (graph::FileInput& f : m->upserts) {
+      std::string path = f.path;
+      files[std::move(path)] = std::move(f);
+    }
+    return lsn >= through ? stop : absl::OkStatus();
+  };
+  // Records up to `through` were all written before this scan began, so
+  // appends running meanwhile cannot confuse it: it stops at `through`.
+  absl::StatusOr<wal::LogScan> scan =
+      wal::ScanLog(env_, wal::JoinPath(dir_, kWalDir),
+                   wal::RecoveryMode::kPointInTime, base.lsn, fold);
+  if (!scan.ok() && scan.status() != stop) return scan.status();
+  CheckpointData data;
+  data.lsn = through;
+  data.root = std::move(root);
+  data.created_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+  data.files.reserve(files.size());
+  for (auto& [path, f] : files) data.files.push_back(std::move(f));
+  if (absl::Status s = Publish(data); !s.ok()) return s;
+  return through;
+}
+
+wal::LogStats Store::log_stats() const {
+  return log_ ? log_->stats() : wal::LogStats();
+}
+
+absl::Status Store::health() const {
+  return log_ ? log_->health() : absl::OkStatus();
+}
+
+uint64_t Store::checkpoint_lsn() const {
+  std::lock_guard lock(checkpoint_mu_);
+  return checkpoint_lsn_;
+}
+
+absl::StatusOr<CheckReport> CheckDatabase(wal::Env* env, const std::string& dir) {
+  if (env == nullptr) env = wal::Env::Default();
+  if (!env->Exists(dir)) return absl::NotFoundError(dir + ": no database here");
+  CheckReport report;
+  CheckpointData data;
+  if (absl::Status s = LoadCheckpoint(env, dir, &data, &report.checkpoint);
+      !s.ok())
+    return s;
+  report.checkpoint_lsn = data.lsn;
+  report.checkpoint_files = data.files.size();
+  data.files = {};
+  wal::RecordFn verify = [&](uint64_t lsn, std::string_view payload) {
+    absl::StatusOr<Mutation> m = DecodeMutation(payload);
+    if (!m.ok()) return BadRecord(lsn, m.status());
+    return absl::OkStatus();
+  };
+  absl::StatusOr<wal::LogScan> scan =
+      wal::ScanLog(env, wal::JoinPath(dir, kWalDir),
+                   wal::RecoveryMode::kPointInTime, data.lsn, verify);
+  if (!scan.ok()) return scan.status();
+  report.segments = scan->segments.size();
+  report.records = scan->records;
+  report.record_bytes = scan->bytes;
+  report.first_lsn = scan->first_lsn;
+  report.last_lsn = scan->last_lsn;
+  report.torn_tail = scan->torn;
+  report.torn_why = scan->torn_why;
+  return report;
+}
+
+}  // namespace aim::recovery
