@@ -1,32 +1,40 @@
 #include "actors/engine_impl.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cstring>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
-#include <sstream>
-#include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "actors/workspace.h"
-#include "aim/extract.h"
-#include "engine/graph/layout.h"
-#include "recovery/checkpoint.h"
+#include "absl/strings/str_join.h"
+#include "recovery/store.h"
+#include "wal/env.h"
 
 namespace aim {
+
+static_assert(static_cast<int>(Durability::kSync) ==
+                  static_cast<int>(wal::Durability::kSync) &&
+              static_cast<int>(Durability::kBatch) ==
+                  static_cast<int>(wal::Durability::kBatch) &&
+              static_cast<int>(Durability::kNone) ==
+                  static_cast<int>(wal::Durability::kNone));
+static_assert(static_cast<int>(RecoveryMode::kPointInTime) ==
+                  static_cast<int>(wal::RecoveryMode::kPointInTime) &&
+              static_cast<int>(RecoveryMode::kStrict) ==
+                  static_cast<int>(wal::RecoveryMode::kStrict) &&
+              static_cast<int>(RecoveryMode::kSalvage) ==
+                  static_cast<int>(wal::RecoveryMode::kSalvage));
 
 absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
   if (options.threads < 1)
     return absl::InvalidArgumentError("Options::threads must be at least 1");
-  if (!options.db_dir.empty()) {
+  if (options.env != nullptr && !options.db_dir.empty()) {
+    if (!options.env->Exists(options.db_dir)) {
+      if (options.read_only)
+        return absl::NotFoundError(
+            absl::StrCat(options.db_dir, ": no database here (run `aim ingest`)"));
+      if (absl::Status s = options.env->CreateDir(options.db_dir); !s.ok()) return s;
+    }
+  } else if (!options.db_dir.empty()) {
     std::error_code ec;
     namespace fs = std::filesystem;
     if (fs::exists(options.db_dir, ec)) {
@@ -47,252 +55,39 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
 }
 
 namespace host {
-namespace {
-
-namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double MsSince(Clock::time_point t) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-}
-
-struct Pending {
-  std::string abs_path;  // empty: bytes already in `bytes`
-  std::string bytes;
-  graph::FileInput input;
-};
-
-// Splits a text dump (`FILE: <path>` header lines) into files.
-std::vector<Pending> SplitDump(const std::string& text,
-                               const std::string& crate) {
-  std::vector<Pending> out;
-  std::istringstream in(text);
-  std::string line;
-  Pending* cur = nullptr;
-  while (std::getline(in, line)) {
-    if (line.rfind("FILE: ", 0) == 0) {
-      std::string path = line.substr(6);
-      while (!path.empty() && (path.back() == '\r' || path.back() == ' '))
-        path.pop_back();
-      out.emplace_back();
-      cur = &out.back();
-      cur->input.path = path;
-      graph::FilePlace place = graph::PlaceFile(path, crate);
-      cur->input.crate = place.crate;
-      cur->input.module = place.module;
-      continue;
-    }
-    if (cur) cur->bytes += line + "\n";
-  }
-  return out;
-}
-
-bool ReadAll(const std::string& path, std::string& bytes, std::string& error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = std::strerror(errno);
-    return false;
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    error = std::strerror(errno);
-    ::close(fd);
-    return false;
-  }
-  bytes.resize(static_cast<size_t>(st.st_size));
-  size_t got = 0;
-  while (true) {
-    if (got == bytes.size()) bytes.resize(bytes.size() * 2 + 4096);
-    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = std::strerror(errno);
-      ::close(fd);
-      return false;
-    }
-    if (n == 0) break;
-    got += static_cast<size_t>(n);
-  }
-  ::close(fd);
-  bytes.resize(got);
-  return true;
-}
-
-}  // namespace
 
 EngineImpl::EngineImpl(Options options)
     : options_(std::move(options)), graph_(std::make_unique<graph::Graph>()) {}
 
-std::string EngineImpl::CheckpointPath() const {
-  return (fs::path(options_.db_dir) / "checkpoint.aim").string();
+EngineImpl::~EngineImpl() {
+  JoinCompactor();
+  store_.reset();  // flushes the log
 }
 
 absl::Status EngineImpl::Load() {
   if (options_.db_dir.empty()) return absl::OkStatus();
-  std::error_code ec;
-  if (!fs::exists(CheckpointPath(), ec)) return absl::OkStatus();
-  absl::StatusOr<recovery::CheckpointData> data =
-      recovery::ReadCheckpoint(CheckpointPath());
-  if (!data.ok()) return data.status();
-  auto g = std::make_unique<graph::Graph>();
-  g->BeginBatch();
-  for (auto& f : data->files) g->UpsertFile(std::move(f));
-  g->EndBatch();
+  recovery::StoreOptions so;
+  so.env = options_.env;
+  so.read_only = options_.read_only;
+  so.log.segment_bytes = options_.wal_segment_bytes;
+  so.log.durability = static_cast<wal::Durability>(options_.durability);
+  so.log.recovery = static_cast<wal::RecoveryMode>(options_.recovery);
+  recovery::Recovered r;
+  absl::StatusOr<std::unique_ptr<recovery::Store>> store =
+      recovery::Store::Open(options_.db_dir, so, &r);
+  if (!store.ok()) return store.status();
+  replayed_ = r.info.replayed;
+  if (r.info.torn_tail) recovery_note_ = "torn WAL tail cut: " + r.info.torn_why;
+  if (!r.info.salvaged.empty())
+    recovery_note_ = absl::StrCat("salvage: ", r.info.salvage_why, "; moved aside: ",
+                                  absl::StrJoin(r.info.salvaged, ", "));
   std::unique_lock lock(mu_);
-  graph_ = std::move(g);
+  store_ = std::move(*store);
+  graph_ = std::move(r.graph);
   index_.reset();
-  version_ = data->lsn;
-  root_ = data->root;
+  version_ = r.lsn;
+  root_ = std::move(r.root);
   return absl::OkStatus();
-}
-
-absl::StatusOr<IngestReport> EngineImpl::Ingest(
-    const std::string& path,
-    std::function<void(const IngestProgress&)> progress) {
-  if (options_.read_only)
-    return absl::FailedPreconditionError("the engine was opened read-only");
-  const auto start = Clock::now();
-  IngestReport report;
-  std::error_code ec;
-  std::vector<Pending> work;
-  std::string root;
-  if (fs::is_regular_file(path, ec)) {
-    std::string text, error;
-    if (!ReadAll(path, text, error))
-      return absl::NotFoundError(absl::StrCat(path, ": ", error));
-    work = SplitDump(text, fs::path(path).stem().string());
-    if (work.empty())
-      return absl::InvalidArgumentError(absl::StrCat(
-          path, ": not a directory, and no `FILE: <path>` lines in it"));
-    root = fs::absolute(path, ec).string();
-  } else {
-    host::ScanOptions scan;
-    if (!options_.db_dir.empty())
-      scan.skip_abs = fs::weakly_canonical(options_.db_dir, ec).string();
-    auto files = ScanWorkspace(path, scan);
-    if (!files.ok()) return files.status();
-    for (auto& f : *files) {
-      Pending p;
-      p.abs_path = std::move(f.abs_path);
-      p.input = std::move(f.input);
-      work.push_back(std::move(p));
-    }
-    root = fs::weakly_canonical(path, ec).string();
-  }
-
-  // Workers read and extract files in order; this thread adds each file to
-  // the graph as soon as it is ready (a pipeline), and reports progress.
-  std::vector<std::string> problems(work.size());
-  std::vector<char> skip(work.size(), 0);
-  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[work.size()]);
-  for (size_t i = 0; i < work.size(); ++i) ready[i] = false;
-  std::atomic<size_t> next{0}, done{0};
-  std::atomic<uint64_t> lines{0}, bytes{0};
-  std::mutex ready_mu;
-  std::condition_variable ready_cv;
-  auto extract_one = [&](size_t i, std::string& error) {
-    Pending& p = work[i];
-    if (!p.abs_path.empty() && !ReadAll(p.abs_path, p.bytes, error)) {
-      problems[i] = absl::StrCat(p.input.path, ": cannot read: ", error);
-      skip[i] = 1;
-    } else {
-      p.input.facts = ExtractFacts(p.input.path, p.bytes);
-      for (const Diagnostic& d : p.input.facts.errors) {
-        if (d.message == "invalid UTF-8") skip[i] = 1;
-        if (!problems[i].empty()) problems[i] += "\n";
-        absl::StrAppend(&problems[i], p.input.path, ":", d.line, ":", d.col,
-                        ": ", d.message);
-      }
-      if (skip[i]) absl::StrAppend(&problems[i], " (file skipped)");
-      lines += p.input.facts.lines;
-      bytes += p.bytes.size();
-      std::string().swap(p.bytes);
-    }
-    ++done;
-    {
-      std::lock_guard lock(ready_mu);
-      ready[i] = true;
-    }
-    ready_cv.notify_one();
-  };
-  auto worker = [&] {
-    std::string error;
-    for (size_t i = next++; i < work.size(); i = next++) extract_one(i, error);
-  };
-  const int n_threads =
-      std::max(1, std::min<int>(options_.threads, static_cast<int>(work.size())));
-  std::vector<std::thread> threads;
-  for (int t = 0; t < n_threads; ++t) threads.emplace_back(worker);
-
-  auto g = std::make_unique<graph::Graph>();
-  recovery::CheckpointData data;
-  data.root = root;
-  auto last_progress = Clock::now();
-  g->BeginBatch();
-  for (size_t i = 0; i < work.size(); ++i) {
-    if (!ready[i]) {
-      std::unique_lock lock(ready_mu);
-      while (!ready[i]) {
-        ready_cv.wait_for(lock, std::chrono::milliseconds(100));
-        if (progress && Clock::now() - last_progress > std::chrono::milliseconds(100)) {
-          lock.unlock();
-          progress({done.load(), work.size(), lines.load(), bytes.load()});
-          last_progress = Clock::now();
-          lock.lock();
-        }
-      }
-    }
-    if (progress && Clock::now() - last_progress > std::chrono::milliseconds(100)) {
-      progress({done.load(), work.size(), lines.load(), bytes.load()});
-      last_progress = Clock::now();
-    }
-    for (size_t a = 0, b; a < problems[i].size(); a = b + 1) {
-      b = problems[i].find('\n', a);
-      if (b == std::string::npos) b = problems[i].size();
-      report.problems.push_back(problems[i].substr(a, b - a));
-    }
-    if (skip[i]) {
-      ++report.skipped;
-      continue;
-    }
-    report.syntax_errors += work[i].input.facts.errors.size();
-    ++report.files;
-    g->UpsertFile(work[i].input);
-    if (!options_.db_dir.empty()) data.files.push_back(std::move(work[i].input));
-  }
-  for (auto& t : threads) t.join();
-  if (progress) progress({done.load(), work.size(), lines.load(), bytes.load()});
-  report.extract_ms = MsSince(start);
-  const auto resolve_start = Clock::now();
-  g->EndBatch();
-  report.resolve_ms = MsSince(resolve_start);
-  report.lines = lines;
-  report.bytes = bytes;
-  report.entities = g->entity_count();
-  report.edges = g->edge_count();
-
-  uint64_t version;
-  {
-    std::unique_lock lock(mu_);
-    version = version_ + 1;
-  }
-  if (!options_.db_dir.empty()) {
-    const auto persist_start = Clock::now();
-    data.lsn = version;
-    if (absl::Status s = recovery::WriteCheckpoint(CheckpointPath(), data);
-        !s.ok())
-      return s;
-    report.persist_ms = MsSince(persist_start);
-  }
-  {
-    std::unique_lock lock(mu_);
-    graph_ = std::move(g);
-  index_.reset();
-    version_ = version;
-    root_ = root;
-  }
-  report.total_ms = MsSince(start);
-  return report;
 }
 
 absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const {
@@ -309,9 +104,24 @@ absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const
 }
 
 EngineStats EngineImpl::Stats() const {
+  EngineStats s;
+  if (store_) {
+    const wal::LogStats log = store_->log_stats();
+    s.durable_lsn = log.durable_lsn;
+    s.wal_bytes = log.live_bytes;
+    s.wal_segments = log.segments;
+    s.checkpoint_lsn = store_->checkpoint_lsn();
+    if (absl::Status h = store_->health(); !h.ok())
+      s.write_error = std::string(h.message());
+  }
+  {
+    std::lock_guard lock(error_mu_);
+    s.checkpoint_error = checkpoint_error_;
+  }
+  s.replayed = replayed_;
+  s.recovery_note = recovery_note_;
   std::shared_lock lock(mu_);
   const graph::Graph& g = *graph_;
-  EngineStats s;
   s.version = version_;
   s.files = g.file_count();
   s.entities = g.entity_count();
@@ -408,4 +218,22 @@ EdgeInfo ToEdgeInfo(const graph::Graph& g, graph::EntityIdx from,
 }
 
 }  // namespace host
+
+absl::StatusOr<CheckSummary> CheckDatabase(const std::string& db_dir) {
+  absl::StatusOr<recovery::CheckReport> r =
+      recovery::CheckDatabase(wal::Env::Default(), db_dir);
+  if (!r.ok()) return r.status();
+  CheckSummary s;
+  s.checkpoint = r->checkpoint;
+  s.checkpoint_lsn = r->checkpoint_lsn;
+  s.checkpoint_files = r->checkpoint_files;
+  s.wal_segments = r->segments;
+  s.wal_records = r->records;
+  s.wal_bytes = r->record_bytes;
+  s.first_lsn = r->first_lsn;
+  s.last_lsn = r->last_lsn;
+  if (r->torn_tail) s.torn_tail = r->torn_why;
+  return s;
+}
+
 }  // namespace aim

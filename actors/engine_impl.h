@@ -1,28 +1,50 @@
 // The engine behind include/aim/engine.h (synchronous; the actor pipeline
 // of the live engine builds on it).
+//
+// Split by concern: engine_impl.cc (open, queries, stats), engine_ingest.cc
+// (Ingest), engine_write.cc (file updates, the WAL, checkpoints),
+// engine_query.cc (query dispatch).
+//
+// Locking: write_mu_ serialises mutations, so LSN order is apply order; a
+// mutation is logged (and synced) holding only write_mu_, so queries go on
+// meanwhile, then applied holding mu_ exclusively. Queries hold mu_ shared.
 #ifndef AIM_ACTORS_ENGINE_IMPL_H_
 #define AIM_ACTORS_ENGINE_IMPL_H_
 
+#include <atomic>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "aim/engine.h"
 #include "engine/graph/graph.h"
 #include "engine/query/search_index.h"
+#include "recovery/mutation_codec.h"
+
+namespace aim::recovery {
+class Store;
+}  // namespace aim::recovery
 
 namespace aim::host {
 
 class EngineImpl final : public Engine {
  public:
   explicit EngineImpl(Options options);
+  ~EngineImpl() override;
 
-  // Loads the checkpoint in the database directory, if there is one.
+  // Opens the database (checkpoint + WAL replay), if there is one.
   absl::Status Load();
 
   absl::StatusOr<IngestReport> Ingest(
       const std::string& path,
       std::function<void(const IngestProgress&)> progress) override;
+  absl::StatusOr<uint64_t> UpdateFile(const std::string& path,
+                                      std::string_view bytes) override;
+  absl::StatusOr<uint64_t> RemoveFile(const std::string& path) override;
+  absl::StatusOr<uint64_t> Checkpoint() override;
   absl::StatusOr<QueryResult> Query(const QueryRequest& request) const override;
   EngineStats Stats() const override;
   void ForEachEntity(
@@ -32,10 +54,22 @@ class EngineImpl final : public Engine {
   uint64_t Digest() const override;
 
  private:
-  std::string CheckpointPath() const;
+  // engine_write.cc. Callers hold write_mu_.
+  absl::Status CheckWritable() const;
+  // Logs the mutations (one WAL record each), then applies them; returns
+  // the new version. Without a database, only applies.
+  absl::StatusOr<uint64_t> Commit(std::vector<recovery::Mutation> mutations);
+  // Starts a background checkpoint when the log has grown enough.
+  void MaybeCompact();
+  void JoinCompactor();
+  // `path` relative to the root, or an error for a path outside it.
+  absl::StatusOr<std::string> RelativePath(const std::string& path) const;
 
   const Options options_;
-  mutable std::shared_mutex mu_;  // guards everything below
+  std::unique_ptr<recovery::Store> store_;
+  std::mutex write_mu_;
+
+  mutable std::shared_mutex mu_;  // guards graph_, version_, root_, index_
   // Built on the first query when options_.search_index (guarded by
   // index_mu_ as well, since queries hold mu_ shared).
   mutable std::mutex index_mu_;
@@ -43,6 +77,17 @@ class EngineImpl final : public Engine {
   std::unique_ptr<graph::Graph> graph_;
   uint64_t version_ = 0;
   std::string root_;
+
+  // Background checkpoints.
+  std::mutex compact_mu_;  // guards compactor_
+  std::thread compactor_;
+  std::atomic<bool> compacting_{false};
+  mutable std::mutex error_mu_;  // guards checkpoint_error_
+  std::string checkpoint_error_;
+
+  // What Load found.
+  uint64_t replayed_ = 0;
+  std::string recovery_note_;
 };
 
 // Conversions from the graph to the public types.
@@ -55,6 +100,9 @@ EdgeInfo ToEdgeInfo(const graph::Graph& g, graph::EntityIdx from,
 absl::StatusOr<QueryResult> RunQuery(const graph::Graph& g,
                                      const query::SearchIndex* index,
                                      const QueryRequest& request);
+
+// Reads a whole file (engine_ingest.cc); false with `error` set on failure.
+bool ReadAll(const std::string& path, std::string& bytes, std::string& error);
 
 }  // namespace aim::host
 

@@ -17,9 +17,12 @@ inline constexpr int kExitError = 2;     // bad usage, database error
 struct CommonArgs {
   std::string db = ".aim";
   bool json = false;
+  Durability durability = Durability::kBatch;
+  RecoveryMode recovery = RecoveryMode::kPointInTime;
 };
 
 int RunIngest(const CommonArgs& common, const std::string& dir, int threads);
+int RunCheck(const CommonArgs& common);
 int RunQuery(const CommonArgs& common, const QueryRequest& request);
 int RunStats(const CommonArgs& common);
 int RunExport(const CommonArgs& common, const std::string& format,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,23 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
   add_common(ingest, true);
+  const std::map<std::string, aim::Durability> durabilities = {
+      {"sync", aim::Durability::kSync},
+      {"batch", aim::Durability::kBatch},
+      {"none", aim::Durability::kNone}};
+  const std::map<std::string, aim::RecoveryMode> recoveries = {
+      {"point-in-time", aim::RecoveryMode::kPointInTime},
+      {"strict", aim::RecoveryMode::kStrict},
+      {"salvage", aim::RecoveryMode::kSalvage}};
+  ingest->add_option("--durability", common.durability,
+                     "When a write counts as done: sync | batch | none")
+      ->transform(CLI::CheckedTransformer(durabilities))
+      ->default_str("batch");
+  ingest->add_option("--recovery", common.recovery,
+                     "Opening a damaged log: point-in-time | strict | salvage "
+                     "(salvage moves what does not verify to <db>/wal/lost/)")
+      ->transform(CLI::CheckedTransformer(recoveries))
+      ->default_str("point-in-time");
 
   aim::QueryRequest request;
   std::vector<std::string> query_args;
@@ -131,6 +149,11 @@ int main(int argc, char** argv) {
   CLI::App* stats = app.add_subcommand("stats", "Counts of the graph.");
   add_common(stats, true);
 
+  CLI::App* check = app.add_subcommand(
+      "check", "Verify the database's checkpoint and every WAL record; "
+               "non-zero exit on damage.");
+  add_common(check, true);
+
   std::string format = "jsonl", out_path;
   CLI::App* exp = app.add_subcommand(
       "export", "Write the whole graph as JSON Lines, Graphviz dot or Mermaid.");
@@ -153,6 +176,7 @@ int main(int argc, char** argv) {
     return aim::cli::RunQuery(common, request);
   }
   if (stats->parsed()) return aim::cli::RunStats(common);
+  if (check->parsed()) return aim::cli::RunCheck(common);
   if (exp->parsed()) return aim::cli::RunExport(common, format, out_path);
   return 0;
 }

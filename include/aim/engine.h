@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -21,11 +22,44 @@
 
 namespace aim {
 
+namespace wal {
+class Env;
+}  // namespace wal
+
+// When a write is acknowledged (see README "Durability"):
+//   kSync   on stable storage; every write has its own fdatasync.
+//   kBatch  on stable storage; concurrent writes share an fdatasync (group
+//           commit). The default.
+//   kNone   handed to the OS: survives the process dying, not a power cut.
+enum class Durability { kSync, kBatch, kNone };
+
+// What opening does with a log that does not verify (see wal/FORMAT.md):
+//   kPointInTime  a torn tail (an unacknowledged write cut short) is
+//                 truncated; damage anywhere else refuses to open, naming
+//                 the file, offset and LSN. The default.
+//   kStrict       any anomaly, a torn tail included, refuses to open.
+//   kSalvage      keeps what verifies, moves the rest to <db>/wal/lost/ and
+//                 reports it (an operator's choice, never automatic).
+enum class RecoveryMode { kPointInTime, kStrict, kSalvage };
+
 struct Options {
-  // Directory of the database (checkpoint files). Created if missing unless
-  // read_only. Empty: an in-memory engine that persists nothing.
+  // Directory of the database (MANIFEST, checkpoints, wal/). Created if
+  // missing unless read_only. Empty: an in-memory engine that persists
+  // nothing.
   std::string db_dir;
+  // Queries only: no lock is taken and no file is changed (a torn tail is
+  // left as it is and not replayed).
   bool read_only = false;
+  Durability durability = Durability::kBatch;
+  RecoveryMode recovery = RecoveryMode::kPointInTime;
+  // Size of each WAL segment file (preallocated).
+  uint64_t wal_segment_bytes = uint64_t{64} << 20;
+  // A background checkpoint starts once the WAL holds this many bytes
+  // beyond the last checkpoint (0: never on its own).
+  uint64_t checkpoint_wal_bytes = uint64_t{32} << 20;
+  // The file system for the database (tests and fault injection);
+  // nullptr: the real one.
+  wal::Env* env = nullptr;
   // Threads used to extract facts during Ingest (1 or more).
   int threads = 2;
   // Build a name index on the first query (about 300 bytes per entity, ~1 s
@@ -101,7 +135,10 @@ struct IngestProgress {
 };
 
 struct IngestReport {
-  size_t files = 0;       // ingested
+  size_t files = 0;       // ingested (read and extracted)
+  size_t unchanged = 0;   // same content as in the database: not extracted
+  size_t removed = 0;     // in the database but no longer in the tree
+  uint64_t version = 0;   // the LSN of the new state
   uint64_t lines = 0;
   uint64_t bytes = 0;
   size_t skipped = 0;     // unreadable or not UTF-8 (see problems)
@@ -118,6 +155,16 @@ struct IngestReport {
 struct EngineStats {
   uint64_t version = 0;
   uint64_t pending = 0;
+  // Durability (zero for an in-memory engine).
+  uint64_t durable_lsn = 0;     // every version <= this is on disk
+  uint64_t checkpoint_lsn = 0;  // the checkpoint a restart would load
+  uint64_t wal_bytes = 0;       // log bytes beyond it
+  size_t wal_segments = 0;
+  std::string write_error;      // set once writes are refused (fail-stop)
+  std::string checkpoint_error; // the last background checkpoint's failure
+  // What opening did.
+  uint64_t replayed = 0;        // WAL records applied at open
+  std::string recovery_note;    // a torn tail cut, or what salvage dropped
   size_t files = 0;
   size_t entities = 0;
   size_t edges = 0;
@@ -131,19 +178,43 @@ class Engine {
  public:
   virtual ~Engine() = default;
 
-  // Opens (or creates) the database in options.db_dir and loads its latest
-  // checkpoint. Errors: the directory cannot be created or read; a damaged
-  // checkpoint (DataLoss, naming the file and what failed).
+  // Opens (or creates) the database in options.db_dir: loads its newest
+  // checkpoint and replays the write-ahead log after it. Errors: the
+  // directory cannot be created or read; Unavailable when another process
+  // has the database open for writing; DataLoss for a damaged manifest,
+  // checkpoint or log (naming the file, offset and LSN).
+  // Destroying the engine waits for a running checkpoint and flushes the
+  // log.
   static absl::StatusOr<std::unique_ptr<Engine>> Open(const Options& options);
 
   // Ingests a workspace directory (every *.rs file; crates from Cargo.toml),
-  // or a text dump of files separated by `FILE: <path>` lines, replacing
-  // what the engine held, and persists it. Unreadable and non-UTF-8 files
-  // are reported in the result and skipped. `progress` (optional) is
-  // called from the calling thread now and then.
+  // or a text dump of files separated by `FILE: <path>` lines, so that the
+  // engine then holds exactly that tree. Into an empty database the state
+  // is written as a checkpoint; otherwise only files whose content changed,
+  // and files that vanished, become WAL records. Durable (per
+  // Options::durability) when it returns. Unreadable and non-UTF-8 files
+  // are reported in the result and skipped (a skipped file keeps what the
+  // database held for it). `progress` (optional) is called from the
+  // calling thread now and then.
   virtual absl::StatusOr<IngestReport> Ingest(
       const std::string& path,
       std::function<void(const IngestProgress&)> progress = nullptr) = 0;
+
+  // One file's new content, from a host that owns the buffer. `path` is
+  // relative to the workspace root ('/'-separated) or absolute under it.
+  // Returns the version (LSN) that holds the change, durable per
+  // Options::durability; content equal to what the engine has is a no-op
+  // returning the current version. Errors: read-only engine; a path outside
+  // the workspace; after a failed log write, the same error for every
+  // later write (queries go on).
+  virtual absl::StatusOr<uint64_t> UpdateFile(const std::string& path,
+                                              std::string_view bytes) = 0;
+  // Withdraws a file. NotFound if the engine does not hold it.
+  virtual absl::StatusOr<uint64_t> RemoveFile(const std::string& path) = 0;
+
+  // Writes a checkpoint now (normally a background job does when the log
+  // grows) and returns its LSN.
+  virtual absl::StatusOr<uint64_t> Checkpoint() = 0;
 
   // Answers a query on the latest state. Errors: unknown query kind or
   // missing arguments (InvalidArgument); a name that matches nothing
@@ -163,6 +234,20 @@ class Engine {
   // The graph digest: equal digests, equal graphs.
   virtual uint64_t Digest() const = 0;
 };
+
+// `aim check`: verifies a database without changing it.
+struct CheckSummary {
+  std::string checkpoint;  // file name ("" if none)
+  uint64_t checkpoint_lsn = 0;
+  size_t checkpoint_files = 0;
+  size_t wal_segments = 0;
+  uint64_t wal_records = 0;
+  uint64_t wal_bytes = 0;
+  uint64_t first_lsn = 0, last_lsn = 0;
+  std::string torn_tail;  // not damage: the next writable open cuts it
+};
+// Errors: DataLoss naming what is damaged; NotFound without a database.
+absl::StatusOr<CheckSummary> CheckDatabase(const std::string& db_dir);
 
 }  // namespace aim
 

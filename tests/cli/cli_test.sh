@@ -34,7 +34,7 @@ check usage 2 "" -- "$AIM" frobnicate
 check parse 0 '"k":"summary","files":7' -- "$AIM" parse "$WS"
 check parse-missing 2 "no such file" -- "$AIM" parse "$TMP/nope"
 check ingest 0 "ingested 7 files" -- "$AIM" ingest "$WS" --db "$DB"
-check ingest-json 0 '"files":7' -- "$AIM" ingest "$WS" --db "$DB" --json
+check ingest-json 0 '"files":0,"unchanged":7,"removed":0' -- "$AIM" ingest "$WS" --db "$DB" --json
 check callers 0 "app::main" -- "$AIM" query callers alpha_core::connect --db "$DB"
 check callers-json 0 '"results":\[\{"id":"[0-9a-f]{16}","kind":"fn".*"name":"main"' -- \
   "$AIM" query callers alpha_core::connect --db "$DB" --json
@@ -58,9 +58,33 @@ check export-jsonl 0 '"k":"edge","kind":"calls"' -- "$AIM" export --format jsonl
 check export-dot 0 "digraph aim" -- "$AIM" export --format dot --db "$DB"
 check export-mermaid 0 "graph LR" -- "$AIM" export --format mermaid --db "$DB"
 
+check check 0 "^ok" -- "$AIM" check --db "$DB"
+
+# Incremental ingest: only what changed becomes WAL records.
+cp -r "$WS" "$TMP/ws"
+DB2="$TMP/db2"
+check inc-first 0 '"files":7,"unchanged":0' -- "$AIM" ingest "$TMP/ws" --db "$DB2" --json
+f=$(grep -rl "fn checksum" "$TMP/ws" | head -1)
+sed -i 's/fn checksum/fn checksum_renamed/' "$f"
+check inc-changed 0 '"files":1,"unchanged":6,"removed":0' -- "$AIM" ingest "$TMP/ws" --db "$DB2" --json --durability sync
+check inc-query 0 "checksum_renamed" -- "$AIM" query search checksum_renamed --db "$DB2"
+rm "$f"
+check inc-removed 0 '"files":0,"unchanged":6,"removed":1' -- "$AIM" ingest "$TMP/ws" --db "$DB2" --json
+check inc-gone 1 "unknown name" -- "$AIM" query callers checksum_renamed --db "$DB2"
+check inc-stats 0 "records replayed" -- "$AIM" stats --db "$DB2"
+check inc-check-json 0 '"ok":true' -- "$AIM" check --db "$DB2" --json
+check bad-durability 2 "" -- "$AIM" ingest "$TMP/ws" --db "$DB2" --durability sometimes
+# Damage inside a WAL record: check and open refuse, naming the file.
+seg=$(ls "$DB2"/wal/wal-*.log | head -1)
+printf '\xff' | dd of="$seg" bs=1 seek=100 conv=notrunc 2>/dev/null
+check wal-damaged-check 2 "wal-0" -- "$AIM" check --db "$DB2"
+check wal-damaged-open 2 "offset" -- "$AIM" stats --db "$DB2"
+
 # A damaged checkpoint: a clear error, non-zero exit.
-printf '\x00\x00\x00\x00' | dd of="$DB/checkpoint.aim" bs=1 seek=80 conv=notrunc 2>/dev/null
-check damaged 2 "checkpoint.aim" -- "$AIM" stats --db "$DB"
+ckpt=$(ls "$DB"/checkpoint-*.aim | head -1)
+printf '\x00\x00\x00\x00' | dd of="$ckpt" bs=1 seek=80 conv=notrunc 2>/dev/null
+check damaged 2 "checkpoint-" -- "$AIM" stats --db "$DB"
+check damaged-check 2 "checkpoint-" -- "$AIM" check --db "$DB"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
