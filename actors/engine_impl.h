@@ -45,6 +45,12 @@ class EngineImpl final : public Engine {
                                       std::string_view bytes) override;
   absl::StatusOr<uint64_t> RemoveFile(const std::string& path) override;
   absl::StatusOr<uint64_t> Checkpoint() override;
+  absl::Status Watch(const std::string& dir, int debounce_ms) override;
+  void StopWatching() override;
+  void QueryAsync(QueryRequest request,
+                  std::function<void(absl::StatusOr<QueryResult>)> done)
+      const override;
+  absl::Status WaitFor(uint64_t lsn, int64_t timeout_ms) const override;
   absl::StatusOr<QueryResult> Query(const QueryRequest& request) const override;
   EngineStats Stats() const override;
   void ForEachEntity(

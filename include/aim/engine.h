@@ -216,6 +216,27 @@ class Engine {
   // grows) and returns its LSN.
   virtual absl::StatusOr<uint64_t> Checkpoint() = 0;
 
+  // Watches the workspace `dir` and keeps the graph in step with it: first
+  // it ingests the tree (incrementally when the database already holds
+  // it), then it follows every change on disk (create, modify, delete,
+  // rename, moves in and out, editors' atomic saves), debounced by
+  // `debounce_ms`, until StopWatching() or destruction. Returns once the
+  // initial ingest is durable. Errors: as Ingest; FailedPrecondition when
+  // already watching or read-only.
+  virtual absl::Status Watch(const std::string& dir, int debounce_ms = 5) = 0;
+  virtual void StopWatching() = 0;
+
+  // Answers on a reader thread; `done` receives the result (with its
+  // version and pending count). Never blocks the caller.
+  virtual void QueryAsync(
+      QueryRequest request,
+      std::function<void(absl::StatusOr<QueryResult>)> done) const = 0;
+
+  // Waits until queries see version `lsn` or later (the freshness
+  // contract: after UpdateFile returns n, WaitFor(n) then Query reflects
+  // it). DeadlineExceeded after `timeout_ms`.
+  virtual absl::Status WaitFor(uint64_t lsn, int64_t timeout_ms) const = 0;
+
   // Answers a query on the latest state. Errors: unknown query kind or
   // missing arguments (InvalidArgument); a name that matches nothing
   // (NotFound, with near matches in the message). A name matching several
