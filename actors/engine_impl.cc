@@ -60,6 +60,15 @@ EngineImpl::EngineImpl(Options options)
     : options_(std::move(options)), graph_(std::make_unique<graph::Graph>()) {}
 
 EngineImpl::~EngineImpl() {
+  {
+    // The actors call into the engine: they go first.
+    std::unique_ptr<LiveSystem> live;
+    {
+      std::lock_guard lock(live_mu_);
+      live = std::move(live_);
+    }
+    live.reset();
+  }
   JoinCompactor();
   store_.reset();  // flushes the log
 }
@@ -99,7 +108,10 @@ absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const
     index = index_.get();
   }
   absl::StatusOr<QueryResult> r = RunQuery(*graph_, index, request);
-  if (r.ok()) r->version = version_;
+  if (r.ok()) {
+    r->version = version_;
+    r->pending = pending_.load();
+  }
   return r;
 }
 
@@ -119,6 +131,7 @@ EngineStats EngineImpl::Stats() const {
     s.checkpoint_error = checkpoint_error_;
   }
   s.replayed = replayed_;
+  s.pending = pending_.load();
   s.recovery_note = recovery_note_;
   std::shared_lock lock(mu_);
   const graph::Graph& g = *graph_;

@@ -12,6 +12,7 @@
 #define AIM_ACTORS_ENGINE_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -19,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "actors/live.h"
 #include "aim/engine.h"
 #include "engine/graph/graph.h"
 #include "engine/query/search_index.h"
@@ -51,6 +53,17 @@ class EngineImpl final : public Engine {
                   std::function<void(absl::StatusOr<QueryResult>)> done)
       const override;
   absl::Status WaitFor(uint64_t lsn, int64_t timeout_ms) const override;
+
+  // For the live engine's actors (actors/live.cc).
+  // The graph owner's job: turns parsed files into mutations (unchanged
+  // and skipped ones drop out), logs and applies them; the new version.
+  absl::StatusOr<uint64_t> CommitParsed(std::vector<ParsedFile> files);
+  // The content hash the engine holds for `rel` (0: none).
+  uint64_t FileHash(const std::string& rel) const;
+  // Paths held under directory `dir` ("" = all), relative to the root.
+  std::vector<std::string> FilesUnder(const std::string& dir) const;
+  // Edits accepted but not yet visible (reported with every result).
+  void AddPending(int64_t n) { pending_ += static_cast<uint64_t>(n); }
   absl::StatusOr<QueryResult> Query(const QueryRequest& request) const override;
   EngineStats Stats() const override;
   void ForEachEntity(
@@ -60,11 +73,18 @@ class EngineImpl final : public Engine {
   uint64_t Digest() const override;
 
  private:
+  // Publishes version_ to WaitFor (call after changing it, mu_ released).
+  void NotifyVersion();
+  // Starts the actor system on first use (engine_live.cc).
+  LiveSystem& Live() const;
+
   // engine_write.cc. Callers hold write_mu_.
   absl::Status CheckWritable() const;
   // Logs the mutations (one WAL record each), then applies them; returns
   // the new version. Without a database, only applies.
   absl::StatusOr<uint64_t> Commit(std::vector<recovery::Mutation> mutations);
+  // A host's change: through the graph owner when the actors run.
+  absl::StatusOr<uint64_t> Write(std::vector<ParsedFile> files);
   // Starts a background checkpoint when the log has grown enough.
   void MaybeCompact();
   void JoinCompactor();
@@ -94,6 +114,13 @@ class EngineImpl final : public Engine {
   // What Load found.
   uint64_t replayed_ = 0;
   std::string recovery_note_;
+
+  // The live engine (created on first use; destroyed first).
+  mutable std::mutex live_mu_;
+  mutable std::unique_ptr<LiveSystem> live_;
+  std::atomic<uint64_t> pending_{0};
+  mutable std::mutex version_mu_;
+  mutable std::condition_variable version_cv_;
 };
 
 // Conversions from the graph to the public types.

@@ -273,6 +273,8 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     version_ = version;
     root_ = root;
     report.version = version;
+    lock.unlock();
+    NotifyVersion();
   } else {
     // Files the database holds that are gone from the tree.
     recovery::Mutation removals;

@@ -39,6 +39,7 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
     version_ = lsn;
     index_.reset();
   }
+  NotifyVersion();
   MaybeCompact();
   return lsn;
 }
@@ -100,53 +101,56 @@ absl::StatusOr<std::string> EngineImpl::RelativePath(const std::string& path) co
 
 absl::StatusOr<uint64_t> EngineImpl::UpdateFile(const std::string& path,
                                                 std::string_view bytes) {
-  std::lock_guard write_lock(write_mu_);
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   absl::StatusOr<std::string> rel = RelativePath(path);
   if (!rel.ok()) return rel.status();
   const uint64_t hash = ContentHash(bytes);
+  if (FileHash(*rel) == hash) {
+    std::shared_lock lock(mu_);
+    return version_;  // nothing changed
+  }
   std::string root;
   {
     std::shared_lock lock(mu_);
-    for (auto& [p, h] : graph_->Files())
-      if (p == *rel && h == hash) return version_;  // nothing changed
     root = root_;
   }
-  graph::FileInput input;
+  ParsedFile f;
+  f.path = *rel;
   if (root.empty()) {
     // No workspace on disk: the host's files form one crate, "crate".
     graph::FilePlace place = graph::PlaceFile(*rel, "crate");
-    input.path = *rel;
-    input.crate = place.crate;
-    input.module = place.module;
+    f.input.path = *rel;
+    f.input.crate = place.crate;
+    f.input.module = place.module;
   } else {
-    input = PlaceOneFile(root, *rel);
+    f.input = PlaceOneFile(root, *rel);
   }
-  input.facts = ExtractFacts(input.path, bytes);
-  for (const Diagnostic& d : input.facts.errors)
+  f.input.facts = ExtractFacts(f.input.path, bytes);
+  for (const Diagnostic& d : f.input.facts.errors)
     if (d.message == "invalid UTF-8")
       return absl::InvalidArgumentError(absl::StrCat(
           *rel, ":", d.line, ":", d.col, ": not UTF-8; the file was not changed"));
-  std::vector<recovery::Mutation> m(1);
-  m[0].upserts.push_back(std::move(input));
-  return Commit(std::move(m));
+  return Write({std::move(f)});
 }
 
 absl::StatusOr<uint64_t> EngineImpl::RemoveFile(const std::string& path) {
-  std::lock_guard write_lock(write_mu_);
   if (absl::Status s = CheckWritable(); !s.ok()) return s;
   absl::StatusOr<std::string> rel = RelativePath(path);
   if (!rel.ok()) return rel.status();
-  bool present = false;
-  {
-    std::shared_lock lock(mu_);
-    for (auto& [p, h] : graph_->Files()) present |= p == *rel;
-  }
-  if (!present)
+  if (FileHash(*rel) == 0)
     return absl::NotFoundError(*rel + ": the engine holds no such file");
-  std::vector<recovery::Mutation> m(1);
-  m[0].removals.push_back(*rel);
-  return Commit(std::move(m));
+  ParsedFile f;
+  f.path = *rel;
+  f.removed = true;
+  return Write({std::move(f)});
+}
+
+absl::StatusOr<uint64_t> EngineImpl::Write(std::vector<ParsedFile> files) {
+  {
+    std::lock_guard lock(live_mu_);
+    if (live_) return live_->Apply(std::move(files));  // the graph owner
+  }
+  return CommitParsed(std::move(files));
 }
 
 }  // namespace aim::host
