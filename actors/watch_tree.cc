@@ -73,17 +73,12 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
 }
 
 WatchTree::WatchTree(std::string root, const WatchOptions& options,
-                     int inotify_fd)
+                     int inotify_fd, const std::string& no_inotify)
     : root_(std::move(root)),
       options_(options),
       inotify_fd_(inotify_fd),
-      skip_abs_(options.skip_abs.begin(), options.skip_abs.end()) {
-  if (inotify_fd_ < 0) {
-    limit_reason_ =
-        "inotify could not be started (fs.inotify.max_user_instances or the "
-        "open-file limit is reached)";
-  }
-}
+      limit_reason_(inotify_fd < 0 ? no_inotify : ""),
+      skip_abs_(options.skip_abs.begin(), options.skip_abs.end()) {}
 
 std::string WatchTree::Abs(const std::string& rel) const {
   if (rel.empty()) return root_;
@@ -211,8 +206,8 @@ bool WatchTree::TryWatch(const std::string& dir, Clock::time_point now) {
 }
 
 void WatchTree::ScanDir(const std::string& dir, bool report,
-                        Clock::time_point now,
-                        std::vector<std::string>& todo) {
+                        Clock::time_point now, std::vector<std::string>& todo,
+                        std::unordered_set<std::string>* seen) {
   std::unique_ptr<DIR, DirCloser> handle(opendir(Abs(dir).c_str()));
   if (!handle) return;  // gone since, or unreadable
   while (const dirent* entry = readdir(handle.get())) {
@@ -232,6 +227,7 @@ void WatchTree::ScanDir(const std::string& dir, bool report,
     if (!IsWatchedFileName(name)) continue;
     std::optional<Stamp> stamp = StatFile(Abs(path));
     if (!stamp) continue;
+    if (seen != nullptr) seen->insert(path);
     if (!report) {
       known_[path] = *stamp;
       continue;
@@ -245,6 +241,11 @@ void WatchTree::ScanDir(const std::string& dir, bool report,
 
 void WatchTree::AddTree(const std::string& dir, Clock::time_point now,
                         bool report) {
+  ScanTree(dir, now, report, nullptr);
+}
+
+void WatchTree::ScanTree(const std::string& dir, Clock::time_point now,
+                         bool report, std::unordered_set<std::string>* seen) {
   // Each directory is watched before it is listed, so a file made in it is
   // either seen by the listing or reported by an event (or both).
   std::vector<std::string> todo = {dir};
@@ -252,7 +253,15 @@ void WatchTree::AddTree(const std::string& dir, Clock::time_point now,
     std::string next = std::move(todo.back());
     todo.pop_back();
     if (!UnderPolled(next)) TryWatch(next, now);
-    ScanDir(next, report, now, todo);
+    ScanDir(next, report, now, todo, seen);
+  }
+}
+
+void WatchTree::RescanTree(const std::string& dir, Clock::time_point now) {
+  std::unordered_set<std::string> seen;
+  ScanTree(dir, now, /*report=*/true, &seen);
+  for (const std::string& path : KeysUnder(known_, dir)) {
+    if (seen.count(path) == 0) MarkPending(path, /*from_event=*/false, now);
   }
 }
 
@@ -284,21 +293,17 @@ void WatchTree::FullRescan(Clock::time_point now) {
   wd_dirs_.clear();
   dir_wds_.clear();
   polled_.clear();
-  AddTree("", now);
+  RescanTree("", now);
   for (const auto& [wd, dir] : old) {
     if (wd_dirs_.count(wd) == 0 && inotify_fd_ >= 0) {
       inotify_rm_watch(inotify_fd_, wd);
     }
   }
-  MarkKnownUnder("", /*from_event=*/false, now);
 }
 
 void WatchTree::PollRescan(Clock::time_point now) {
   const std::vector<std::string> dirs(polled_.begin(), polled_.end());
-  for (const std::string& dir : dirs) {
-    AddTree(dir, now);
-    MarkKnownUnder(dir, /*from_event=*/false, now);  // finds removals
-  }
+  for (const std::string& dir : dirs) RescanTree(dir, now);
 }
 
 std::optional<WatchTree::Clock::time_point> WatchTree::FlushDeadline() const {

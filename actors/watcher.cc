@@ -130,18 +130,25 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
     return absl::InternalError(
         absl::StrCat("watcher: eventfd: ", ErrorText(errno)));
   }
-  const int inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  // EMFILE is a limit (instances per user, or descriptors per process):
-  // then everything is polled.
-  if (inotify_fd < 0 && errno != EMFILE) {
-    const int err = errno;
-    close(stop_fd);
-    return absl::InternalError(
-        absl::StrCat("watcher: inotify_init1: ", ErrorText(err)));
+  int inotify_fd = -1;
+  std::string no_inotify = "inotify is off (use_inotify = false)";
+  if (options.use_inotify) {
+    inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    // EMFILE is a limit (instances per user, or descriptors per process):
+    // then everything is polled.
+    if (inotify_fd < 0 && errno != EMFILE) {
+      const int err = errno;
+      close(stop_fd);
+      return absl::InternalError(
+          absl::StrCat("watcher: inotify_init1: ", ErrorText(err)));
+    }
+    no_inotify =
+        "inotify could not be started (fs.inotify.max_user_instances or the "
+        "open-file limit is reached)";
   }
   // The constructor is private: make_unique cannot reach it.
-  auto watcher = absl::WrapUnique(
-      new Watcher(std::move(root), std::move(options), inotify_fd, stop_fd));
+  auto watcher = absl::WrapUnique(new Watcher(
+      std::move(root), std::move(options), inotify_fd, stop_fd, no_inotify));
   const Clock::time_point now = Clock::now();
   watcher->tree_->AddTree("", now, watcher->options_.initial_scan);
   watcher->next_poll_ = now + watcher->options_.rescan_interval;
@@ -149,12 +156,13 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
 }
 
 Watcher::Watcher(std::string root, WatchOptions options, int inotify_fd,
-                 int stop_fd)
+                 int stop_fd, const std::string& no_inotify)
     : root_(std::move(root)),
       options_(std::move(options)),
       inotify_fd_(inotify_fd),
       stop_fd_(stop_fd),
-      tree_(std::make_unique<WatchTree>(root_, options_, inotify_fd_)),
+      tree_(std::make_unique<WatchTree>(root_, options_, inotify_fd_,
+                                        no_inotify)),
       buffer_(kReadBufferSize) {}
 
 Watcher::~Watcher() {

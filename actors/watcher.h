@@ -34,8 +34,10 @@
 // the `max_watches` option) or of instances (fs.inotify.max_user_instances),
 // the directories it could not watch (with everything under them) are
 // rescanned every `rescan_interval` instead, comparing (mtime, size, inode),
-// and a batch carries a warning saying so. When the kernel's event queue
-// overflows, the whole tree is rescanned and the differences reported.
+// and a batch carries a warning saying so. They stay polled until they leave
+// the tree (no retry when watches become free again). When the kernel's
+// event queue overflows, the whole tree is rescanned, the differences are
+// reported, and a batch carries a warning.
 #ifndef AIM_ACTORS_WATCHER_H_
 #define AIM_ACTORS_WATCHER_H_
 
@@ -77,6 +79,10 @@ struct WatchOptions {
   // Simulates fs.inotify.max_user_watches for tests: at most this many
   // directories are watched at once (0: none, everything is polled).
   std::optional<std::size_t> max_watches;
+  // false: no inotify at all, the whole tree is polled, as when inotify
+  // cannot be started (also for file systems whose remote changes inotify
+  // does not see, such as NFS).
+  bool use_inotify = true;
 };
 
 enum class ChangeKind : std::uint8_t { kChanged, kRemoved };
@@ -98,8 +104,9 @@ struct WatchBatch {
 // Thread-safety: Next() is called by one thread at a time (the owner);
 // Stop() may be called from any thread at any time while the Watcher lives.
 // The Watcher must not be destroyed while a Next() call is running. All the
-// work (reading events, scanning, stat calls) happens inside Next(); between
-// calls, events wait in the kernel's queue.
+// work (reading events, scanning, stat calls) happens inside Next() (and the
+// first scan inside Start()); between calls, events wait in the kernel's
+// queue, and if that overflows the next call rescans the tree.
 class Watcher {
  public:
   // Opens inotify, watches the tree and scans it (before returning, so a
@@ -125,7 +132,8 @@ class Watcher {
   const std::string& root() const { return root_; }
 
  private:
-  Watcher(std::string root, WatchOptions options, int inotify_fd, int stop_fd);
+  Watcher(std::string root, WatchOptions options, int inotify_fd, int stop_fd,
+          const std::string& no_inotify);
 
   // Reads and handles the events ready on the inotify descriptor.
   void ReadEvents();

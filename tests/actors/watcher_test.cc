@@ -747,6 +747,44 @@ TEST_F(WatcherTest, NoWatchAtAllPollsTheWholeTree) {
       << rec.Dump();
 }
 
+// The path taken when inotify cannot be started (instance limit).
+TEST_F(WatcherTest, WithoutInotifyEverythingIsPolled) {
+  WriteFile(R("a.rs"), "fn a() {}");
+  WriteFile(R("src/b.rs"), "fn b() {}");
+  WatchOptions options = Quiet();
+  options.use_inotify = false;
+  options.rescan_interval = milliseconds(50);
+  std::unique_ptr<Watcher> w = Start(options);
+  ASSERT_NE(w, nullptr);
+  Recorder rec(*w);
+  ASSERT_TRUE(rec.WaitFor([&] { return rec.Warned("inotify is off"); }))
+      << rec.Dump();
+  WriteFile(R("src/b.rs"), "fn b() { /* longer */ }");
+  fs::create_directories(R("new/dir"));
+  WriteFile(R("new/dir/c.rs"), "");
+  Unlink(R("a.rs"));
+  EXPECT_TRUE(rec.WaitForStates({{"src/b.rs", kChanged},
+                                 {"new/dir/c.rs", kChanged},
+                                 {"a.rs", kRemoved}}))
+      << rec.Dump();
+  EXPECT_EQ(rec.Paths(),
+            (std::set<std::string>{"a.rs", "new/dir/c.rs", "src/b.rs"}))
+      << rec.Dump();
+}
+
+TEST_F(WatcherTest, SymlinkedDirectoriesAreNotFollowed) {
+  WriteFile(O("elsewhere/x.rs"), "");
+  ASSERT_EQ(symlink(O("elsewhere").c_str(), R("link").c_str()), 0);
+  std::unique_ptr<Watcher> w = Start();
+  ASSERT_NE(w, nullptr);
+  Recorder rec(*w);
+  WriteFile(O("elsewhere/y.rs"), "");
+  WriteFile(R("sync.rs"), "");
+  ASSERT_TRUE(rec.WaitForState("sync.rs", kChanged)) << rec.Dump();
+  rec.Drain(milliseconds(100));
+  EXPECT_EQ(rec.Paths(), std::set<std::string>{"sync.rs"}) << rec.Dump();
+}
+
 TEST_F(WatcherTest, QueueOverflowRescansTheTree) {
   long max_queued = 0;
   {
