@@ -128,6 +128,8 @@ const std::string* WatchTree::DirOfWatch(int wd) const {
   return it == wd_dirs_.end() ? nullptr : &it->second;
 }
 
+// The kernel hands out watch numbers cyclically, so an IN_IGNORED for a
+// watch removed by RemoveTree cannot name a newer watch.
 void WatchTree::ForgetWatch(int wd) {
   auto it = wd_dirs_.find(wd);
   if (it == wd_dirs_.end()) return;
@@ -160,7 +162,9 @@ bool WatchTree::UnderPolled(const std::string& dir) const {
 bool WatchTree::TryWatch(const std::string& dir, Clock::time_point now) {
   int wd = -1;
   if (inotify_fd_ >= 0) {
-    if (options_.max_watches && wd_dirs_.size() >= *options_.max_watches) {
+    // (A directory watched already would get its watch back.)
+    if (options_.max_watches && wd_dirs_.size() >= *options_.max_watches &&
+        dir_wds_.count(dir) == 0) {
       limit_reason_ = absl::StrCat("the watch limit (max_watches = ",
                                    *options_.max_watches, ") is reached");
     } else {

@@ -180,6 +180,7 @@ void Watcher::Stop() {
 
 std::optional<WatchBatch> Watcher::Next(std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
+  bool polled = false;  // even Next(0ms) reads what is ready
   while (!stopped_.load(std::memory_order_acquire)) {
     const Clock::time_point now = Clock::now();
     if (tree_->HasPolledDirs() && now >= next_poll_) {
@@ -192,17 +193,18 @@ std::optional<WatchBatch> Watcher::Next(std::chrono::milliseconds timeout) {
       if (!batch.empty()) return batch;
       continue;  // nothing to say (yet): the deadline has moved on
     }
-    if (now >= deadline) return std::nullopt;
+    if (now >= deadline && polled) return std::nullopt;
 
     Clock::time_point wake = deadline;
     if (flush_at) wake = std::min(wake, *flush_at);
     if (tree_->HasPolledDirs()) wake = std::min(wake, next_poll_);
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
-    const int wait_ms = static_cast<int>(
-        std::min<std::int64_t>(wait.count(), std::numeric_limits<int>::max()));
+    const int wait_ms = static_cast<int>(std::clamp<std::int64_t>(
+        wait.count(), 0, std::numeric_limits<int>::max()));
     pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
     const nfds_t count = inotify_fd_ >= 0 ? 2 : 1;
     const int ready = poll(fds, count, wait_ms);
+    polled = true;
     if (ready < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;  // cannot happen with valid descriptors

@@ -122,7 +122,9 @@ class Watcher {
 
   // Waits up to `timeout` for the next non-empty batch. Returns nullopt on
   // timeout (events seen so far stay pending for the next call) and, at
-  // once, after Stop() (pending changes are dropped).
+  // once, after Stop() (pending changes are dropped). With a zero timeout it
+  // does not wait but still reads the events that are ready, so calling it
+  // again and again makes progress.
   std::optional<WatchBatch> Next(std::chrono::milliseconds timeout);
 
   // Makes a blocked Next() return nullopt, and every later call too.

@@ -826,6 +826,21 @@ TEST_F(WatcherTest, NextTimesOutWhenNothingHappens) {
   EXPECT_FALSE(w->Next(milliseconds(30)).has_value());
 }
 
+TEST_F(WatcherTest, NextWithZeroTimeoutMakesProgress) {
+  std::unique_ptr<Watcher> w = Start(Quiet());
+  ASSERT_NE(w, nullptr);
+  WriteFile(R("zero.rs"), "");
+  std::optional<WatchBatch> batch;
+  const Clock::time_point give_up = Clock::now() + kPatience;
+  while (!batch && Clock::now() < give_up) {
+    batch = w->Next(milliseconds(0));
+    if (!batch) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->changes,
+            (std::vector<FileChange>{{"zero.rs", kChanged}}));
+}
+
 TEST_F(WatcherTest, StopWakesABlockedNext) {
   std::unique_ptr<Watcher> w = Start(Quiet());
   ASSERT_NE(w, nullptr);
