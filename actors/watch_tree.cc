@@ -49,8 +49,7 @@ std::vector<std::string> KeysUnder(const Sorted& sorted,
   if (sorted.count(dir) > 0) keys.push_back(dir);
   const std::string prefix = dir + "/";
   for (auto it = sorted.lower_bound(prefix);
-       it != sorted.end() &&
-       KeyOf(*it).compare(0, prefix.size(), prefix) == 0;
+       it != sorted.end() && KeyOf(*it).compare(0, prefix.size(), prefix) == 0;
        ++it) {
     keys.push_back(KeyOf(*it));
   }
@@ -165,8 +164,9 @@ bool WatchTree::TryWatch(const std::string& dir, Clock::time_point now) {
     // (A directory watched already would get its watch back.)
     if (options_.max_watches && wd_dirs_.size() >= *options_.max_watches &&
         dir_wds_.count(dir) == 0) {
-      limit_reason_ = absl::StrCat("the watch limit (max_watches = ",
-                                   *options_.max_watches, ") is reached");
+      limit_reason_ =
+          absl::StrCat("the watch limit (max_watches = ", *options_.max_watches,
+                       ") is reached");
     } else {
       wd = inotify_add_watch(inotify_fd_, Abs(dir).c_str(), kWatchMask);
       if (wd < 0) {

@@ -134,7 +134,7 @@ class WatchTree {
 
   std::unordered_map<int, std::string> wd_dirs_;  // watch -> directory
   std::map<std::string, int> dir_wds_;            // directory -> watch
-  std::set<std::string> polled_;  // topmost directories polled instead
+  std::set<std::string> polled_;           // topmost directories polled instead
   std::vector<std::string> newly_polled_;  // since the last batch
   std::string limit_reason_;               // of the last watch failure
   std::set<std::string> skip_abs_;

@@ -66,7 +66,7 @@ void HandleEvent(WatchTree& tree, int wd, std::uint32_t mask,
     return;
   }
   const std::string* dir_of_watch = tree.DirOfWatch(wd);
-  if (dir_of_watch == nullptr) return;  // its directory was dropped since
+  if (dir_of_watch == nullptr) return;    // its directory was dropped since
   const std::string dir = *dir_of_watch;  // the calls below change the map
   if (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
     // Other directories' deletions and moves arrive on their parent's watch.
@@ -102,7 +102,8 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
   if (options.root.empty()) {
     return absl::InvalidArgumentError("watcher: no root directory given");
   }
-  if (options.debounce < milliseconds(0) || options.max_delay < milliseconds(0) ||
+  if (options.debounce < milliseconds(0) ||
+      options.max_delay < milliseconds(0) ||
       options.removal_grace < milliseconds(0) ||
       options.rescan_interval <= milliseconds(0)) {
     return absl::InvalidArgumentError(
