@@ -28,7 +28,10 @@
 // Directories created or moved into the tree later are watched, and scanned
 // right after the watch is added (files made in them before that are
 // reported as changed). A directory moved out of the tree or deleted
-// reports every known file under it as removed.
+// reports every known file under it as removed; one renamed within the tree
+// reports its old paths removed and its new paths changed. When the root
+// itself is deleted or moved, every known file is reported removed, with a
+// warning, and nothing more is reported.
 //
 // When inotify runs out of watches (fs.inotify.max_user_watches, ENOSPC, or
 // the `max_watches` option) or of instances (fs.inotify.max_user_instances),
