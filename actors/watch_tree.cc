@@ -49,8 +49,7 @@ std::vector<std::string> KeysUnder(const Sorted& sorted,
   if (sorted.count(dir) > 0) keys.push_back(dir);
   const std::string prefix = dir + "/";
   for (auto it = sorted.lower_bound(prefix);
-       it != sorted.end() &&
-       KeyOf(*it).compare(0, prefix.size(), prefix) == 0;
+       it != sorted.end() && KeyOf(*it).compare(0, prefix.size(), prefix) == 0;
        ++it) {
     keys.push_back(KeyOf(*it));
   }
@@ -73,17 +72,12 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
 }
 
 WatchTree::WatchTree(std::string root, const WatchOptions& options,
-                     int inotify_fd)
+                     int inotify_fd, const std::string& no_inotify)
     : root_(std::move(root)),
       options_(options),
       inotify_fd_(inotify_fd),
-      skip_abs_(options.skip_abs.begin(), options.skip_abs.end()) {
-  if (inotify_fd_ < 0) {
-    limit_reason_ =
-        "inotify could not be started (fs.inotify.max_user_instances or the "
-        "open-file limit is reached)";
-  }
-}
+      limit_reason_(inotify_fd < 0 ? no_inotify : ""),
+      skip_abs_(options.skip_abs.begin(), options.skip_abs.end()) {}
 
 std::string WatchTree::Abs(const std::string& rel) const {
   if (rel.empty()) return root_;
@@ -133,6 +127,8 @@ const std::string* WatchTree::DirOfWatch(int wd) const {
   return it == wd_dirs_.end() ? nullptr : &it->second;
 }
 
+// The kernel hands out watch numbers cyclically, so an IN_IGNORED for a
+// watch removed by RemoveTree cannot name a newer watch.
 void WatchTree::ForgetWatch(int wd) {
   auto it = wd_dirs_.find(wd);
   if (it == wd_dirs_.end()) return;
@@ -165,9 +161,12 @@ bool WatchTree::UnderPolled(const std::string& dir) const {
 bool WatchTree::TryWatch(const std::string& dir, Clock::time_point now) {
   int wd = -1;
   if (inotify_fd_ >= 0) {
-    if (options_.max_watches && wd_dirs_.size() >= *options_.max_watches) {
-      limit_reason_ = absl::StrCat("the watch limit (max_watches = ",
-                                   *options_.max_watches, ") is reached");
+    // (A directory watched already would get its watch back.)
+    if (options_.max_watches && wd_dirs_.size() >= *options_.max_watches &&
+        dir_wds_.count(dir) == 0) {
+      limit_reason_ =
+          absl::StrCat("the watch limit (max_watches = ", *options_.max_watches,
+                       ") is reached");
     } else {
       wd = inotify_add_watch(inotify_fd_, Abs(dir).c_str(), kWatchMask);
       if (wd < 0) {
@@ -211,8 +210,8 @@ bool WatchTree::TryWatch(const std::string& dir, Clock::time_point now) {
 }
 
 void WatchTree::ScanDir(const std::string& dir, bool report,
-                        Clock::time_point now,
-                        std::vector<std::string>& todo) {
+                        Clock::time_point now, std::vector<std::string>& todo,
+                        std::unordered_set<std::string>* seen) {
   std::unique_ptr<DIR, DirCloser> handle(opendir(Abs(dir).c_str()));
   if (!handle) return;  // gone since, or unreadable
   while (const dirent* entry = readdir(handle.get())) {
@@ -232,6 +231,7 @@ void WatchTree::ScanDir(const std::string& dir, bool report,
     if (!IsWatchedFileName(name)) continue;
     std::optional<Stamp> stamp = StatFile(Abs(path));
     if (!stamp) continue;
+    if (seen != nullptr) seen->insert(path);
     if (!report) {
       known_[path] = *stamp;
       continue;
@@ -245,6 +245,11 @@ void WatchTree::ScanDir(const std::string& dir, bool report,
 
 void WatchTree::AddTree(const std::string& dir, Clock::time_point now,
                         bool report) {
+  ScanTree(dir, now, report, nullptr);
+}
+
+void WatchTree::ScanTree(const std::string& dir, Clock::time_point now,
+                         bool report, std::unordered_set<std::string>* seen) {
   // Each directory is watched before it is listed, so a file made in it is
   // either seen by the listing or reported by an event (or both).
   std::vector<std::string> todo = {dir};
@@ -252,7 +257,15 @@ void WatchTree::AddTree(const std::string& dir, Clock::time_point now,
     std::string next = std::move(todo.back());
     todo.pop_back();
     if (!UnderPolled(next)) TryWatch(next, now);
-    ScanDir(next, report, now, todo);
+    ScanDir(next, report, now, todo, seen);
+  }
+}
+
+void WatchTree::RescanTree(const std::string& dir, Clock::time_point now) {
+  std::unordered_set<std::string> seen;
+  ScanTree(dir, now, /*report=*/true, &seen);
+  for (const std::string& path : KeysUnder(known_, dir)) {
+    if (seen.count(path) == 0) MarkPending(path, /*from_event=*/false, now);
   }
 }
 
@@ -284,21 +297,17 @@ void WatchTree::FullRescan(Clock::time_point now) {
   wd_dirs_.clear();
   dir_wds_.clear();
   polled_.clear();
-  AddTree("", now);
+  RescanTree("", now);
   for (const auto& [wd, dir] : old) {
     if (wd_dirs_.count(wd) == 0 && inotify_fd_ >= 0) {
       inotify_rm_watch(inotify_fd_, wd);
     }
   }
-  MarkKnownUnder("", /*from_event=*/false, now);
 }
 
 void WatchTree::PollRescan(Clock::time_point now) {
   const std::vector<std::string> dirs(polled_.begin(), polled_.end());
-  for (const std::string& dir : dirs) {
-    AddTree(dir, now);
-    MarkKnownUnder(dir, /*from_event=*/false, now);  // finds removals
-  }
+  for (const std::string& dir : dirs) RescanTree(dir, now);
 }
 
 std::optional<WatchTree::Clock::time_point> WatchTree::FlushDeadline() const {

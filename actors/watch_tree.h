@@ -19,6 +19,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "actors/watcher.h"
@@ -36,9 +37,11 @@ class WatchTree {
   using Clock = std::chrono::steady_clock;
 
   // `root` is canonical and absolute, and so are `options.skip_abs`;
-  // `inotify_fd` < 0 means no inotify (every directory is polled). The
-  // descriptor stays owned by the caller.
-  WatchTree(std::string root, const WatchOptions& options, int inotify_fd);
+  // `inotify_fd` < 0 means no inotify (every directory is polled, and the
+  // warning gives `no_inotify` as the reason). The descriptor stays owned
+  // by the caller.
+  WatchTree(std::string root, const WatchOptions& options, int inotify_fd,
+            const std::string& no_inotify = "");
 
   // Watches `dir` and every directory below it (unless skipped or polled)
   // and then scans them: each watched file found that is new or differs
@@ -66,8 +69,8 @@ class WatchTree {
   bool IsSkippedDir(const std::string& parent, const std::string& name) const;
 
   // The kernel's queue overflowed: rebuilds the watches from the tree on
-  // disk and makes every known and every found file pending; the flush
-  // reports what differs.
+  // disk and makes pending every file that differs from what is known
+  // (new, changed by (mtime, size, inode), or gone).
   void FullRescan(Clock::time_point now);
 
   // Rescans the polled directories (those that could not be watched).
@@ -109,10 +112,17 @@ class WatchTree {
   // Adds a watch on `dir`; on a watch limit, polls it instead. Returns
   // whether it is watched.
   bool TryWatch(const std::string& dir, Clock::time_point now);
+  // AddTree, also collecting in `seen` (if not null) the files found.
+  void ScanTree(const std::string& dir, Clock::time_point now, bool report,
+                std::unordered_set<std::string>* seen);
+  // Scans `dir` and makes pending what differs: files new or changed, and
+  // known files no longer there.
+  void RescanTree(const std::string& dir, Clock::time_point now);
   // Scans one directory: pushes its subdirectories on `todo`, handles its
-  // files.
+  // files (and adds them to `seen` if not null).
   void ScanDir(const std::string& dir, bool report, Clock::time_point now,
-               std::vector<std::string>& todo);
+               std::vector<std::string>& todo,
+               std::unordered_set<std::string>* seen);
   // Every known file at or under `dir` ("" = all) becomes pending.
   void MarkKnownUnder(const std::string& dir, bool from_event,
                       Clock::time_point now);
@@ -124,7 +134,7 @@ class WatchTree {
 
   std::unordered_map<int, std::string> wd_dirs_;  // watch -> directory
   std::map<std::string, int> dir_wds_;            // directory -> watch
-  std::set<std::string> polled_;  // topmost directories polled instead
+  std::set<std::string> polled_;           // topmost directories polled instead
   std::vector<std::string> newly_polled_;  // since the last batch
   std::string limit_reason_;               // of the last watch failure
   std::set<std::string> skip_abs_;

@@ -66,7 +66,7 @@ void HandleEvent(WatchTree& tree, int wd, std::uint32_t mask,
     return;
   }
   const std::string* dir_of_watch = tree.DirOfWatch(wd);
-  if (dir_of_watch == nullptr) return;  // its directory was dropped since
+  if (dir_of_watch == nullptr) return;    // its directory was dropped since
   const std::string dir = *dir_of_watch;  // the calls below change the map
   if (mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT)) {
     // Other directories' deletions and moves arrive on their parent's watch.
@@ -102,7 +102,8 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
   if (options.root.empty()) {
     return absl::InvalidArgumentError("watcher: no root directory given");
   }
-  if (options.debounce < milliseconds(0) || options.max_delay < milliseconds(0) ||
+  if (options.debounce < milliseconds(0) ||
+      options.max_delay < milliseconds(0) ||
       options.removal_grace < milliseconds(0) ||
       options.rescan_interval <= milliseconds(0)) {
     return absl::InvalidArgumentError(
@@ -130,18 +131,25 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
     return absl::InternalError(
         absl::StrCat("watcher: eventfd: ", ErrorText(errno)));
   }
-  const int inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-  // EMFILE is a limit (instances per user, or descriptors per process):
-  // then everything is polled.
-  if (inotify_fd < 0 && errno != EMFILE) {
-    const int err = errno;
-    close(stop_fd);
-    return absl::InternalError(
-        absl::StrCat("watcher: inotify_init1: ", ErrorText(err)));
+  int inotify_fd = -1;
+  std::string no_inotify = "inotify is off (use_inotify = false)";
+  if (options.use_inotify) {
+    inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    // EMFILE is a limit (instances per user, or descriptors per process):
+    // then everything is polled.
+    if (inotify_fd < 0 && errno != EMFILE) {
+      const int err = errno;
+      close(stop_fd);
+      return absl::InternalError(
+          absl::StrCat("watcher: inotify_init1: ", ErrorText(err)));
+    }
+    no_inotify =
+        "inotify could not be started (fs.inotify.max_user_instances or the "
+        "open-file limit is reached)";
   }
   // The constructor is private: make_unique cannot reach it.
-  auto watcher = absl::WrapUnique(
-      new Watcher(std::move(root), std::move(options), inotify_fd, stop_fd));
+  auto watcher = absl::WrapUnique(new Watcher(
+      std::move(root), std::move(options), inotify_fd, stop_fd, no_inotify));
   const Clock::time_point now = Clock::now();
   watcher->tree_->AddTree("", now, watcher->options_.initial_scan);
   watcher->next_poll_ = now + watcher->options_.rescan_interval;
@@ -149,12 +157,13 @@ absl::StatusOr<std::unique_ptr<Watcher>> Watcher::Start(WatchOptions options) {
 }
 
 Watcher::Watcher(std::string root, WatchOptions options, int inotify_fd,
-                 int stop_fd)
+                 int stop_fd, const std::string& no_inotify)
     : root_(std::move(root)),
       options_(std::move(options)),
       inotify_fd_(inotify_fd),
       stop_fd_(stop_fd),
-      tree_(std::make_unique<WatchTree>(root_, options_, inotify_fd_)),
+      tree_(std::make_unique<WatchTree>(root_, options_, inotify_fd_,
+                                        no_inotify)),
       buffer_(kReadBufferSize) {}
 
 Watcher::~Watcher() {
@@ -172,6 +181,7 @@ void Watcher::Stop() {
 
 std::optional<WatchBatch> Watcher::Next(std::chrono::milliseconds timeout) {
   const Clock::time_point deadline = Clock::now() + timeout;
+  bool polled = false;  // even Next(0ms) reads what is ready
   while (!stopped_.load(std::memory_order_acquire)) {
     const Clock::time_point now = Clock::now();
     if (tree_->HasPolledDirs() && now >= next_poll_) {
@@ -184,17 +194,18 @@ std::optional<WatchBatch> Watcher::Next(std::chrono::milliseconds timeout) {
       if (!batch.empty()) return batch;
       continue;  // nothing to say (yet): the deadline has moved on
     }
-    if (now >= deadline) return std::nullopt;
+    if (now >= deadline && polled) return std::nullopt;
 
     Clock::time_point wake = deadline;
     if (flush_at) wake = std::min(wake, *flush_at);
     if (tree_->HasPolledDirs()) wake = std::min(wake, next_poll_);
     const auto wait = std::chrono::ceil<std::chrono::milliseconds>(wake - now);
-    const int wait_ms = static_cast<int>(
-        std::min<std::int64_t>(wait.count(), std::numeric_limits<int>::max()));
+    const int wait_ms = static_cast<int>(std::clamp<std::int64_t>(
+        wait.count(), 0, std::numeric_limits<int>::max()));
     pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {inotify_fd_, POLLIN, 0}};
     const nfds_t count = inotify_fd_ >= 0 ? 2 : 1;
     const int ready = poll(fds, count, wait_ms);
+    polled = true;
     if (ready < 0) {
       if (errno == EINTR) continue;
       return std::nullopt;  // cannot happen with valid descriptors

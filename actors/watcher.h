@@ -28,14 +28,19 @@
 // Directories created or moved into the tree later are watched, and scanned
 // right after the watch is added (files made in them before that are
 // reported as changed). A directory moved out of the tree or deleted
-// reports every known file under it as removed.
+// reports every known file under it as removed; one renamed within the tree
+// reports its old paths removed and its new paths changed. When the root
+// itself is deleted or moved, every known file is reported removed, with a
+// warning, and nothing more is reported.
 //
 // When inotify runs out of watches (fs.inotify.max_user_watches, ENOSPC, or
 // the `max_watches` option) or of instances (fs.inotify.max_user_instances),
 // the directories it could not watch (with everything under them) are
 // rescanned every `rescan_interval` instead, comparing (mtime, size, inode),
-// and a batch carries a warning saying so. When the kernel's event queue
-// overflows, the whole tree is rescanned and the differences reported.
+// and a batch carries a warning saying so. They stay polled until they leave
+// the tree (no retry when watches become free again). When the kernel's
+// event queue overflows, the whole tree is rescanned, the differences are
+// reported, and a batch carries a warning.
 #ifndef AIM_ACTORS_WATCHER_H_
 #define AIM_ACTORS_WATCHER_H_
 
@@ -77,6 +82,10 @@ struct WatchOptions {
   // Simulates fs.inotify.max_user_watches for tests: at most this many
   // directories are watched at once (0: none, everything is polled).
   std::optional<std::size_t> max_watches;
+  // false: no inotify at all, the whole tree is polled, as when inotify
+  // cannot be started (also for file systems whose remote changes inotify
+  // does not see, such as NFS).
+  bool use_inotify = true;
 };
 
 enum class ChangeKind : std::uint8_t { kChanged, kRemoved };
@@ -98,8 +107,9 @@ struct WatchBatch {
 // Thread-safety: Next() is called by one thread at a time (the owner);
 // Stop() may be called from any thread at any time while the Watcher lives.
 // The Watcher must not be destroyed while a Next() call is running. All the
-// work (reading events, scanning, stat calls) happens inside Next(); between
-// calls, events wait in the kernel's queue.
+// work (reading events, scanning, stat calls) happens inside Next() (and the
+// first scan inside Start()); between calls, events wait in the kernel's
+// queue, and if that overflows the next call rescans the tree.
 class Watcher {
  public:
   // Opens inotify, watches the tree and scans it (before returning, so a
@@ -115,7 +125,9 @@ class Watcher {
 
   // Waits up to `timeout` for the next non-empty batch. Returns nullopt on
   // timeout (events seen so far stay pending for the next call) and, at
-  // once, after Stop() (pending changes are dropped).
+  // once, after Stop() (pending changes are dropped). With a zero timeout it
+  // does not wait but still reads the events that are ready, so calling it
+  // again and again makes progress.
   std::optional<WatchBatch> Next(std::chrono::milliseconds timeout);
 
   // Makes a blocked Next() return nullopt, and every later call too.
@@ -125,7 +137,8 @@ class Watcher {
   const std::string& root() const { return root_; }
 
  private:
-  Watcher(std::string root, WatchOptions options, int inotify_fd, int stop_fd);
+  Watcher(std::string root, WatchOptions options, int inotify_fd, int stop_fd,
+          const std::string& no_inotify);
 
   // Reads and handles the events ready on the inotify descriptor.
   void ReadEvents();

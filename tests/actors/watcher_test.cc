@@ -237,9 +237,9 @@ TEST_F(WatcherTest, StartRejectsBadOptions) {
 
 TEST_F(WatcherTest, InitialScanReportsEveryWatchedFileInTheFirstBatch) {
   for (const char* rel :
-       {"Cargo.toml", "src/lib.rs", "src/a/b.rs", "build/gen.rs",
-        "README.md", "src/notes.txt", "src/lib.rs~", "target/debug/x.rs",
-        "src/target/y.rs", ".git/objects/z.rs", ".hidden/h.rs", "db/w.rs"}) {
+       {"Cargo.toml", "src/lib.rs", "src/a/b.rs", "build/gen.rs", "README.md",
+        "src/notes.txt", "src/lib.rs~", "target/debug/x.rs", "src/target/y.rs",
+        ".git/objects/z.rs", ".hidden/h.rs", "db/w.rs"}) {
     WriteFile(R(rel), "// x");
   }
   WatchOptions options;
@@ -303,7 +303,8 @@ TEST_F(WatcherTest, AWriteIsReportedBeforeTheFileIsClosed) {
   const std::string text = "fn still_open() {}";
   ASSERT_EQ(write(fd, text.data(), text.size()),
             static_cast<ssize_t>(text.size()));
-  EXPECT_TRUE(rec.WaitForState("open.rs", kChanged)) << rec.Dump();  // IN_MODIFY
+  EXPECT_TRUE(rec.WaitForState("open.rs", kChanged))
+      << rec.Dump();  // IN_MODIFY
   close(fd);
 }
 
@@ -320,8 +321,8 @@ TEST_F(WatcherTest, OnlyRustSourcesAndCargoTomlAreReported) {
   ASSERT_TRUE(rec.WaitForStates(
       {{"crate/Cargo.toml", kChanged}, {"crate/src/main.rs", kChanged}}))
       << rec.Dump();
-  EXPECT_EQ(rec.Paths(), (std::set<std::string>{"crate/Cargo.toml",
-                                                "crate/src/main.rs"}))
+  EXPECT_EQ(rec.Paths(),
+            (std::set<std::string>{"crate/Cargo.toml", "crate/src/main.rs"}))
       << rec.Dump();
   rec.Clear();
   WriteFile(R("crate/Cargo.toml"), "[package]\nname = \"renamed\"\n");
@@ -388,7 +389,8 @@ TEST_F(WatcherTest, AtomicSaveByRenameIsOneChange) {
     }
   }
   WriteFile(R("sync.rs"), "");
-  ASSERT_TRUE(rec.WaitForStates({{"sync.rs", kChanged}, {"src/a.rs", kChanged}}))
+  ASSERT_TRUE(
+      rec.WaitForStates({{"sync.rs", kChanged}, {"src/a.rs", kChanged}}))
       << rec.Dump();
   EXPECT_EQ(rec.Count("src/a.rs", kRemoved), 0) << rec.Dump();
   EXPECT_EQ(rec.Paths(), (std::set<std::string>{"src/a.rs", "sync.rs"}))
@@ -465,7 +467,8 @@ TEST_F(WatcherTest, CreatedAndDeletedBetweenBatchesIsNotReported) {
   WriteFile(R("flash/deep/f.rs"), "");
   fs::remove_all(R("flash"));
   WriteFile(R("sync.rs"), "");
-  ASSERT_TRUE(rec.WaitForStates({{"sync.rs", kChanged}, {"known.rs", kChanged}}))
+  ASSERT_TRUE(
+      rec.WaitForStates({{"sync.rs", kChanged}, {"known.rs", kChanged}}))
       << rec.Dump();
   rec.Drain(milliseconds(100));
   EXPECT_EQ(rec.Paths(), (std::set<std::string>{"known.rs", "sync.rs"}))
@@ -587,7 +590,8 @@ TEST_F(WatcherTest, DirectoryRenamedWithinTheTree) {
   rec.Clear();
   WriteFile(R("c/b/z.rs"), "");
   WriteFile(R("c/b/y.rs"), "fn y() {}");
-  ASSERT_TRUE(rec.WaitForStates({{"c/b/z.rs", kChanged}, {"c/b/y.rs", kChanged}}))
+  ASSERT_TRUE(
+      rec.WaitForStates({{"c/b/z.rs", kChanged}, {"c/b/y.rs", kChanged}}))
       << rec.Dump();
   EXPECT_EQ(rec.Paths(), (std::set<std::string>{"c/b/y.rs", "c/b/z.rs"}))
       << rec.Dump();
@@ -747,6 +751,43 @@ TEST_F(WatcherTest, NoWatchAtAllPollsTheWholeTree) {
       << rec.Dump();
 }
 
+// The path taken when inotify cannot be started (instance limit).
+TEST_F(WatcherTest, WithoutInotifyEverythingIsPolled) {
+  WriteFile(R("a.rs"), "fn a() {}");
+  WriteFile(R("src/b.rs"), "fn b() {}");
+  WatchOptions options = Quiet();
+  options.use_inotify = false;
+  options.rescan_interval = milliseconds(50);
+  std::unique_ptr<Watcher> w = Start(options);
+  ASSERT_NE(w, nullptr);
+  Recorder rec(*w);
+  ASSERT_TRUE(rec.WaitFor([&] { return rec.Warned("inotify is off"); }))
+      << rec.Dump();
+  WriteFile(R("src/b.rs"), "fn b() { /* longer */ }");
+  fs::create_directories(R("new/dir"));
+  WriteFile(R("new/dir/c.rs"), "");
+  Unlink(R("a.rs"));
+  EXPECT_TRUE(rec.WaitForStates(
+      {{"src/b.rs", kChanged}, {"new/dir/c.rs", kChanged}, {"a.rs", kRemoved}}))
+      << rec.Dump();
+  EXPECT_EQ(rec.Paths(),
+            (std::set<std::string>{"a.rs", "new/dir/c.rs", "src/b.rs"}))
+      << rec.Dump();
+}
+
+TEST_F(WatcherTest, SymlinkedDirectoriesAreNotFollowed) {
+  WriteFile(O("elsewhere/x.rs"), "");
+  ASSERT_EQ(symlink(O("elsewhere").c_str(), R("link").c_str()), 0);
+  std::unique_ptr<Watcher> w = Start();
+  ASSERT_NE(w, nullptr);
+  Recorder rec(*w);
+  WriteFile(O("elsewhere/y.rs"), "");
+  WriteFile(R("sync.rs"), "");
+  ASSERT_TRUE(rec.WaitForState("sync.rs", kChanged)) << rec.Dump();
+  rec.Drain(milliseconds(100));
+  EXPECT_EQ(rec.Paths(), std::set<std::string>{"sync.rs"}) << rec.Dump();
+}
+
 TEST_F(WatcherTest, QueueOverflowRescansTheTree) {
   long max_queued = 0;
   {
@@ -761,11 +802,18 @@ TEST_F(WatcherTest, QueueOverflowRescansTheTree) {
   WriteFile(R("gone.rs"), "");
   std::unique_ptr<Watcher> w = Start(Quiet());
   ASSERT_NE(w, nullptr);
-  // No Next() runs: the queue fills up. Alternating files defeats the
-  // kernel's merging of identical consecutive events.
-  for (long i = 0; i < max_queued / 2 + 100; ++i) {
-    WriteFile(R(i % 2 ? "f1.rs" : "f0.rs"), std::to_string(i));
+  // No Next() runs: the queue fills up (one IN_MODIFY per write).
+  // Alternating files defeats the kernel's merging of identical consecutive
+  // events.
+  const int fds[2] = {open(R("f0.rs").c_str(), O_WRONLY),
+                      open(R("f1.rs").c_str(), O_WRONLY)};
+  ASSERT_GE(fds[0], 0);
+  ASSERT_GE(fds[1], 0);
+  for (long i = 0; i < max_queued + 100; ++i) {
+    ASSERT_EQ(write(fds[i % 2], "x", 1), 1);
   }
+  close(fds[0]);
+  close(fds[1]);
   // Dropped events: only the rescan can see these.
   WriteFile(R("late/new.rs"), "");
   Unlink(R("gone.rs"));
@@ -786,6 +834,20 @@ TEST_F(WatcherTest, NextTimesOutWhenNothingHappens) {
   std::unique_ptr<Watcher> w = Start(Quiet());
   ASSERT_NE(w, nullptr);
   EXPECT_FALSE(w->Next(milliseconds(30)).has_value());
+}
+
+TEST_F(WatcherTest, NextWithZeroTimeoutMakesProgress) {
+  std::unique_ptr<Watcher> w = Start(Quiet());
+  ASSERT_NE(w, nullptr);
+  WriteFile(R("zero.rs"), "");
+  std::optional<WatchBatch> batch;
+  const Clock::time_point give_up = Clock::now() + kPatience;
+  while (!batch && Clock::now() < give_up) {
+    batch = w->Next(milliseconds(0));
+    if (!batch) std::this_thread::sleep_for(milliseconds(1));
+  }
+  ASSERT_TRUE(batch.has_value());
+  EXPECT_EQ(batch->changes, (std::vector<FileChange>{{"zero.rs", kChanged}}));
 }
 
 TEST_F(WatcherTest, StopWakesABlockedNext) {
