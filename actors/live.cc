@@ -88,7 +88,7 @@ struct LiveSystem::Impl {
       caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   }
   void Stop() {
-    std::unique_ptr<Watcher> w;
+    stopping = true;
     {
       std::lock_guard lock(mu);
       if (watcher) watcher->Stop();
@@ -252,10 +252,7 @@ absl::Status LiveSystem::StartWatching(const std::string& root, int debounce_ms,
   return absl::OkStatus();
 }
 
-void LiveSystem::StopWatching() {
-  impl_->stopping = true;
-  impl_->Stop();
-}
+void LiveSystem::StopWatching() { impl_->Stop(); }
 
 bool LiveSystem::watching() const {
   std::lock_guard lock(impl_->mu);
