@@ -122,6 +122,8 @@ EngineStats EngineImpl::Stats() const {
     s.durable_lsn = log.durable_lsn;
     s.wal_bytes = log.live_bytes;
     s.wal_segments = log.segments;
+    s.wal_syncs = log.syncs;
+    s.wal_sync_us = log.sync_micros;
     s.checkpoint_lsn = store_->checkpoint_lsn();
     if (absl::Status h = store_->health(); !h.ok())
       s.write_error = std::string(h.message());

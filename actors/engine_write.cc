@@ -37,7 +37,9 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
       recovery::ApplyMutation(std::move(m), *graph_, &root_);
     graph_->EndBatch();
     version_ = lsn;
-    index_.reset();
+    // The search index follows the change (O(slots), not a rebuild).
+    std::lock_guard index_lock(index_mu_);
+    if (index_) index_->Sync(*graph_);
   }
   NotifyVersion();
   MaybeCompact();

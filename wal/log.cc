@@ -245,7 +245,17 @@ absl::Status Log::WriteGroup(const std::vector<Writer*>& group, bool sync) {
     std::lock_guard lock(mu_);
     synced_through = stats_.durable_lsn;
   }
-  uint64_t records = 0, bytes = 0, syncs = 0, last_lsn = 0;
+  uint64_t records = 0, bytes = 0, syncs = 0, last_lsn = 0, sync_micros = 0;
+  auto timed_sync = [&]() -> absl::Status {
+    const auto t = std::chrono::steady_clock::now();
+    absl::Status s = file_->Sync();
+    sync_micros += static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - t)
+            .count());
+    ++syncs;
+    return s;
+  };
   auto flush = [&]() -> absl::Status {
     if (buf.empty()) return absl::OkStatus();
     Segment& seg = segments_.back();
@@ -271,8 +281,7 @@ absl::Status Log::WriteGroup(const std::vector<Writer*>& group, bool sync) {
         if (!segments_.empty()) {
           // Sync the old segment first: only the last may have a torn tail.
           AIM_KILL_POINT("wal.roll.sync_old");
-          if (absl::Status s = file_->Sync(); !s.ok()) return s;
-          ++syncs;
+          if (absl::Status s = timed_sync(); !s.ok()) return s;
           synced_through = lsn - 1;
         }
         if (absl::Status s = Roll(lsn); !s.ok()) return s;
@@ -299,14 +308,14 @@ absl::Status Log::WriteGroup(const std::vector<Writer*>& group, bool sync) {
   if (absl::Status s = flush(); !s.ok()) return s;
   if (sync && file_ != nullptr) {
     AIM_KILL_POINT("wal.before_sync");
-    if (absl::Status s = file_->Sync(); !s.ok()) return s;
+    if (absl::Status s = timed_sync(); !s.ok()) return s;
     AIM_KILL_POINT("wal.after_sync");
-    ++syncs;
   }
   std::lock_guard lock(mu_);
   stats_.records += records;
   stats_.bytes += bytes;
   stats_.syncs += syncs;
+  stats_.sync_micros += sync_micros;
   ++stats_.groups;
   if (sync && last_lsn != 0) stats_.durable_lsn = last_lsn;
   if (sync && last_lsn == 0) stats_.durable_lsn = group.front()->first_lsn - 1;

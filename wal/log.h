@@ -63,6 +63,7 @@ struct LogStats {
   uint64_t records = 0;      // appended since Open
   uint64_t groups = 0;       // written groups (one write each)
   uint64_t syncs = 0;
+  uint64_t sync_micros = 0;  // time spent in fdatasync since Open
   uint64_t bytes = 0;        // record bytes written since Open
   uint64_t live_bytes = 0;   // record bytes in the segments on disk
   size_t segments = 0;

@@ -160,6 +160,8 @@ struct EngineStats {
   uint64_t checkpoint_lsn = 0;  // the checkpoint a restart would load
   uint64_t wal_bytes = 0;       // log bytes beyond it
   size_t wal_segments = 0;
+  uint64_t wal_syncs = 0;       // fdatasyncs since open, and their time
+  uint64_t wal_sync_us = 0;
   std::string write_error;      // set once writes are refused (fail-stop)
   std::string checkpoint_error; // the last background checkpoint's failure
   // What opening did.

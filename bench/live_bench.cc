@@ -1,0 +1,198 @@
+// Save-to-query-ready latency through the live engine: a file of a real
+// crate is saved (an editor's atomic save: temp file + rename) in a watched
+// tree, and the clock runs until a query on the engine sees the change.
+// Also: query latency idle and while a writer applies a sustained stream of
+// edits.
+//
+//   ./build/bench/live_bench                       # syn, 1,000 edits each
+//   AIM_BENCH_LIVE_CRATE=tokio-1.24.2 AIM_BENCH_LIVE_EDITS=200 ./build/bench/live_bench
+//
+// Counters: p50_ms/p99_ms per edit (save to query-ready, `batch` mode),
+// lines (of the edited files, mean), fsync_ms (mean fdatasync time per edit,
+// part of the latency), and for queries p50_us/p99_us idle and under edits.
+#include <benchmark/benchmark.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "aim/engine.h"
+
+#ifndef AIM_CARGO_REGISTRY
+#define AIM_CARGO_REGISTRY "/usr/share/cargo/registry"
+#endif
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+std::string Env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v ? v : fallback;
+}
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void AtomicSave(const fs::path& p, const std::string& text) {
+  const fs::path tmp = p.string() + ".aimtmp";
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << text;
+  }
+  fs::rename(tmp, p);
+}
+
+size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
+
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(p * (v.size() - 1))];
+}
+
+struct World {
+  fs::path dir, ws;
+  std::unique_ptr<aim::Engine> engine;
+  std::vector<fs::path> small, large;  // ~100 and ~3,500 lines
+  bool ok = false;
+};
+
+World& TheWorld() {
+  static World* w = [] {
+    auto* world = new World;
+    const std::string crate = Env("AIM_BENCH_LIVE_CRATE", "syn-1.0.107");
+    world->dir = fs::temp_directory_path() / ("aim-livebench-" + std::to_string(getpid()));
+    fs::remove_all(world->dir);
+    fs::create_directories(world->dir);
+    world->ws = world->dir / "ws";
+    std::error_code ec;
+    fs::copy(fs::path(AIM_CARGO_REGISTRY) / crate, world->ws,
+             fs::copy_options::recursive, ec);
+    if (ec) return world;
+    for (auto& e : fs::recursive_directory_iterator(world->ws)) {
+      if (e.path().extension() != ".rs") continue;
+      const size_t n = Lines(ReadFile(e.path()));
+      if (n >= 60 && n <= 150) world->small.push_back(e.path());
+      if (n >= 2500 && n <= 4500) world->large.push_back(e.path());
+    }
+    std::sort(world->small.begin(), world->small.end());
+    std::sort(world->large.begin(), world->large.end());
+    aim::Options o;
+    o.db_dir = (world->dir / "db").string();
+    o.durability = aim::Durability::kBatch;
+    auto engine = aim::Engine::Open(o);
+    if (!engine.ok()) return world;
+    world->engine = std::move(*engine);
+    world->ok = world->engine->Watch(world->ws.string(), /*debounce_ms=*/0).ok();
+    return world;
+  }();
+  return *w;
+}
+
+bool Sees(aim::Engine& e, const std::string& name) {
+  auto r = e.Query({.kind = "search", .args = {name}, .limit = 1});
+  return r.ok() && !r->results.empty() && r->results[0].entity.name == name;
+}
+
+// Arg: 0 small files, 1 large files.
+void BM_SaveToQueryReady(benchmark::State& state) {
+  World& w = TheWorld();
+  const auto& files = state.range(0) == 0 ? w.small : w.large;
+  if (!w.ok || files.empty()) {
+    state.SkipWithError("no live engine or no files of that size");
+    return;
+  }
+  static int serial = 0;
+  std::mt19937_64 rng(state.range(0) + 1);
+  std::vector<double> ms;
+  double lines = 0;
+  const aim::EngineStats before = w.engine->Stats();
+  for (auto _ : state) {
+    const fs::path& f = files[rng() % files.size()];
+    std::string text = ReadFile(f);
+    const std::string probe = "aim_probe_" + std::to_string(++serial);
+    text += "\npub fn " + probe + "() {}\n";
+    lines += static_cast<double>(Lines(text));
+    const auto t0 = Clock::now();
+    AtomicSave(f, text);
+    bool seen = false;
+    while (Clock::now() - t0 < std::chrono::seconds(10)) {
+      if ((seen = Sees(*w.engine, probe))) break;
+      std::this_thread::sleep_for(std::chrono::microseconds(20));
+    }
+    if (!seen) {
+      state.SkipWithError("an edit never became visible");
+      return;
+    }
+    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+  }
+  const aim::EngineStats after = w.engine->Stats();
+  const double edits = static_cast<double>(ms.size());
+  state.counters["p50_ms"] = Percentile(ms, 0.5);
+  state.counters["p99_ms"] = Percentile(ms, 0.99);
+  state.counters["max_ms"] = Percentile(ms, 1.0);
+  state.counters["lines"] = lines / edits;
+  state.counters["fsync_ms"] =
+      static_cast<double>(after.wal_sync_us - before.wal_sync_us) / 1000.0 / edits;
+  state.counters["syncs/edit"] =
+      static_cast<double>(after.wal_syncs - before.wal_syncs) / edits;
+}
+BENCHMARK(BM_SaveToQueryReady)->Arg(0)->Arg(1)->ArgName("large")
+    ->Iterations(std::atoi(Env("AIM_BENCH_LIVE_EDITS", "1000").c_str()))
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Query latency (callers of sampled functions) idle, then while a thread
+// saves files continuously.
+void BM_QueryUnderEdits(benchmark::State& state) {
+  World& w = TheWorld();
+  if (!w.ok || w.small.empty()) {
+    state.SkipWithError("no live engine");
+    return;
+  }
+  const bool edits = state.range(0) != 0;
+  std::atomic<bool> stop{false};
+  std::thread writer;
+  if (edits)
+    writer = std::thread([&] {
+      std::mt19937_64 rng(9);
+      int i = 0;
+      while (!stop) {
+        const fs::path& f = w.small[rng() % w.small.size()];
+        AtomicSave(f, ReadFile(f) + "\nfn aim_stream_" + std::to_string(++i) + "() {}\n");
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      }
+    });
+  static const char* names[] = {"parse", "to_tokens", "span", "new", "fold_expr",
+                                "visit_item", "peek", "clone"};
+  std::vector<double> us;
+  size_t k = 0;
+  for (auto _ : state) {
+    const auto t0 = Clock::now();
+    auto r = w.engine->Query({.kind = "callers", .args = {names[k++ % 8]}});
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+    benchmark::DoNotOptimize(r);
+  }
+  stop = true;
+  if (writer.joinable()) writer.join();
+  state.counters["p50_us"] = Percentile(us, 0.5);
+  state.counters["p99_us"] = Percentile(us, 0.99);
+}
+BENCHMARK(BM_QueryUnderEdits)->Arg(0)->Arg(1)->ArgName("edits")
+    ->Iterations(20000)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
