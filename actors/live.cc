@@ -1,6 +1,6 @@
 #include "actors/live.h"
 
-#include <caf/all.hpp>
+#include "actors/live_actors.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -16,50 +16,28 @@
 
 namespace aim::host {
 
-// Messages between the actors (in-process only, never serialised).
-struct QueryJob {
-  QueryRequest request;
-  std::function<void(absl::StatusOr<QueryResult>)> done;
-};
-struct ApplyReply {
-  absl::Status status;
-  uint64_t lsn = 0;
-};
-
-}  // namespace aim::host
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::QueryJob)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ParsedFile)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<aim::host::ParsedFile>)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ApplyReply)
-
-namespace aim::host {
-namespace {
-
-namespace fs = std::filesystem;
-
-using query_atom = caf::atom_constant<caf::atom("query")>;
-using parse_atom = caf::atom_constant<caf::atom("parse")>;
-using apply_atom = caf::atom_constant<caf::atom("apply")>;
-
-caf::behavior Reader(caf::event_based_actor*, EngineImpl* engine) {
+caf::behavior ReaderActor(caf::event_based_actor*, EngineImpl* engine) {
   return {[engine](query_atom, QueryJob& job) {
     job.done(engine->Query(job.request));
   }};
 }
 
-caf::behavior Parser(caf::event_based_actor*) {
+caf::behavior ParserActor(caf::event_based_actor*) {
   return {[](parse_atom, const std::string& root, const std::string& rel,
              uint64_t old_hash) { return ParseWorkspaceFile(root, rel, old_hash); }};
 }
 
-caf::behavior Owner(caf::event_based_actor*, EngineImpl* engine) {
+caf::behavior OwnerActor(caf::event_based_actor*, EngineImpl* engine) {
   return {[engine](apply_atom, std::vector<ParsedFile>& files) {
     absl::StatusOr<uint64_t> lsn = engine->CommitParsed(std::move(files));
     return lsn.ok() ? ApplyReply{absl::OkStatus(), *lsn}
                     : ApplyReply{lsn.status(), 0};
   }};
 }
+
+namespace {
+
+namespace fs = std::filesystem;
 
 caf::actor_system_config MakeConfig(const LiveOptions& o) {
   caf::actor_system_config cfg;
@@ -75,12 +53,12 @@ struct LiveSystem::Impl {
     auto* eu = sys.dummy_execution_unit();
     readers = caf::actor_pool::make(
         eu, static_cast<size_t>(o.readers),
-        [this] { return sys.spawn(Reader, &engine); },
+        [this] { return sys.spawn(ReaderActor, &engine); },
         caf::actor_pool::round_robin());
     parsers = caf::actor_pool::make(
-        eu, static_cast<size_t>(o.parsers), [this] { return sys.spawn(Parser); },
+        eu, static_cast<size_t>(o.parsers), [this] { return sys.spawn(ParserActor); },
         caf::actor_pool::round_robin());
-    owner = sys.spawn(Owner, &engine);
+    owner = sys.spawn(OwnerActor, &engine);
   }
   ~Impl() {
     Stop();

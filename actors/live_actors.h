@@ -1,0 +1,48 @@
+// The live engine's actors and their messages (CAF 0.17). Included only by
+// actors/live.cc and the actor tests: CAF's headers are heavy.
+#ifndef AIM_ACTORS_LIVE_ACTORS_H_
+#define AIM_ACTORS_LIVE_ACTORS_H_
+
+#include <caf/all.hpp>
+
+#include <functional>
+#include <vector>
+
+#include "actors/engine_impl.h"
+#include "actors/live.h"
+
+namespace aim::host {
+
+// Messages (in-process only, never serialised).
+struct QueryJob {
+  QueryRequest request;
+  std::function<void(absl::StatusOr<QueryResult>)> done;
+};
+struct ApplyReply {
+  absl::Status status;
+  uint64_t lsn = 0;
+};
+
+}  // namespace aim::host
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::QueryJob)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ParsedFile)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<aim::host::ParsedFile>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ApplyReply)
+
+namespace aim::host {
+
+using query_atom = caf::atom_constant<caf::atom("query")>;
+using parse_atom = caf::atom_constant<caf::atom("parse")>;
+using apply_atom = caf::atom_constant<caf::atom("apply")>;
+
+// Reader: (query, QueryJob) -> calls job.done with the answer.
+caf::behavior ReaderActor(caf::event_based_actor* self, EngineImpl* engine);
+// Parser: (parse, root, rel, old_hash) -> ParsedFile.
+caf::behavior ParserActor(caf::event_based_actor* self);
+// Graph owner, the single writer: (apply, vector<ParsedFile>) -> ApplyReply.
+caf::behavior OwnerActor(caf::event_based_actor* self, EngineImpl* engine);
+
+}  // namespace aim::host
+
+#endif  // AIM_ACTORS_LIVE_ACTORS_H_
