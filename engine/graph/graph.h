@@ -26,6 +26,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
 #include "aim/facts.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
@@ -138,6 +139,11 @@ class Graph {
       return H::combine(std::move(h), k.scope, k.name);
     }
   };
+  // Lists of entities in the name and scope tables: most hold one entry, so
+  // a few are stored inline (no allocation).
+  using EntityList = absl::InlinedVector<EntityIdx, 4>;
+  // An adjacency list: most entities have at most one edge each way.
+  using EdgeList = absl::InlinedVector<Edge, 1>;
   struct RefHandle {
     uint32_t file;
     uint32_t ref;
@@ -179,12 +185,12 @@ class Graph {
   bool ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
                     StrId self_type, const std::vector<std::string_view>& segs,
                     size_t i, Lookup& lookup, Cursor& cur);
-  const std::vector<EntityIdx>* Members(StrId scope, StrId name) const;
+  const EntityList* Members(StrId scope, StrId name) const;
   StrId FirstImport(StrId scope, StrId name) const;
 
   model::StringPool strings_;
   std::vector<Entity> entities_;
-  std::vector<std::vector<Edge>> out_, in_;
+  std::vector<EdgeList> out_, in_;
   std::vector<EntityIdx> free_;
   std::vector<EntityIdx> zombies_;  // freed during an update, reusable after
   size_t live_entities_ = 0;
@@ -194,18 +200,18 @@ class Graph {
   absl::flat_hash_map<StrId, uint32_t> file_index_;  // path -> file index
 
   absl::flat_hash_map<uint64_t, EntityIdx> by_id_;
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> by_name_;
+  absl::flat_hash_map<StrId, EntityList> by_name_;
   // Scope tables. A scope is a module or a fn body, named by its qualified
   // path; traits are scopes of their items.
-  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> members_;
+  absl::flat_hash_map<ScopeName, EntityList> members_;
   // Associated items of impls and traits: (self type or trait simple name,
   // member name).
-  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> assoc_;
+  absl::flat_hash_map<ScopeName, EntityList> assoc_;
   // `use` imports: (scope, alias or leaf name) -> full paths.
   absl::flat_hash_map<ScopeName, std::vector<StrId>> imports_;
   absl::flat_hash_map<StrId, std::vector<StrId>> globs_;
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> modules_;  // by path
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> crates_;   // roots
+  absl::flat_hash_map<StrId, EntityList> modules_;  // by path
+  absl::flat_hash_map<StrId, EntityList> crates_;   // roots
   absl::flat_hash_map<StrId, EntityIdx> externals_;
 
   // Names a reference looked up -> the reference.

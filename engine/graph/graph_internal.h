@@ -34,7 +34,7 @@ struct Graph::Ref {
     EntityIdx from, to;
     Confidence confidence;
   };
-  std::vector<Made> made;
+  absl::InlinedVector<Made, 1> made;
 };
 
 struct Graph::File {
@@ -63,9 +63,10 @@ inline uint8_t EdgeFlags(uint8_t ref_flags) {
          ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
 }
 
-template <typename K, typename V>
-void EraseOne(absl::flat_hash_map<K, std::vector<V>>& map, const K& key,
-              const V& value) {
+// Removes the first `value` from the list at `key`, and the key if its list
+// becomes empty.
+template <typename Map, typename K, typename V>
+void EraseOne(Map& map, const K& key, const V& value) {
   auto it = map.find(key);
   if (it == map.end()) return;
   auto& v = it->second;
