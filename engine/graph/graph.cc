@@ -379,8 +379,14 @@ void Graph::Build(uint32_t fi, FileInput& in,
                          "", im.line, im.end_line, flags);
   }
 
-  // Entities not carried over are freed; their names changed.
-  for (auto& [id, e] : old) {
+  // Entities not carried over are freed; their names changed. In slot
+  // order: the free list's order decides which slots later entities get,
+  // and a hash map's order depends on its address (absl salts with it).
+  std::vector<EntityIdx> gone;
+  gone.reserve(old.size());
+  for (const auto& [id, e] : old) gone.push_back(e);
+  std::sort(gone.begin(), gone.end());
+  for (EntityIdx e : gone) {
     changed.insert(entities_[e].name);
     FreeEntity(e);
   }
