@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -30,6 +31,14 @@ class StringPool {
   void Reserve(size_t n) { index_.reserve(index_.size() + n); views_.reserve(views_.size() + n); }
   // The id of `s` if interned, else kNoStr.
   StrId Find(std::string_view s) const;
+  // Whether `id` was made by Intern (is found by Find), not by Append.
+  bool Indexed(StrId id) const { return Find(views_[id]) == id; }
+  // Appends `lengths.size()` strings stored back to back in `bytes` (its
+  // size must be the sum of `lengths`) in one allocation: string i gets id
+  // size() + i, and is indexed as Intern would if bit i of `indexed` (LSB
+  // first) is set and no equal string is indexed yet. For loading images.
+  void AppendPacked(std::string_view bytes, std::span<const uint32_t> lengths,
+                    std::span<const uint8_t> indexed);
   std::string_view Get(StrId id) const { return views_[id]; }
   size_t size() const { return views_.size(); }
   size_t bytes() const { return bytes_; }
