@@ -19,6 +19,7 @@
 #define AIM_ENGINE_GRAPH_GRAPH_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
 #include "aim/facts.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
@@ -128,6 +130,25 @@ class Graph {
   // graphs, whatever the order of the edits that built them.
   uint64_t Digest() const;
 
+  // ---- images (image.cc, image_load.cc; layout in IMAGE_FORMAT.md)
+  // Appends to *out a binary image of the whole graph: entities, edges, and
+  // the resolution state that incremental updates need (each file's
+  // references and registrations, what each reference looked up). No facts
+  // are kept and nothing is resolved again on load. Uncompressed (the
+  // caller compresses and checksums), little-endian, deterministic: the
+  // same graph state gives the same bytes. May be called inside a batch.
+  void SaveImage(std::string* out) const;
+  // Rebuilds the graph an image was saved from: same entities and edges in
+  // the same slots and list orders (same Digest), and every later edit
+  // behaves as it would have on the saved graph.
+  // Safe on any input: every size, count and index is checked before use,
+  // and nothing larger than the remaining input can justify is allocated.
+  // Errors: DataLoss for damaged bytes (the message names the field and
+  // the byte offset); FailedPrecondition for a format version newer than
+  // this build reads.
+  static absl::StatusOr<std::unique_ptr<Graph>> LoadImage(
+      std::string_view bytes);
+
  private:
   struct Ref;
   struct File;
@@ -150,6 +171,14 @@ class Graph {
     uint32_t gen;    // the file's generation when registered
     uint32_t epoch;  // the ref's epoch when registered
   };
+
+  // The lookup tables that are a function of entities_ and the files'
+  // registrations, in the order a fresh ingest builds them. An image
+  // stores only where the live tables differ from these (image_tables.cc).
+  struct DerivedTables;
+  void DeriveTables(DerivedTables& t) const;
+  class ImageSaver;   // image.cc
+  class ImageLoader;  // image_load.cc
 
   // graph.cc
   EntityIdx NewEntity(const Entity& e);
