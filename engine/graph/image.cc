@@ -9,6 +9,7 @@
 // (deps_) are stored without their stale entries, and without epochs: a
 // loaded graph starts every reference at epoch 1, which the handles match.
 #include <algorithm>
+#include <array>
 #include <tuple>
 
 #include "engine/graph/image_internal.h"
@@ -40,15 +41,22 @@ void Graph::ImageSaver::Strings() {
   w_.Varint(n);
   w_.Varint(bytes);
   for (StrId i = 1; i < n; ++i) w_.Varint(pool.Get(i).size());
+  // Which strings are indexed (interned), and their index hashes.
+  std::vector<uint32_t> hashes;
   uint8_t bits = 0;
   for (StrId i = 1; i < n; ++i) {
     const size_t k = i - 1;
-    if (pool.Indexed(i)) bits |= static_cast<uint8_t>(1u << (k % 8));
+    if (pool.Indexed(i)) {
+      bits |= static_cast<uint8_t>(1u << (k % 8));
+      hashes.push_back(model::StringPool::Hash(pool.Get(i)));
+    }
     if (k % 8 == 7 || i + 1 == n) {
       w_.U8(bits);
       bits = 0;
     }
   }
+  w_.Varint(hashes.size());
+  for (uint32_t h : hashes) w_.U32(h);
   for (StrId i = 1; i < n; ++i) w_.Bytes(pool.Get(i));
 }
 
@@ -71,6 +79,12 @@ void Graph::ImageSaver::Entities() {
     w_.Varint(list->size());
     for (EntityIdx e : *list) w_.U32(e);
   }
+}
+
+// A reference's optional fields, in the image's order.
+std::array<uint32_t, image::kRefOptional> Graph::ImageSaver::Optional(
+    const Ref& r) {
+  return {r.fixed_source, r.path, r.src_path, r.self_type, r.scope};
 }
 
 void Graph::ImageSaver::Files() {
@@ -101,15 +115,21 @@ void Graph::ImageSaver::Files() {
     for (const File& f : fs)
       for (const Ref& r : f.refs) fn(r);
   };
-  each_ref([&](const Ref& r) { w_.U32(r.owner); });
-  each_ref([&](const Ref& r) { w_.U32(r.fixed_source); });
-  each_ref([&](const Ref& r) { w_.U32(r.path); });
-  each_ref([&](const Ref& r) { w_.U32(r.src_path); });
-  each_ref([&](const Ref& r) { w_.U32(r.self_type); });
-  each_ref([&](const Ref& r) { w_.U32(r.line); });
-  each_ref([&](const Ref& r) { w_.U32(r.scope); });
-  each_ref([&](const Ref& r) { w_.U8(static_cast<uint8_t>(r.kind)); });
+  // A shape byte per reference: its kind, and which of the fields that are
+  // often absent (kNoEntity or 0) it has; then a column per field, the
+  // optional ones holding only the values present.
+  each_ref([&](const Ref& r) { w_.U8(image::RefShape(r.kind, Optional(r))); });
   each_ref([&](const Ref& r) { w_.U8(r.flags); });
+  each_ref([&](const Ref& r) { w_.U32(r.owner); });
+  each_ref([&](const Ref& r) { w_.U32(r.line); });
+  for (size_t k = 0; k < image::kRefOptional; ++k) {
+    size_t n = 0;
+    each_ref([&](const Ref& r) { n += Optional(r)[k] != image::kAbsent[k]; });
+    w_.Varint(n);
+    each_ref([&](const Ref& r) {
+      if (Optional(r)[k] != image::kAbsent[k]) w_.U32(Optional(r)[k]);
+    });
+  }
   // Made entries: a code byte (confidence, and where the source is),
   // the sources that are neither the owner nor the fixed source, targets.
   auto from_code = [](const Ref& r, const Ref::Made& m) {

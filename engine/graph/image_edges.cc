@@ -262,16 +262,17 @@ void Graph::ImageLoader::Edges() {
             --in_n_[m.to];
           }
   }
+  // Where the next edge of each canonical list goes (null: written out).
+  auto place = [](EdgeList& list, uint32_t size) {
+    if (size == 0) return list.data();  // never written through
+    if (size == 1) return &list.emplace_back();
+    list.resize(size);
+    return list.data();
+  };
   std::vector<Edge*> out_at(n, nullptr), in_at(n, nullptr);
   for (size_t s = 0; s < n; ++s) {
-    if (!(written[s] & 1)) {
-      out[s].resize(out_n_[s]);
-      out_at[s] = out[s].data();
-    }
-    if (!(written[s] & 2)) {
-      in[s].resize(in_n_[s]);
-      in_at[s] = in[s].data();
-    }
+    if (!(written[s] & 1)) out_at[s] = place(out[s], out_n_[s]);
+    if (!(written[s] & 2)) in_at[s] = place(in[s], in_n_[s]);
   }
   e = 0;
   for (const File& f : g_->files_)

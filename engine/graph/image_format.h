@@ -37,6 +37,19 @@ inline uint8_t PackEdge(uint8_t kind, uint8_t confidence, uint8_t flags) {
   return static_cast<uint8_t>(kind | (confidence << 3) | (flags << 5));
 }
 
+// A reference's shape byte: its kind (3 bits), then one bit per optional
+// field (fixed_source, path, src_path, self_type, scope) telling that it is
+// present, i.e. not kAbsent.
+inline constexpr size_t kRefOptional = 5;
+inline constexpr uint32_t kAbsent[kRefOptional] = {UINT32_MAX, 0, 0, 0, 0};
+template <typename Kind, typename Fields>
+uint8_t RefShape(Kind kind, const Fields& optional) {
+  uint8_t shape = static_cast<uint8_t>(kind);
+  for (size_t k = 0; k < kRefOptional; ++k)
+    if (optional[k] != kAbsent[k]) shape |= static_cast<uint8_t>(8u << k);
+  return shape;
+}
+
 // ---- writing: fixed-width little-endian values and LEB128 varints.
 
 class Writer {
@@ -133,6 +146,9 @@ class Reader {
                            ", found " + std::to_string(t));
   }
   uint64_t Varint(std::string_view what) {
+    // Most values are counts and deltas below 128: one byte.
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80)
+      return static_cast<uint8_t>(in_[pos_++]);
     uint64_t v = 0;
     const size_t start = pos_;
     for (int shift = 0; shift < 64; shift += 7) {

@@ -4,6 +4,7 @@
 #ifndef AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
 #define AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
 
+#include <array>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,6 +42,7 @@ class Graph::ImageSaver {
   void Tables();
   void Deps();
   void Pending();
+  static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
 
   template <typename Key, typename List, typename PutKey>
   void ListExceptions(const absl::flat_hash_map<Key, List>& live,

@@ -7,6 +7,7 @@
 // graph's answers, not its memory safety (e.g. that a file's entities are
 // live), are not all checked: the image's checksum is the guard for those.
 #include <algorithm>
+#include <bit>
 #include <string>
 
 #include "engine/graph/image_internal.h"
@@ -86,11 +87,21 @@ void Graph::ImageLoader::Strings() {
                                          std::to_string(sum) + ", not " +
                                          std::to_string(bytes));
   std::string_view bits = r_.Bytes((n - 1 + 7) / 8, "strings.indexed");
+  const size_t n_hashes = r_.Count(4, "strings.hash_count");
+  auto hash = r_.Fixed<uint32_t>(n_hashes, "strings.hash");
   std::string_view text = r_.Bytes(bytes, "strings.bytes");
   if (!r_.ok()) return;
+  size_t n_indexed = 0;
+  for (char b : bits) n_indexed += std::popcount(static_cast<uint8_t>(b));
+  if (n_indexed != n_hashes)
+    return r_.FailAt(hash.offset(0), "strings.hash_count",
+                     std::to_string(n_hashes) + " hashes for " +
+                         std::to_string(n_indexed) + " indexed strings");
+  std::vector<uint32_t> hashes(n_hashes);
+  for (size_t i = 0; i < n_hashes; ++i) hashes[i] = hash[i];
   g_->strings_.AppendPacked(
       text, lengths,
-      {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()});
+      {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()}, hashes);
   n_str_ = g_->strings_.size();
 }
 
@@ -229,15 +240,17 @@ void Graph::ImageLoader::Files() {
 void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   uint64_t total = 0;
   for (uint32_t c : ref_count) total += c;
-  auto owner = r_.Fixed<uint32_t>(total, "refs.owner");
-  auto fixed_source = r_.Fixed<uint32_t>(total, "refs.fixed_source");
-  auto path = r_.Fixed<uint32_t>(total, "refs.path");
-  auto src_path = r_.Fixed<uint32_t>(total, "refs.src_path");
-  auto self_type = r_.Fixed<uint32_t>(total, "refs.self_type");
-  auto line = r_.Fixed<uint32_t>(total, "refs.line");
-  auto scope = r_.Fixed<uint32_t>(total, "refs.scope");
-  auto kind = r_.Fixed<uint8_t>(total, "refs.kind");
+  auto shape = r_.Fixed<uint8_t>(total, "refs.shape");
   auto flags = r_.Fixed<uint8_t>(total, "refs.flags");
+  auto owner = r_.Fixed<uint32_t>(total, "refs.owner");
+  auto line = r_.Fixed<uint32_t>(total, "refs.line");
+  // fixed_source, path, src_path, self_type, scope: the values present.
+  static constexpr const char* kOptional[image::kRefOptional] = {
+      "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
+      "refs.scope"};
+  image::Column<uint32_t> opt[image::kRefOptional];
+  for (size_t k = 0; k < image::kRefOptional; ++k)
+    opt[k] = r_.Fixed<uint32_t>(r_.Count(4, kOptional[k]), kOptional[k]);
   uint64_t n_made = 0;
   std::vector<uint32_t> made_count = Counts(total, "refs.made_count", n_made);
   auto code = r_.Fixed<uint8_t>(n_made, "made.code");
@@ -253,40 +266,56 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   out_n_.assign(n_slots_, 0);
   in_n_.assign(n_slots_, 0);
   size_t j = 0, m = 0, k = 0;
+  size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
     f.refs.resize(ref_count[fi]);
     for (Ref& r : f.refs) {
+      const uint8_t sh = shape[j];
+      uint32_t v[image::kRefOptional];
+      for (size_t x = 0; x < image::kRefOptional; ++x) {
+        if (!(sh & (8u << x))) {
+          v[x] = image::kAbsent[x];
+        } else if (at[x] < opt[x].size()) {
+          v[x] = opt[x][at[x]++];
+        } else {
+          return r_.FailAt(shape.offset(j), "refs.shape",
+                           std::string("more values than stored in ") +
+                               kOptional[x]);
+        }
+      }
       r.owner = owner[j];
-      r.fixed_source = fixed_source[j];
-      r.path = path[j];
-      r.src_path = src_path[j];
-      r.self_type = self_type[j];
+      r.fixed_source = v[0];
+      r.path = v[1];
+      r.src_path = v[2];
+      r.self_type = v[3];
+      r.scope = v[4];
       r.line = line[j];
-      r.scope = scope[j];
-      r.kind = static_cast<EdgeKind>(kind[j]);
+      r.kind = static_cast<EdgeKind>(sh & 7);
       r.flags = flags[j];
       r.epoch = 1;  // the deps handles are loaded with epoch 1
       if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
           (r.owner >= n_slots_ && r.owner != kNoEntity) ||
           (r.fixed_source >= n_slots_ && r.fixed_source != kNoEntity) ||
-          kind[j] >= model::kEdgeKindCount) {
+          (sh & 7) >= model::kEdgeKindCount) {
         Check(r.owner, n_slots_, owner.offset(j), "refs.owner", j,
               "entity slot", kNoEntity) &&
-            Check(r.fixed_source, n_slots_, fixed_source.offset(j),
+            Check(r.fixed_source, n_slots_, opt[0].offset(at[0] - 1),
                   "refs.fixed_source", j, "entity slot", kNoEntity) &&
-            Str(r.path, path.offset(j), "refs.path", j) &&
-            Str(r.src_path, src_path.offset(j), "refs.src_path", j) &&
-            Str(r.self_type, self_type.offset(j), "refs.self_type", j) &&
-            Check(kind[j], model::kEdgeKindCount, kind.offset(j), "refs.kind",
+            Str(r.path, opt[1].offset(at[1] - 1), "refs.path", j) &&
+            Str(r.src_path, opt[2].offset(at[2] - 1), "refs.src_path", j) &&
+            Str(r.self_type, opt[3].offset(at[3] - 1), "refs.self_type", j) &&
+            Check(sh & 7, model::kEdgeKindCount, shape.offset(j), "refs.kind",
                   j, "kind");
         return;
       }
       file_of_ref_[j] = fi;
       made_base_[j] = static_cast<uint32_t>(m);
-      r.made.resize(made_count[j]);
-      for (Ref::Made& md : r.made) {
+      const uint32_t n_m = made_count[j];
+      if (n_m > 1) r.made.reserve(n_m);
+      for (uint32_t x = 0; x < n_m; ++x) {
+        Ref::Made& md = r.made.emplace_back();
         const uint8_t c = code[m];
         const uint8_t src = c >> 2;
         md.confidence = static_cast<Confidence>(c & 3);
@@ -317,6 +346,10 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   }
   ref_base_[n_files_] = static_cast<uint32_t>(j);
   made_base_[j] = static_cast<uint32_t>(m);
+  for (size_t x = 0; x < image::kRefOptional; ++x)
+    if (at[x] != opt[x].size())
+      return r_.Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
+                                       " values left unused");
   if (k != n_from)
     r_.Fail("made.from", std::to_string(n_from - k) + " sources left unused");
 }

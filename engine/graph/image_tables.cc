@@ -8,9 +8,23 @@
 
 namespace aim::graph {
 
+namespace {
+
+// Inserting into tables of many megabytes waits on memory at every key:
+// ask for the slots of a key this far ahead while inserting the current one.
+constexpr size_t kAhead = 8;
+
+}  // namespace
+
 void Graph::DeriveTables(DerivedTables& t) const {
   // The caller reserves the tables (it knows their sizes).
-  for (EntityIdx i = 0; i < entities_.size(); ++i) {
+  const size_t n = entities_.size();
+  for (EntityIdx i = 0; i < n; ++i) {
+    if (i + kAhead < n) {
+      const Entity& ahead = entities_[i + kAhead];
+      t.by_id.prefetch(ahead.id);
+      t.by_name.prefetch(ahead.name);
+    }
     const Entity& e = entities_[i];
     if (!(e.flags & kLive)) continue;
     t.by_id[e.id] = i;
@@ -19,7 +33,12 @@ void Graph::DeriveTables(DerivedTables& t) const {
   }
   for (uint32_t fi = 0; fi < files_.size(); ++fi) {
     const File& f = files_[fi];
-    for (const auto& [k, e] : f.member_regs) t.members[k].push_back(e);
+    const auto& members = f.member_regs;
+    for (size_t i = 0; i < members.size(); ++i) {
+      if (i + kAhead < members.size())
+        t.members.prefetch(members[i + kAhead].first);
+      t.members[members[i].first].push_back(members[i].second);
+    }
     for (const auto& [k, e] : f.assoc_regs) t.assoc[k].push_back(e);
     for (const auto& [k, p] : f.import_regs) t.imports[k].push_back(p);
     for (const auto& [s, p] : f.glob_regs) t.globs[s].push_back(p);
