@@ -9,6 +9,13 @@
 
 #include "engine/graph/graph_internal.h"
 
+// GCC 12 warns that moving a fresh Ref reads its inline `made` storage
+// before it was written: absl::InlinedVector's move copies the inline bytes
+// whole, but only the elements it holds are ever read (a false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 namespace aim::graph {
 namespace {
 
@@ -117,7 +124,7 @@ void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind,
                        Confidence c, StrId file, uint32_t line,
                        uint8_t flags) {
   if (!live(from) || !live(to)) return;  // already dropped with an entity
-  auto drop = [&](std::vector<Edge>& list, EntityIdx other) {
+  auto drop = [&](EdgeList& list, EntityIdx other) {
     for (size_t i = list.size(); i-- > 0;)
       if (list[i].other == other && list[i].kind == kind &&
           list[i].line == line && list[i].file == file &&
@@ -162,16 +169,30 @@ std::vector<std::pair<std::string, uint64_t>> Graph::Files() const {
   return v;
 }
 
+namespace {
+
+// Bytes a list holds outside itself.
+template <typename T, size_t N>
+size_t HeapBytes(const absl::InlinedVector<T, N>& v) {
+  return v.capacity() > N ? v.capacity() * sizeof(T) : 0;
+}
+template <typename T>
+size_t HeapBytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+
+}  // namespace
+
 size_t Graph::MemoryBytes() const {
   size_t b = entities_.capacity() * sizeof(Entity) +
-             (out_.capacity() + in_.capacity()) * sizeof(std::vector<Edge>);
-  for (const auto& v : out_) b += v.capacity() * sizeof(Edge);
-  for (const auto& v : in_) b += v.capacity() * sizeof(Edge);
+             (out_.capacity() + in_.capacity()) * sizeof(EdgeList);
+  for (const auto& v : out_) b += HeapBytes(v);
+  for (const auto& v : in_) b += HeapBytes(v);
   b += strings_.bytes() + strings_.size() * (sizeof(std::string_view) + 16);
   for (const File& f : files_) {
     b += sizeof(File) + f.entities.capacity() * sizeof(EntityIdx) +
          f.refs.capacity() * sizeof(Ref);
-    for (const Ref& r : f.refs) b += r.made.capacity() * sizeof(r.made[0]);
+    for (const Ref& r : f.refs) b += HeapBytes(r.made);
     for (const auto& s : f.scopes) b += s.capacity() * sizeof(StrId);
     b += (f.member_regs.capacity() + f.assoc_regs.capacity()) *
              sizeof(f.member_regs[0]) +
@@ -182,10 +203,10 @@ size_t Graph::MemoryBytes() const {
   };
   b += map_bytes(by_id_) + map_bytes(by_name_) + map_bytes(members_) +
        map_bytes(assoc_) + map_bytes(imports_) + map_bytes(deps_);
-  for (const auto& [k, v] : by_name_) b += v.capacity() * sizeof(EntityIdx);
-  for (const auto& [k, v] : members_) b += v.capacity() * sizeof(EntityIdx);
-  for (const auto& [k, v] : assoc_) b += v.capacity() * sizeof(EntityIdx);
-  for (const auto& [k, v] : deps_) b += v.capacity() * sizeof(RefHandle);
+  for (const auto& [k, v] : by_name_) b += HeapBytes(v);
+  for (const auto& [k, v] : members_) b += HeapBytes(v);
+  for (const auto& [k, v] : assoc_) b += HeapBytes(v);
+  for (const auto& [k, v] : deps_) b += HeapBytes(v);
   return b;
 }
 
@@ -358,8 +379,14 @@ void Graph::Build(uint32_t fi, FileInput& in,
                          "", im.line, im.end_line, flags);
   }
 
-  // Entities not carried over are freed; their names changed.
-  for (auto& [id, e] : old) {
+  // Entities not carried over are freed; their names changed. In slot
+  // order: the free list's order decides which slots later entities get,
+  // and a hash map's order depends on its address (absl salts with it).
+  std::vector<EntityIdx> gone;
+  gone.reserve(old.size());
+  for (const auto& [id, e] : old) gone.push_back(e);
+  std::sort(gone.begin(), gone.end());
+  for (EntityIdx e : gone) {
     changed.insert(entities_[e].name);
     FreeEntity(e);
   }

@@ -19,6 +19,7 @@
 #define AIM_ENGINE_GRAPH_GRAPH_H_
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/status/statusor.h"
 #include "aim/facts.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
@@ -127,6 +130,25 @@ class Graph {
   // graphs, whatever the order of the edits that built them.
   uint64_t Digest() const;
 
+  // ---- images (image.cc, image_load.cc; layout in IMAGE_FORMAT.md)
+  // Appends to *out a binary image of the whole graph: entities, edges, and
+  // the resolution state that incremental updates need (each file's
+  // references and registrations, what each reference looked up). No facts
+  // are kept and nothing is resolved again on load. Uncompressed (the
+  // caller compresses and checksums), little-endian, deterministic: the
+  // same graph state gives the same bytes. May be called inside a batch.
+  void SaveImage(std::string* out) const;
+  // Rebuilds the graph an image was saved from: same entities and edges in
+  // the same slots and list orders (same Digest), and every later edit
+  // behaves as it would have on the saved graph.
+  // Safe on any input: every size, count and index is checked before use,
+  // and nothing larger than the remaining input can justify is allocated.
+  // Errors: DataLoss for damaged bytes (the message names the field and
+  // the byte offset); FailedPrecondition for a format version newer than
+  // this build reads.
+  static absl::StatusOr<std::unique_ptr<Graph>> LoadImage(
+      std::string_view bytes);
+
  private:
   struct Ref;
   struct File;
@@ -138,12 +160,25 @@ class Graph {
       return H::combine(std::move(h), k.scope, k.name);
     }
   };
+  // Lists of entities in the name and scope tables: most hold one entry, so
+  // a few are stored inline (no allocation).
+  using EntityList = absl::InlinedVector<EntityIdx, 4>;
+  // An adjacency list: most entities have at most one edge each way.
+  using EdgeList = absl::InlinedVector<Edge, 1>;
   struct RefHandle {
     uint32_t file;
     uint32_t ref;
     uint32_t gen;    // the file's generation when registered
     uint32_t epoch;  // the ref's epoch when registered
   };
+
+  // The lookup tables that are a function of entities_ and the files'
+  // registrations, in the order a fresh ingest builds them. An image
+  // stores only where the live tables differ from these (image_tables.cc).
+  struct DerivedTables;
+  void DeriveTables(DerivedTables& t) const;
+  class ImageSaver;   // image.cc
+  class ImageLoader;  // image_load.cc
 
   // graph.cc
   EntityIdx NewEntity(const Entity& e);
@@ -179,12 +214,12 @@ class Graph {
   bool ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
                     StrId self_type, const std::vector<std::string_view>& segs,
                     size_t i, Lookup& lookup, Cursor& cur);
-  const std::vector<EntityIdx>* Members(StrId scope, StrId name) const;
+  const EntityList* Members(StrId scope, StrId name) const;
   StrId FirstImport(StrId scope, StrId name) const;
 
   model::StringPool strings_;
   std::vector<Entity> entities_;
-  std::vector<std::vector<Edge>> out_, in_;
+  std::vector<EdgeList> out_, in_;
   std::vector<EntityIdx> free_;
   std::vector<EntityIdx> zombies_;  // freed during an update, reusable after
   size_t live_entities_ = 0;
@@ -194,18 +229,18 @@ class Graph {
   absl::flat_hash_map<StrId, uint32_t> file_index_;  // path -> file index
 
   absl::flat_hash_map<uint64_t, EntityIdx> by_id_;
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> by_name_;
+  absl::flat_hash_map<StrId, EntityList> by_name_;
   // Scope tables. A scope is a module or a fn body, named by its qualified
   // path; traits are scopes of their items.
-  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> members_;
+  absl::flat_hash_map<ScopeName, EntityList> members_;
   // Associated items of impls and traits: (self type or trait simple name,
   // member name).
-  absl::flat_hash_map<ScopeName, std::vector<EntityIdx>> assoc_;
+  absl::flat_hash_map<ScopeName, EntityList> assoc_;
   // `use` imports: (scope, alias or leaf name) -> full paths.
   absl::flat_hash_map<ScopeName, std::vector<StrId>> imports_;
   absl::flat_hash_map<StrId, std::vector<StrId>> globs_;
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> modules_;  // by path
-  absl::flat_hash_map<StrId, std::vector<EntityIdx>> crates_;   // roots
+  absl::flat_hash_map<StrId, EntityList> modules_;  // by path
+  absl::flat_hash_map<StrId, EntityList> crates_;   // roots
   absl::flat_hash_map<StrId, EntityIdx> externals_;
 
   // Names a reference looked up -> the reference.

@@ -17,6 +17,13 @@ inline constexpr uint8_t kRefFixedSource = 8;   // source is `fixed_source`
 inline constexpr uint8_t kRefTargetOwner = 16;  // target is the owner
 inline constexpr uint8_t kRefBlanket = 32;
 
+// The flags of the edges a reference makes.
+inline uint8_t EdgeFlags(uint8_t ref_flags) {
+  return ((ref_flags & kRefInMacro) ? kEdgeInMacro : 0) |
+         ((ref_flags & kRefDerive) ? kEdgeDerive : 0) |
+         ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
+}
+
 // One reference written in a file, and the edges it currently resolves to.
 struct Graph::Ref {
   EntityIdx owner = kNoEntity;         // the entity that wrote it
@@ -34,7 +41,13 @@ struct Graph::Ref {
     EntityIdx from, to;
     Confidence confidence;
   };
-  std::vector<Made> made;
+  absl::InlinedVector<Made, 1> made;
+
+  // The edge made entry `m` stands for, as its source's out-list holds it
+  // (`other` is the target); `file` is the path of the reference's file.
+  Edge OutEdge(const Made& m, StrId file) const {
+    return {m.to, file, line, kind, m.confidence, EdgeFlags(flags)};
+  }
 };
 
 struct Graph::File {
@@ -56,16 +69,27 @@ struct Graph::File {
   std::vector<std::pair<StrId, EntityIdx>> module_regs, crate_regs;
 };
 
-// The flags of the edges a reference makes.
-inline uint8_t EdgeFlags(uint8_t ref_flags) {
-  return ((ref_flags & kRefInMacro) ? kEdgeInMacro : 0) |
-         ((ref_flags & kRefDerive) ? kEdgeDerive : 0) |
-         ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
-}
+struct Graph::DerivedTables {
+  // Calls fn(table) for each table, in a fixed order (the image's).
+  template <typename Fn>
+  void ForEach(Fn fn) {
+    fn(by_id), fn(by_name), fn(members), fn(assoc), fn(imports), fn(globs),
+        fn(modules), fn(crates), fn(externals), fn(file_index);
+  }
+  absl::flat_hash_map<uint64_t, EntityIdx> by_id;
+  absl::flat_hash_map<StrId, EntityList> by_name;
+  absl::flat_hash_map<ScopeName, EntityList> members, assoc;
+  absl::flat_hash_map<ScopeName, std::vector<StrId>> imports;
+  absl::flat_hash_map<StrId, std::vector<StrId>> globs;
+  absl::flat_hash_map<StrId, EntityList> modules, crates;
+  absl::flat_hash_map<StrId, EntityIdx> externals;
+  absl::flat_hash_map<StrId, uint32_t> file_index;
+};
 
-template <typename K, typename V>
-void EraseOne(absl::flat_hash_map<K, std::vector<V>>& map, const K& key,
-              const V& value) {
+// Removes the first `value` from the list at `key`, and the key if its list
+// becomes empty.
+template <typename Map, typename K, typename V>
+void EraseOne(Map& map, const K& key, const V& value) {
   auto it = map.find(key);
   if (it == map.end()) return;
   auto& v = it->second;

@@ -125,7 +125,7 @@ void Graph::Unresolve(Ref& r, StrId file) {
 
 namespace aim::graph {
 
-const std::vector<EntityIdx>* Graph::Members(StrId scope, StrId name) const {
+const Graph::EntityList* Graph::Members(StrId scope, StrId name) const {
   auto it = members_.find(ScopeName{scope, name});
   return it == members_.end() ? nullptr : &it->second;
 }
@@ -194,7 +194,7 @@ bool Graph::Walk(std::vector<std::string_view> segs,
         }
       }
       if (const auto* m = Members(chain[k], n)) {
-        cur.ents = *m;
+        cur.ents.assign(m->begin(), m->end());
         found = true;
       }
     }
@@ -220,7 +220,7 @@ bool Graph::Walk(std::vector<std::string_view> segs,
   if (cur.is_module) {
     auto it = modules_.find(cur.module);
     if (it == modules_.end()) return false;
-    out = it->second;
+    out.assign(it->second.begin(), it->second.end());
   } else {
     out = std::move(cur.ents);
   }
@@ -289,7 +289,7 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
   if (cur.is_module) {
     if (const auto* m = Members(cur.module, n)) {
       cur.is_module = false;
-      cur.ents = *m;
+      cur.ents.assign(m->begin(), m->end());
       return true;
     }
     if (StrId imp = FirstImport(cur.module, n)) {

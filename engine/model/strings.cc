@@ -1,5 +1,9 @@
 #include "engine/model/strings.h"
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <algorithm>
 #include <cstring>
 
 namespace aim::model {
@@ -10,17 +14,58 @@ constexpr size_t kBlock = 256 * 1024;
 
 StringPool::StringPool() { Intern(""); }
 
-StrId StringPool::Find(std::string_view s) const {
-  auto it = index_.find(s);
-  return it == index_.end() ? kNoStr : it->second;
+uint32_t StringPool::Hash(std::string_view s) {
+  return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
+}
+
+StrId StringPool::Find(std::string_view s, uint32_t hash) const {
+  if (slots_.empty()) return kNoStr;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const uint64_t v = slots_[i];
+    if (v == 0) return kNoStr;  // the table is never full
+    if (static_cast<uint32_t>(v >> 32) == hash) {
+      const StrId id = static_cast<StrId>(v) - 1;
+      if (views_[id] == s) return id;
+    }
+  }
 }
 
 StrId StringPool::Intern(std::string_view s) {
-  auto it = index_.find(s);
-  if (it != index_.end()) return it->second;
-  StrId id = Append(s);
-  index_.emplace(views_[id], id);
+  const uint32_t hash = Hash(s);
+  StrId id = Find(s, hash);
+  if (id != kNoStr) return id;
+  id = Append(s);
+  Index(id, hash);
   return id;
+}
+
+void StringPool::Reserve(size_t n) {
+  views_.reserve(views_.size() + n);
+  if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
+}
+
+void StringPool::Grow(size_t min_slots) {
+  size_t size = std::max<size_t>(16, slots_.size());
+  while (size < min_slots) size *= 2;
+  std::vector<uint64_t> old(size, 0);
+  old.swap(slots_);
+  const size_t mask = size - 1;
+  for (uint64_t v : old) {
+    if (v == 0) continue;
+    size_t i = static_cast<uint32_t>(v >> 32) & mask;
+    while (slots_[i] != 0) i = (i + 1) & mask;
+    slots_[i] = v;
+  }
+}
+
+void StringPool::Index(StrId id, uint32_t hash) {
+  if ((indexed_ + 1) * 2 > slots_.size()) Grow((indexed_ + 1) * 2);
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash & mask;
+  while (slots_[i] != 0) i = (i + 1) & mask;
+  slots_[i] = uint64_t{hash} << 32 | (uint64_t{id} + 1);
+  ++indexed_;
 }
 
 StrId StringPool::Append(std::string_view s) {
@@ -41,6 +86,44 @@ StrId StringPool::Append(std::string_view s) {
   StrId id = static_cast<StrId>(views_.size());
   views_.push_back(stored);
   return id;
+}
+
+void StringPool::AppendPacked(std::string_view bytes,
+                              std::span<const uint32_t> lengths,
+                              std::span<const uint8_t> indexed,
+                              std::span<const uint32_t> hashes) {
+  const char* base = nullptr;
+  if (!bytes.empty()) {
+    blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+    std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
+    base = blocks_.back().get();
+    // The block is full: the next Append starts a new one.
+    block_size_ = block_used_ = bytes.size();
+    bytes_ += bytes.size();
+  }
+  const StrId first = static_cast<StrId>(views_.size());
+  views_.reserve(views_.size() + lengths.size());
+  size_t at = 0;
+  for (uint32_t len : lengths) {
+    views_.emplace_back(len ? base + at : nullptr, len);
+    at += len;
+  }
+  if ((indexed_ + hashes.size()) * 2 > slots_.size())
+    Grow((indexed_ + hashes.size()) * 2);
+  const size_t mask = slots_.size() - 1;
+  size_t k = 0;
+  for (size_t i = 0; i < lengths.size() && k < hashes.size(); ++i) {
+    if (i / 8 >= indexed.size()) break;
+    if (!((indexed[i / 8] >> (i % 8)) & 1)) continue;
+    // The table is many megabytes: touch the home slot of a string a few
+    // ahead while filing this one, so that their cache misses overlap.
+    if (k + 8 < hashes.size()) __builtin_prefetch(&slots_[hashes[k + 8] & mask]);
+    const uint32_t hash = hashes[k++];
+    size_t s = hash & mask;
+    while (slots_[s] != 0) s = (s + 1) & mask;
+    slots_[s] = uint64_t{hash} << 32 | (uint64_t{first} + i + 1);
+    ++indexed_;
+  }
 }
 
 }  // namespace aim::model

@@ -6,10 +6,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
-
-#include "absl/container/flat_hash_map.h"
 
 namespace aim::model {
 
@@ -27,9 +26,24 @@ class StringPool {
   // text that is read back by id but never looked up, like signatures.
   StrId Append(std::string_view s);
   // Expects about `n` more interned strings.
-  void Reserve(size_t n) { index_.reserve(index_.size() + n); views_.reserve(views_.size() + n); }
+  void Reserve(size_t n);
   // The id of `s` if interned, else kNoStr.
-  StrId Find(std::string_view s) const;
+  StrId Find(std::string_view s) const { return Find(s, Hash(s)); }
+  // Whether `id` was made by Intern (is found by Find), not by Append.
+  bool Indexed(StrId id) const { return Find(views_[id]) == id; }
+  // The hash the index files `s` under (XXH3, 32 bits): a pure function
+  // of the bytes, so images can store it.
+  static uint32_t Hash(std::string_view s);
+  // Appends `lengths.size()` strings stored back to back in `bytes` (its
+  // size must be the sum of `lengths`) in one allocation: string i gets id
+  // size() + i. The strings whose bit is set in `indexed` (bit i of byte
+  // i / 8) are indexed as Intern would, under the hashes in `hashes`, one
+  // per indexed string in order; `hashes` must have one for each. A wrong
+  // hash makes its string unfindable (an equal one would be interned
+  // again), nothing worse. For loading images fast.
+  void AppendPacked(std::string_view bytes, std::span<const uint32_t> lengths,
+                    std::span<const uint8_t> indexed,
+                    std::span<const uint32_t> hashes);
   std::string_view Get(StrId id) const { return views_[id]; }
   size_t size() const { return views_.size(); }
   size_t bytes() const { return bytes_; }
@@ -41,8 +55,18 @@ class StringPool {
   size_t block_used_ = 0;
   size_t block_size_ = 0;
   size_t bytes_ = 0;
+  StrId Find(std::string_view s, uint32_t hash) const;
+  // Files `id` under `hash` (growing the table first if needed).
+  void Index(StrId id, uint32_t hash);
+  void Grow(size_t min_slots);
+
   std::vector<std::string_view> views_;
-  absl::flat_hash_map<std::string_view, StrId> index_;
+  // The index: open addressing with linear probing over a power-of-two
+  // table at most half full. A slot holds hash << 32 | (id + 1); 0 is
+  // empty. Keeping the hash in the slot skips most string comparisons and
+  // lets the table grow without hashing again.
+  std::vector<uint64_t> slots_;
+  size_t indexed_ = 0;
 };
 
 }  // namespace aim::model

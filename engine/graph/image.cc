@@ -1,0 +1,320 @@
+// Graph images: saving. The layout is described in IMAGE_FORMAT.md; the
+// loader is image_load.cc.
+//
+// What is stored and what is not: entities, adjacency lists, the files'
+// references and registrations are stored as they are (slots, list
+// orders, free lists). The lookup tables are not: the loader derives them
+// (DeriveTables) and the image carries only the lists where the live
+// tables differ from the derived ones. The names each reference looked up
+// (deps_) are stored without their stale entries, and without epochs: a
+// loaded graph starts every reference at epoch 1, which the handles match.
+#include <algorithm>
+#include <array>
+#include <tuple>
+
+#include "engine/graph/image_internal.h"
+
+namespace aim::graph {
+
+void Graph::ImageSaver::Save() {
+  w_.U8(image::kFormat);
+  Strings();
+  Entities();
+  Files();
+  Edges();
+  Tables();
+  Deps();
+  Pending();
+  w_.U8(image::kEnd);
+}
+
+void Graph::SaveImage(std::string* out) const {
+  ImageSaver(*this, out).Save();
+}
+
+void Graph::ImageSaver::Strings() {
+  const model::StringPool& pool = g_.strings_;
+  const size_t n = pool.size();
+  size_t bytes = 0;
+  for (StrId i = 1; i < n; ++i) bytes += pool.Get(i).size();
+  w_.U8(image::kStrings);
+  w_.Varint(n);
+  w_.Varint(bytes);
+  for (StrId i = 1; i < n; ++i) w_.Varint(pool.Get(i).size());
+  // Which strings are indexed (interned), and their index hashes.
+  std::vector<uint32_t> hashes;
+  uint8_t bits = 0;
+  for (StrId i = 1; i < n; ++i) {
+    const size_t k = i - 1;
+    if (pool.Indexed(i)) {
+      bits |= static_cast<uint8_t>(1u << (k % 8));
+      hashes.push_back(model::StringPool::Hash(pool.Get(i)));
+    }
+    if (k % 8 == 7 || i + 1 == n) {
+      w_.U8(bits);
+      bits = 0;
+    }
+  }
+  w_.Varint(hashes.size());
+  for (uint32_t h : hashes) w_.U32(h);
+  for (StrId i = 1; i < n; ++i) w_.Bytes(pool.Get(i));
+}
+
+void Graph::ImageSaver::Entities() {
+  const auto& es = g_.entities_;
+  w_.U8(image::kEntities);
+  w_.Varint(es.size());
+  for (const Entity& e : es) w_.U64(e.id);
+  for (const Entity& e : es) w_.U64(e.sig_hash);
+  for (const Entity& e : es) w_.U32(e.name);
+  for (const Entity& e : es) w_.U32(e.qualified);
+  for (const Entity& e : es) w_.U32(e.sig);
+  for (const Entity& e : es) w_.U32(e.vis);
+  for (const Entity& e : es) w_.U32(e.file);
+  for (const Entity& e : es) w_.U32(e.line);
+  for (const Entity& e : es) w_.U32(e.end_line);
+  for (const Entity& e : es) w_.U8(static_cast<uint8_t>(e.kind));
+  for (const Entity& e : es) w_.U8(e.flags);
+  for (const auto* list : {&g_.free_, &g_.zombies_}) {
+    w_.Varint(list->size());
+    for (EntityIdx e : *list) w_.U32(e);
+  }
+}
+
+// A reference's optional fields, in the image's order.
+std::array<uint32_t, image::kRefOptional> Graph::ImageSaver::Optional(
+    const Ref& r) {
+  return {r.fixed_source, r.path, r.src_path, r.self_type, r.scope};
+}
+
+void Graph::ImageSaver::Files() {
+  const auto& fs = g_.files_;
+  w_.U8(image::kFiles);
+  w_.Varint(fs.size());
+  for (const File& f : fs) w_.U32(f.path);
+  for (const File& f : fs) w_.U32(f.crate);
+  for (const File& f : fs) w_.U32(f.module);
+  for (const File& f : fs) w_.U64(f.hash);
+  for (const File& f : fs) w_.U32(f.lines);
+  for (const File& f : fs) w_.U32(f.gen);
+  for (const File& f : fs) w_.U8(f.live ? 1 : 0);
+
+  for (const File& f : fs) w_.Varint(f.entities.size());
+  for (const File& f : fs)
+    for (EntityIdx e : f.entities) w_.U32(e);
+
+  for (const File& f : fs) w_.Varint(f.scopes.size());
+  for (const File& f : fs)
+    for (const auto& chain : f.scopes) w_.Varint(chain.size());
+  for (const File& f : fs)
+    for (const auto& chain : f.scopes)
+      for (StrId s : chain) w_.U32(s);
+
+  for (const File& f : fs) w_.Varint(f.refs.size());
+  auto each_ref = [&](auto fn) {
+    for (const File& f : fs)
+      for (const Ref& r : f.refs) fn(r);
+  };
+  // A shape byte per reference: its kind, and which of the fields that are
+  // often absent (kNoEntity or 0) it has; then a column per field, the
+  // optional ones holding only the values present.
+  each_ref([&](const Ref& r) { w_.U8(image::RefShape(r.kind, Optional(r))); });
+  each_ref([&](const Ref& r) { w_.U8(r.flags); });
+  each_ref([&](const Ref& r) { w_.U32(r.owner); });
+  each_ref([&](const Ref& r) { w_.U32(r.line); });
+  for (size_t k = 0; k < image::kRefOptional; ++k) {
+    size_t n = 0;
+    each_ref([&](const Ref& r) { n += Optional(r)[k] != image::kAbsent[k]; });
+    w_.Varint(n);
+    each_ref([&](const Ref& r) {
+      if (Optional(r)[k] != image::kAbsent[k]) w_.U32(Optional(r)[k]);
+    });
+  }
+  // Made entries: a code byte (confidence, and where the source is),
+  // the sources that are neither the owner nor the fixed source, targets.
+  auto from_code = [](const Ref& r, const Ref::Made& m) {
+    return m.from == r.owner          ? kMadeFromOwner
+           : m.from == r.fixed_source ? kMadeFromFixed
+                                      : kMadeFromColumn;
+  };
+  size_t n_from = 0;
+  each_ref([&](const Ref& r) {
+    w_.Varint(r.made.size());
+    for (const Ref::Made& m : r.made) n_from += from_code(r, m) == kMadeFromColumn;
+  });
+  each_ref([&](const Ref& r) {
+    for (const Ref::Made& m : r.made)
+      w_.U8(static_cast<uint8_t>(static_cast<uint8_t>(m.confidence) |
+                                 (from_code(r, m) << 2)));
+  });
+  w_.Varint(n_from);
+  each_ref([&](const Ref& r) {
+    for (const Ref::Made& m : r.made)
+      if (from_code(r, m) == kMadeFromColumn) w_.U32(m.from);
+  });
+  each_ref([&](const Ref& r) {
+    for (const Ref::Made& m : r.made) w_.U32(m.to);
+  });
+
+  // Registrations: (scope, name) -> entity, (scope, name) -> path,
+  // scope -> path, path -> entity.
+  for (auto regs : {&File::member_regs, &File::assoc_regs}) {
+    for (const File& f : fs) w_.Varint((f.*regs).size());
+    for (const File& f : fs)
+      for (const auto& [k, e] : f.*regs) {
+        w_.U32(k.scope);
+        w_.U32(k.name);
+        w_.U32(e);
+      }
+  }
+  for (const File& f : fs) w_.Varint(f.import_regs.size());
+  for (const File& f : fs)
+    for (const auto& [k, p] : f.import_regs) {
+      w_.U32(k.scope);
+      w_.U32(k.name);
+      w_.U32(p);
+    }
+  for (const File& f : fs) w_.Varint(f.glob_regs.size());
+  for (const File& f : fs)
+    for (const auto& [s, p] : f.glob_regs) {
+      w_.U32(s);
+      w_.U32(p);
+    }
+  for (auto regs : {&File::module_regs, &File::crate_regs}) {
+    for (const File& f : fs) w_.Varint((f.*regs).size());
+    for (const File& f : fs)
+      for (const auto& [m, e] : f.*regs) {
+        w_.U32(m);
+        w_.U32(e);
+      }
+  }
+}
+
+template <typename Key, typename List, typename PutKey>
+void Graph::ImageSaver::ListExceptions(
+    const absl::flat_hash_map<Key, List>& live,
+    const absl::flat_hash_map<Key, List>& derived, PutKey put_key) {
+  std::vector<Key> keys;
+  for (const auto& [k, list] : live) {
+    auto it = derived.find(k);
+    if (it == derived.end() ||
+        !std::equal(list.begin(), list.end(), it->second.begin(),
+                    it->second.end()))
+      keys.push_back(k);
+  }
+  for (const auto& [k, list] : derived)
+    if (!live.contains(k)) keys.push_back(k);
+  std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+    if constexpr (std::is_same_v<Key, ScopeName>)
+      return std::tie(a.scope, a.name) < std::tie(b.scope, b.name);
+    else
+      return a < b;
+  });
+  w_.Varint(keys.size());
+  for (const Key& k : keys) {
+    put_key(k);
+    auto it = live.find(k);
+    if (it == live.end()) {
+      w_.Varint(0);  // the key is absent
+      continue;
+    }
+    w_.Varint(it->second.size());
+    for (auto v : it->second) w_.U32(v);
+  }
+}
+
+template <typename Key, typename Value, typename PutKey>
+void Graph::ImageSaver::ScalarExceptions(
+    const absl::flat_hash_map<Key, Value>& live,
+    const absl::flat_hash_map<Key, Value>& derived, PutKey put_key) {
+  std::vector<std::pair<Key, uint32_t>> diff;
+  for (const auto& [k, v] : live) {
+    auto it = derived.find(k);
+    if (it == derived.end() || it->second != v) diff.emplace_back(k, v);
+  }
+  for (const auto& [k, v] : derived)
+    if (!live.contains(k)) diff.emplace_back(k, UINT32_MAX);  // absent
+  std::sort(diff.begin(), diff.end());
+  w_.Varint(diff.size());
+  for (const auto& [k, v] : diff) {
+    put_key(k);
+    w_.U32(v);
+  }
+}
+
+void Graph::ImageSaver::Tables() {
+  // The live tables' sizes: the loader reserves its tables with them.
+  size_t sizes[] = {g_.by_id_.size(),     g_.by_name_.size(),
+                    g_.members_.size(),   g_.assoc_.size(),
+                    g_.imports_.size(),   g_.globs_.size(),
+                    g_.modules_.size(),   g_.crates_.size(),
+                    g_.externals_.size(), g_.file_index_.size()};
+  DerivedTables d;
+  size_t i = 0;
+  d.ForEach([&](auto& table) { table.reserve(sizes[i++]); });
+  g_.DeriveTables(d);
+  w_.U8(image::kTables);
+  for (size_t n : sizes) w_.Varint(n);
+  auto str_key = [&](StrId k) { w_.U32(k); };
+  auto scope_key = [&](const ScopeName& k) {
+    w_.U32(k.scope);
+    w_.U32(k.name);
+  };
+  ListExceptions(g_.by_name_, d.by_name, str_key);
+  ListExceptions(g_.members_, d.members, scope_key);
+  ListExceptions(g_.assoc_, d.assoc, scope_key);
+  ListExceptions(g_.imports_, d.imports, scope_key);
+  ListExceptions(g_.globs_, d.globs, str_key);
+  ListExceptions(g_.modules_, d.modules, str_key);
+  ListExceptions(g_.crates_, d.crates, str_key);
+  ScalarExceptions(g_.by_id_, d.by_id, [&](uint64_t k) { w_.U64(k); });
+  ScalarExceptions(g_.externals_, d.externals, str_key);
+  ScalarExceptions(g_.file_index_, d.file_index, str_key);
+}
+
+void Graph::ImageSaver::Deps() {
+  // References are numbered across files: file 0's first, then file 1's...
+  std::vector<uint32_t> base(g_.files_.size() + 1, 0);
+  for (size_t fi = 0; fi < g_.files_.size(); ++fi)
+    base[fi + 1] = base[fi] + static_cast<uint32_t>(g_.files_[fi].refs.size());
+  std::vector<std::pair<StrId, std::vector<uint32_t>>> keys;
+  for (const auto& [name, handles] : g_.deps_) {
+    std::vector<uint32_t> refs;
+    for (const RefHandle& h : handles) {
+      if (h.file >= g_.files_.size()) continue;
+      const File& f = g_.files_[h.file];
+      if (f.gen != h.gen || h.ref >= f.refs.size() ||
+          f.refs[h.ref].epoch != h.epoch)
+        continue;  // stale: Invalidate would skip it
+      refs.push_back(base[h.file] + h.ref);
+    }
+    if (refs.empty()) continue;
+    std::sort(refs.begin(), refs.end());
+    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
+    keys.emplace_back(name, std::move(refs));
+  }
+  std::sort(keys.begin(), keys.end());
+  w_.U8(image::kDeps);
+  w_.Varint(keys.size());
+  for (const auto& [name, refs] : keys) {
+    w_.U32(name);
+    w_.Varint(refs.size());
+    uint32_t prev = 0;
+    for (uint32_t r : refs) {
+      w_.Varint(r - prev);
+      prev = r;
+    }
+  }
+}
+
+void Graph::ImageSaver::Pending() {
+  w_.U8(image::kPending);
+  w_.Varint(g_.pending_.size());
+  for (auto [fi, ri] : g_.pending_) {
+    w_.Varint(fi);
+    w_.Varint(ri);
+  }
+  w_.U8((g_.batch_ ? 1 : 0) | (g_.resolve_all_ ? 2 : 0));
+}
+
+}  // namespace aim::graph

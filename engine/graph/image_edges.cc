@@ -1,0 +1,297 @@
+// Graph images: the adjacency lists, saved and loaded.
+//
+// Every edge is made by a reference, which records it in its `made` list;
+// the image stores those lists with the references (image.cc). Number the
+// made entries across the graph ("E order": file by file, reference by
+// reference). The canonical out-list of an entity is then its live made
+// entries as source, in E order; its canonical in-list its live made
+// entries as target, in E order. A fresh ingest leaves every list
+// canonical, so the image stores only:
+//   - the stale made entries (recorded by a reference, but whose edge went
+//     with a freed entity): the others are live;
+//   - each list that is not canonical (edits append re-resolved edges at
+//     the end), written out as made-entry numbers, or in full for an edge
+//     no made entry stands for.
+#include <algorithm>
+#include <tuple>
+
+#include "engine/graph/image_internal.h"
+
+namespace aim::graph {
+namespace {
+
+auto Fields(const Edge& e) {
+  return std::tuple(e.other, e.file, e.line, static_cast<uint8_t>(e.kind),
+                    static_cast<uint8_t>(e.confidence), e.flags);
+}
+
+// Groups items 0..keys.size() by key (< n), keeping their order: the items
+// with key k are items[start[k] .. start[k + 1]).
+void Group(const std::vector<EntityIdx>& keys, size_t n,
+           std::vector<uint32_t>& start, std::vector<uint32_t>& items) {
+  start.assign(n + 1, 0);
+  for (EntityIdx k : keys) ++start[k + 1];
+  for (size_t k = 0; k < n; ++k) start[k + 1] += start[k];
+  items.resize(keys.size());
+  std::vector<uint32_t> at(start.begin(), start.end() - 1);
+  for (uint32_t i = 0; i < keys.size(); ++i) items[at[keys[i]]++] = i;
+}
+
+// For each edge of `list`, a distinct candidate whose edge (`edge_of(c)`)
+// equals it, or -1. Candidates are tried in order.
+template <typename EdgeOf>
+std::vector<int64_t> Match(std::span<const Edge> list,
+                           std::span<const uint32_t> cands, EdgeOf edge_of) {
+  using Key = std::pair<decltype(Fields(Edge{})), uint32_t>;
+  std::vector<Key> keys;
+  keys.reserve(cands.size());
+  for (uint32_t c : cands) keys.emplace_back(Fields(edge_of(c)), c);
+  std::sort(keys.begin(), keys.end());
+  std::vector<uint32_t> taken(keys.size(), 0);  // per run of equal fields
+  std::vector<int64_t> match;
+  match.reserve(list.size());
+  for (const Edge& ed : list) {
+    const auto f = Fields(ed);
+    auto it = std::lower_bound(keys.begin(), keys.end(), Key{f, 0});
+    const size_t run = static_cast<size_t>(it - keys.begin());
+    const size_t at = run < keys.size() ? run + taken[run] : keys.size();
+    if (at < keys.size() && keys[at].first == f) {
+      ++taken[run];
+      match.push_back(keys[at].second);
+    } else {
+      match.push_back(-1);
+    }
+  }
+  return match;
+}
+
+uint8_t Bits(const Edge& ed) {
+  return image::PackEdge(static_cast<uint8_t>(ed.kind),
+                         static_cast<uint8_t>(ed.confidence), ed.flags);
+}
+
+}  // namespace
+
+void Graph::ImageSaver::Edges() {
+  const size_t n = g_.entities_.size();
+  std::vector<EntityIdx> e_from, e_to;
+  std::vector<Edge> e_out;  // each made entry's edge, as in an out-list
+  for (const File& f : g_.files_)
+    for (const Ref& r : f.refs)
+      for (const Ref::Made& m : r.made) {
+        e_from.push_back(m.from);
+        e_to.push_back(m.to);
+        e_out.push_back(r.OutEdge(m, f.path));
+      }
+  const size_t n_e = e_from.size();
+  auto e_in = [&](uint32_t c) {
+    Edge ed = e_out[c];
+    ed.other = e_from[c];
+    return ed;
+  };
+  std::vector<uint32_t> from_start, by_from, to_start, by_to;
+  Group(e_from, n, from_start, by_from);
+  Group(e_to, n, to_start, by_to);
+  auto group = [](const std::vector<uint32_t>& start,
+                  const std::vector<uint32_t>& items, size_t k) {
+    return std::span<const uint32_t>(items.data() + start[k],
+                                     start[k + 1] - start[k]);
+  };
+
+  // Out-lists decide which made entries are live.
+  std::vector<uint8_t> live(n_e, 0);
+  std::vector<std::pair<EntityIdx, std::vector<int64_t>>> out_lists, in_lists;
+  for (EntityIdx s = 0; s < n; ++s) {
+    std::span<const Edge> list(g_.out_[s].data(), g_.out_[s].size());
+    auto cands = group(from_start, by_from, s);
+    bool canonical = list.size() == cands.size();
+    for (size_t i = 0; canonical && i < list.size(); ++i)
+      canonical = SameEdge(list[i], e_out[cands[i]]);
+    if (canonical) {
+      for (uint32_t c : cands) live[c] = 1;
+      continue;
+    }
+    auto match = Match(list, cands, [&](uint32_t c) { return e_out[c]; });
+    for (int64_t c : match)
+      if (c >= 0) live[c] = 1;
+    out_lists.emplace_back(s, std::move(match));
+  }
+  for (EntityIdx t = 0; t < n; ++t) {
+    std::span<const Edge> list(g_.in_[t].data(), g_.in_[t].size());
+    auto cands = group(to_start, by_to, t);
+    size_t i = 0;
+    bool canonical = true;
+    for (uint32_t c : cands) {
+      if (!live[c]) continue;
+      if (i == list.size() || !SameEdge(list[i], e_in(c))) {
+        canonical = false;
+        break;
+      }
+      ++i;
+    }
+    if (canonical && i == list.size()) continue;
+    in_lists.emplace_back(t, Match(list, cands, e_in));
+  }
+
+  w_.U8(image::kEdges);
+  size_t n_stale = 0;
+  for (uint8_t l : live) n_stale += !l;
+  w_.Varint(n_stale);
+  int64_t prev = -1;
+  for (size_t e = 0; e < n_e; ++e)
+    if (!live[e]) {
+      w_.Varint(static_cast<uint64_t>(static_cast<int64_t>(e) - prev - 1));
+      prev = static_cast<int64_t>(e);
+    }
+  for (const auto* lists : {&out_lists, &in_lists}) {
+    const bool out = lists == &out_lists;
+    w_.Varint(lists->size());
+    prev = -1;
+    for (const auto& [slot, match] : *lists) {
+      w_.Varint(static_cast<uint64_t>(static_cast<int64_t>(slot) - prev - 1));
+      prev = slot;
+      const auto& list = out ? g_.out_[slot] : g_.in_[slot];
+      w_.Varint(list.size());
+      for (size_t i = 0; i < list.size(); ++i) {
+        w_.Varint(static_cast<uint64_t>(match[i] + 1));
+        if (match[i] >= 0) continue;
+        w_.U32(list[i].other);  // no made entry stands for this edge
+        w_.U32(list[i].file);
+        w_.U32(list[i].line);
+        w_.U8(Bits(list[i]));
+      }
+    }
+  }
+}
+
+void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
+                                      EdgeList& list) {
+  const size_t len = r_.Count(1, "edges.list_length");
+  if (!r_.ok()) return;
+  list.resize(len);
+  const uint64_t n_e = made_base_.back();
+  for (Edge& ed : list) {
+    const size_t at = r_.offset();
+    const uint64_t v = r_.Varint("edges.entry");
+    if (!r_.ok()) return;
+    if (v == 0) {  // written out in full
+      ed.other = r_.U32("edges.other");
+      ed.file = r_.U32("edges.file");
+      ed.line = r_.U32("edges.line");
+      const uint8_t b = r_.U8("edges.bits");
+      ed.kind = static_cast<EdgeKind>(b & 7);
+      ed.confidence = static_cast<Confidence>((b >> 3) & 3);
+      ed.flags = static_cast<uint8_t>(b >> 5);
+      if (r_.ok() && (ed.other >= n_slots_ || ed.file >= n_str_ ||
+                      (b & 7) >= model::kEdgeKindCount || ((b >> 3) & 3) >= 3))
+        return r_.FailAt(at, "edges.entry", "edge out of range");
+      continue;
+    }
+    const uint64_t e = v - 1;
+    if (e >= n_e)
+      return r_.FailAt(at, "edges.entry",
+                       "made entry " + std::to_string(e) + " out of range (" +
+                           std::to_string(n_e) + ")");
+    const size_t ref = static_cast<size_t>(
+        std::upper_bound(made_base_.begin(), made_base_.end(), e) -
+        made_base_.begin() - 1);
+    const File& f = g_->files_[file_of_ref_[ref]];
+    const Ref& r = f.refs[ref - ref_base_[file_of_ref_[ref]]];
+    const Ref::Made& m = r.made[e - made_base_[ref]];
+    if ((out ? m.from : m.to) != slot)
+      return r_.FailAt(at, "edges.entry",
+                       "made entry " + std::to_string(e) + " does not " +
+                           (out ? "start" : "end") + " at slot " +
+                           std::to_string(slot));
+    ed = r.OutEdge(m, f.path);
+    if (!out) ed.other = m.from;
+  }
+}
+
+void Graph::ImageLoader::Edges() {
+  r_.Expect(image::kEdges, "edges tag");
+  const size_t n = n_slots_;
+  const uint64_t n_e = made_base_.back();
+  const size_t n_stale = r_.Count(1, "edges.stale_count");
+  if (!r_.ok()) return;
+  std::vector<uint8_t> dead(n_stale > 0 ? n_e : 0, 0);
+  uint64_t e = 0;
+  for (size_t i = 0; i < n_stale; ++i) {
+    const size_t at = r_.offset();
+    e += r_.Varint("edges.stale") + (i > 0);
+    if (!r_.ok()) return;
+    if (e >= n_e)
+      return r_.FailAt(at, "edges.stale",
+                       "made entry " + std::to_string(e) + " out of range (" +
+                           std::to_string(n_e) + ")");
+    dead[e] = 1;
+  }
+
+  auto& out = g_->out_;
+  auto& in = g_->in_;
+  out.resize(n);
+  in.resize(n);
+  std::vector<uint8_t> written(n, 0);  // bit 1: out-list, bit 2: in-list
+  for (uint8_t dir : {1, 2}) {
+    const size_t n_lists = r_.Count(2, "edges.lists");
+    uint64_t slot = 0;
+    for (size_t i = 0; i < n_lists && r_.ok(); ++i) {
+      const size_t at = r_.offset();
+      slot += r_.Varint("edges.slot") + (i > 0);
+      if (!r_.ok()) return;
+      if (slot >= n)
+        return r_.FailAt(at, "edges.slot", "entity slot " +
+                                               std::to_string(slot) +
+                                               " out of range");
+      written[slot] |= dir;
+      ExplicitList(static_cast<EntityIdx>(slot), dir == 1,
+                   dir == 1 ? out[slot] : in[slot]);
+    }
+  }
+  if (!r_.ok()) return;
+
+  // The canonical lists: size them (FileRefs counted every made entry;
+  // the stale ones do not count), then fill them in E order.
+  if (!dead.empty()) {
+    e = 0;
+    for (const File& f : g_->files_)
+      for (const Ref& r : f.refs)
+        for (const Ref::Made& m : r.made)
+          if (dead[e++]) {
+            --out_n_[m.from];
+            --in_n_[m.to];
+          }
+  }
+  // Where the next edge of each canonical list goes (null: written out).
+  auto place = [](EdgeList& list, uint32_t size) {
+    if (size == 0) return list.data();  // never written through
+    if (size == 1) return &list.emplace_back();
+    list.resize(size);
+    return list.data();
+  };
+  std::vector<Edge*> out_at(n, nullptr), in_at(n, nullptr);
+  for (size_t s = 0; s < n; ++s) {
+    if (!(written[s] & 1)) out_at[s] = place(out[s], out_n_[s]);
+    if (!(written[s] & 2)) in_at[s] = place(in[s], in_n_[s]);
+  }
+  e = 0;
+  for (const File& f : g_->files_)
+    for (const Ref& r : f.refs) {
+      const uint8_t flags = EdgeFlags(r.flags);
+      for (const Ref::Made& m : r.made) {
+        if (dead.empty() || !dead[e]) {
+          // Null for the lists written out (an inline list's data() is not).
+          if (Edge*& at = out_at[m.from])
+            *at++ = {m.to, f.path, r.line, r.kind, m.confidence, flags};
+          if (Edge*& at = in_at[m.to])
+            *at++ = {m.from, f.path, r.line, r.kind, m.confidence, flags};
+        }
+        ++e;
+      }
+    }
+  size_t edges = 0;
+  for (const auto& list : out) edges += list.size();
+  g_->edge_count_ = edges;
+}
+
+}  // namespace aim::graph

@@ -1,0 +1,228 @@
+// Graph image format: constants and the bounds-checked primitives that
+// image.cc writes and image_load.cc reads with. The layout is described in
+// engine/graph/IMAGE_FORMAT.md.
+#ifndef AIM_ENGINE_GRAPH_IMAGE_FORMAT_H_
+#define AIM_ENGINE_GRAPH_IMAGE_FORMAT_H_
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "engine/model/coding.h"
+
+namespace aim::graph::image {
+
+// The first byte of an image. Bump it for any change of layout.
+inline constexpr uint8_t kFormat = 1;
+
+// Section tags, one byte before each section (a misaligned or foreign
+// image fails at the first tag rather than deep inside a column).
+enum Tag : uint8_t {
+  kStrings = 'S',
+  kEntities = 'E',
+  kEdges = 'G',
+  kFiles = 'F',
+  kTables = 'T',
+  kDeps = 'D',
+  kPending = 'P',
+  kEnd = 'Z',
+};
+
+// Packed edge bits: kind (3 bits), confidence (2), flags (3).
+inline uint8_t PackEdge(uint8_t kind, uint8_t confidence, uint8_t flags) {
+  return static_cast<uint8_t>(kind | (confidence << 3) | (flags << 5));
+}
+
+// A reference's shape byte: its kind (3 bits), then one bit per optional
+// field (fixed_source, path, src_path, self_type, scope) telling that it is
+// present, i.e. not kAbsent.
+inline constexpr size_t kRefOptional = 5;
+inline constexpr uint32_t kAbsent[kRefOptional] = {UINT32_MAX, 0, 0, 0, 0};
+template <typename Kind, typename Fields>
+uint8_t RefShape(Kind kind, const Fields& optional) {
+  uint8_t shape = static_cast<uint8_t>(kind);
+  for (size_t k = 0; k < kRefOptional; ++k)
+    if (optional[k] != kAbsent[k]) shape |= static_cast<uint8_t>(8u << k);
+  return shape;
+}
+
+// ---- writing: fixed-width little-endian values and LEB128 varints.
+
+class Writer {
+ public:
+  explicit Writer(std::string* out) : out_(*out) {}
+  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
+  void U32(uint32_t v) { model::coding::PutFixed32(&out_, v); }
+  void U64(uint64_t v) { model::coding::PutFixed64(&out_, v); }
+  void Varint(uint64_t v) { model::coding::PutVarint64(&out_, v); }
+  void Bytes(std::string_view s) { out_.append(s.data(), s.size()); }
+  size_t size() const { return out_.size(); }
+
+ private:
+  std::string& out_;
+};
+
+// A column of `n` fixed-width little-endian values inside the input,
+// already bounds-checked by Reader::Column.
+template <typename T>
+class Column {
+ public:
+  Column() = default;
+  Column(const char* p, size_t n, size_t offset) : p_(p), n_(n), offset_(offset) {}
+  size_t size() const { return n_; }
+  T operator[](size_t i) const {
+    T v;
+    std::memcpy(&v, p_ + i * sizeof(T), sizeof(T));
+    if constexpr (std::endian::native == std::endian::big) v = Swap(v);
+    return v;
+  }
+  // Byte offset of element i in the image (for error messages).
+  size_t offset(size_t i) const { return offset_ + i * sizeof(T); }
+
+ private:
+  static T Swap(T v) {
+    T r = 0;
+    for (size_t b = 0; b < sizeof(T); ++b)
+      r = static_cast<T>((r << 8) | ((v >> (8 * b)) & 0xff));
+    return r;
+  }
+  const char* p_ = nullptr;
+  size_t n_ = 0;
+  size_t offset_ = 0;
+};
+
+// Reads an image with a sticky error: after the first failure every read
+// returns zero values, and the first error is kept. Errors are DataLoss
+// "graph image: <what> at byte <offset>: <detail>".
+class Reader {
+ public:
+  explicit Reader(std::string_view in) : in_(in) {}
+
+  bool ok() const { return status_.ok(); }
+  const absl::Status& status() const { return status_; }
+  size_t offset() const { return pos_; }
+  size_t remaining() const { return in_.size() - pos_; }
+
+  void FailAt(size_t offset, std::string_view what, std::string_view detail) {
+    if (!ok()) return;
+    status_ = absl::DataLossError("graph image: " + std::string(what) +
+                                  " at byte " + std::to_string(offset) +
+                                  ": " + std::string(detail));
+    pos_ = in_.size();
+  }
+  void Fail(std::string_view what, std::string_view detail) {
+    FailAt(pos_, what, detail);
+  }
+  void Fail(absl::Status s) {
+    if (ok()) status_ = std::move(s);
+    pos_ = in_.size();
+  }
+
+  uint8_t U8(std::string_view what) {
+    if (!Need(1, what)) return 0;
+    return static_cast<uint8_t>(in_[pos_++]);
+  }
+  uint32_t U32(std::string_view what) {
+    if (!Need(4, what)) return 0;
+    uint32_t v = model::coding::DecodeFixed32(in_.data() + pos_);
+    pos_ += 4;
+    return v;
+  }
+  uint64_t U64(std::string_view what) {
+    if (!Need(8, what)) return 0;
+    uint64_t v = model::coding::DecodeFixed64(in_.data() + pos_);
+    pos_ += 8;
+    return v;
+  }
+  void Expect(Tag tag, std::string_view what) {
+    size_t at = pos_;
+    uint8_t t = U8(what);
+    if (ok() && t != tag)
+      FailAt(at, what, "expected section tag " + std::to_string(tag) +
+                           ", found " + std::to_string(t));
+  }
+  uint64_t Varint(std::string_view what) {
+    // Most values are counts and deltas below 128: one byte.
+    if (pos_ < in_.size() && static_cast<uint8_t>(in_[pos_]) < 0x80)
+      return static_cast<uint8_t>(in_[pos_++]);
+    uint64_t v = 0;
+    const size_t start = pos_;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos_ >= in_.size()) {
+        FailAt(start, what, "truncated varint");
+        return 0;
+      }
+      uint64_t b = static_cast<uint8_t>(in_[pos_++]);
+      if (shift == 63 && b > 1) break;
+      v |= (b & 0x7f) << shift;
+      if (b < 0x80) return v;
+    }
+    FailAt(start, what, "varint longer than 64 bits");
+    return 0;
+  }
+  uint32_t Varint32(std::string_view what) {
+    const size_t start = pos_;
+    uint64_t v = Varint(what);
+    if (v > UINT32_MAX) {
+      FailAt(start, what, "value " + std::to_string(v) + " exceeds 32 bits");
+      return 0;
+    }
+    return static_cast<uint32_t>(v);
+  }
+  // A count of elements that take at least `min_bytes` each (>= 1) in what
+  // follows: larger than the remaining input can hold is an error, so that
+  // no damaged count makes the caller allocate beyond the input's size.
+  size_t Count(size_t min_bytes, std::string_view what) {
+    const size_t start = pos_;
+    uint64_t n = Varint(what);
+    if (!ok()) return 0;
+    if (n > remaining() / min_bytes) {
+      FailAt(start, what,
+             "count " + std::to_string(n) + " cannot fit in the " +
+                 std::to_string(remaining()) + " bytes left");
+      return 0;
+    }
+    return static_cast<size_t>(n);
+  }
+  template <typename T>
+  Column<T> Fixed(size_t n, std::string_view what) {
+    if (n > remaining() / sizeof(T)) {
+      Fail(what, "column of " + std::to_string(n) + " x " +
+                     std::to_string(sizeof(T)) + " bytes exceeds the " +
+                     std::to_string(remaining()) + " bytes left");
+      return {};
+    }
+    Column<T> c(in_.data() + pos_, n, pos_);
+    pos_ += n * sizeof(T);
+    return c;
+  }
+  std::string_view Bytes(size_t n, std::string_view what) {
+    if (!Need(n, what)) return {};
+    std::string_view s = in_.substr(pos_, n);
+    pos_ += n;
+    return s;
+  }
+
+ private:
+  bool Need(size_t n, std::string_view what) {
+    if (!ok()) return false;
+    if (remaining() < n) {
+      Fail(what, "truncated: need " + std::to_string(n) + " bytes, " +
+                     std::to_string(remaining()) + " left");
+      return false;
+    }
+    return true;
+  }
+
+  std::string_view in_;
+  size_t pos_ = 0;
+  absl::Status status_;
+};
+
+}  // namespace aim::graph::image
+
+#endif  // AIM_ENGINE_GRAPH_IMAGE_FORMAT_H_

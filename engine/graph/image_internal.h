@@ -1,0 +1,112 @@
+// The graph image's writer and reader classes, shared by image.cc (saving),
+// image_load.cc (loading) and image_edges.cc (the adjacency lists, both
+// ways). The layout is described in IMAGE_FORMAT.md.
+#ifndef AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
+#define AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
+
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "engine/graph/graph.h"
+#include "engine/graph/graph_internal.h"
+#include "engine/graph/image_format.h"
+
+namespace aim::graph {
+
+// How a reference's made-edge source is stored: as the reference's owner,
+// its fixed source, or written out.
+inline constexpr uint8_t kMadeFromOwner = 0;
+inline constexpr uint8_t kMadeFromFixed = 1;
+inline constexpr uint8_t kMadeFromColumn = 2;
+
+inline bool SameEdge(const Edge& a, const Edge& b) {
+  return a.other == b.other && a.file == b.file && a.line == b.line &&
+         a.kind == b.kind && a.confidence == b.confidence &&
+         a.flags == b.flags;
+}
+
+class Graph::ImageSaver {
+ public:
+  ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out) {}
+  void Save();
+
+ private:
+  void Strings();
+  void Entities();
+  void Files();
+  void Edges();  // image_edges.cc
+  void Tables();
+  void Deps();
+  void Pending();
+  static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
+
+  template <typename Key, typename List, typename PutKey>
+  void ListExceptions(const absl::flat_hash_map<Key, List>& live,
+                      const absl::flat_hash_map<Key, List>& derived,
+                      PutKey put_key);
+  template <typename Key, typename Value, typename PutKey>
+  void ScalarExceptions(const absl::flat_hash_map<Key, Value>& live,
+                        const absl::flat_hash_map<Key, Value>& derived,
+                        PutKey put_key);
+
+  const Graph& g_;
+  image::Writer w_;
+};
+
+class Graph::ImageLoader {
+ public:
+  explicit ImageLoader(std::string_view bytes)
+      : r_(bytes), g_(std::make_unique<Graph>()) {}
+  absl::StatusOr<std::unique_ptr<Graph>> Load();
+
+ private:
+  void Strings();
+  void Entities();
+  void Files();
+  void FileRefs(const std::vector<uint32_t>& ref_count);
+  void FileRegs();
+  void Edges();  // image_edges.cc
+  // Reads one explicitly stored adjacency list into `list` (image_edges.cc).
+  void ExplicitList(EntityIdx slot, bool out, EdgeList& list);
+  void Tables();
+  void Deps();
+  void Pending();
+
+  // `n` varint counts (one per file, or per ref, ...); their sum.
+  std::vector<uint32_t> Counts(size_t n, std::string_view what, uint64_t& sum);
+  // Whether `v` < `limit` (or `v` == `none`); else records an error naming
+  // what[i] at `offset`.
+  bool Check(uint64_t v, uint64_t limit, size_t offset, std::string_view what,
+             size_t i, std::string_view noun, uint64_t none = UINT64_MAX);
+  bool Str(uint64_t v, size_t offset, std::string_view what, size_t i) {
+    return v < n_str_ || Check(v, n_str_, offset, what, i, "string id");
+  }
+  bool Slot(uint64_t v, size_t offset, std::string_view what, size_t i) {
+    return v < n_slots_ || Check(v, n_slots_, offset, what, i, "entity slot");
+  }
+  template <typename Map>
+  void ListExceptions(Map& map, bool scope_key, bool entity_values,
+                      std::string_view what);
+  template <typename Map>
+  void ScalarExceptions(Map& map, bool wide_key, uint64_t value_limit,
+                        std::string_view what);
+
+  image::Reader r_;
+  std::unique_ptr<Graph> g_;
+  size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
+  // References are numbered across files (file 0's first), and so are
+  // their made entries (reference 0's first): set by FileRefs.
+  std::vector<uint32_t> ref_base_;     // per file, and the total at the end
+  std::vector<uint32_t> file_of_ref_;  // per reference
+  std::vector<uint32_t> made_base_;    // per reference, and the total
+  // Made entries per source and per target slot (counted by FileRefs).
+  std::vector<uint32_t> out_n_, in_n_;
+};
+
+}  // namespace aim::graph
+
+#endif  // AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_

@@ -1,0 +1,573 @@
+// Graph images: loading (the writer is image.cc, the layout IMAGE_FORMAT.md).
+//
+// Every count is checked against the bytes that remain before anything is
+// allocated, and every stored index (string ids, entity slots, file
+// indices, kinds) is checked before the graph could use it: the graph's own
+// code indexes with them unchecked. Invariants that only matter for the
+// graph's answers, not its memory safety (e.g. that a file's entities are
+// live), are not all checked: the image's checksum is the guard for those.
+#include <algorithm>
+#include <bit>
+#include <string>
+
+#include "engine/graph/image_internal.h"
+
+namespace aim::graph {
+
+absl::StatusOr<std::unique_ptr<Graph>> Graph::LoadImage(
+    std::string_view bytes) {
+  return ImageLoader(bytes).Load();
+}
+
+absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load() {
+  const uint8_t version = r_.U8("format version");
+  if (r_.ok() && version > image::kFormat)
+    r_.Fail(absl::FailedPreconditionError(
+        "graph image: format version " + std::to_string(version) +
+        " is newer than this build reads (" +
+        std::to_string(image::kFormat) + ")"));
+  if (r_.ok() && version == 0) r_.FailAt(0, "format version", "0 is not a version");
+  for (void (ImageLoader::*section)() :
+       {&ImageLoader::Strings, &ImageLoader::Entities, &ImageLoader::Files,
+        &ImageLoader::Edges, &ImageLoader::Tables, &ImageLoader::Deps,
+        &ImageLoader::Pending}) {
+    if (!r_.ok()) break;
+    (this->*section)();
+  }
+  r_.Expect(image::kEnd, "end tag");
+  if (r_.ok() && r_.remaining() > 0)
+    r_.Fail("end", std::to_string(r_.remaining()) + " trailing bytes");
+  if (!r_.ok()) return r_.status();
+  return std::move(g_);
+}
+
+bool Graph::ImageLoader::Check(uint64_t v, uint64_t limit, size_t offset,
+                               std::string_view what, size_t i,
+                               std::string_view noun, uint64_t none) {
+  if (v < limit || v == none) return true;
+  r_.FailAt(offset, std::string(what) + "[" + std::to_string(i) + "]",
+            std::string(noun) + " " + std::to_string(v) +
+                " out of range (" + std::to_string(limit) + ")");
+  return false;
+}
+
+std::vector<uint32_t> Graph::ImageLoader::Counts(size_t n,
+                                                 std::string_view what,
+                                                 uint64_t& sum) {
+  sum = 0;
+  std::vector<uint32_t> counts;
+  if (n > r_.remaining()) {  // one byte at least per count
+    r_.Fail(what, std::to_string(n) + " counts cannot fit in the " +
+                      std::to_string(r_.remaining()) + " bytes left");
+    return counts;
+  }
+  counts.resize(n);
+  for (size_t i = 0; i < n && r_.ok(); ++i) {
+    counts[i] = r_.Varint32(what);
+    sum += counts[i];
+  }
+  if (!r_.ok()) counts.assign(n, 0);
+  return counts;
+}
+
+void Graph::ImageLoader::Strings() {
+  r_.Expect(image::kStrings, "strings tag");
+  const size_t n = r_.Count(1, "strings.count");
+  if (!r_.ok()) return;
+  if (n == 0) return r_.Fail("strings.count", "0 (id 0 must be \"\")");
+  const uint64_t bytes = r_.Varint("strings.bytes");
+  if (r_.ok() && bytes > r_.remaining())
+    return r_.Fail("strings.bytes", std::to_string(bytes) + " exceeds the " +
+                                        std::to_string(r_.remaining()) +
+                                        " bytes left");
+  uint64_t sum = 0;
+  std::vector<uint32_t> lengths = Counts(n - 1, "strings.length", sum);
+  if (r_.ok() && sum != bytes)
+    return r_.Fail("strings.length", "lengths add up to " +
+                                         std::to_string(sum) + ", not " +
+                                         std::to_string(bytes));
+  std::string_view bits = r_.Bytes((n - 1 + 7) / 8, "strings.indexed");
+  const size_t n_hashes = r_.Count(4, "strings.hash_count");
+  auto hash = r_.Fixed<uint32_t>(n_hashes, "strings.hash");
+  std::string_view text = r_.Bytes(bytes, "strings.bytes");
+  if (!r_.ok()) return;
+  size_t n_indexed = 0;
+  for (char b : bits) n_indexed += std::popcount(static_cast<uint8_t>(b));
+  if (n_indexed != n_hashes)
+    return r_.FailAt(hash.offset(0), "strings.hash_count",
+                     std::to_string(n_hashes) + " hashes for " +
+                         std::to_string(n_indexed) + " indexed strings");
+  std::vector<uint32_t> hashes(n_hashes);
+  for (size_t i = 0; i < n_hashes; ++i) hashes[i] = hash[i];
+  g_->strings_.AppendPacked(
+      text, lengths,
+      {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()}, hashes);
+  n_str_ = g_->strings_.size();
+}
+
+void Graph::ImageLoader::Entities() {
+  r_.Expect(image::kEntities, "entities tag");
+  const size_t n = r_.Count(46, "entities.count");
+  auto id = r_.Fixed<uint64_t>(n, "entities.id");
+  auto sig_hash = r_.Fixed<uint64_t>(n, "entities.sig_hash");
+  auto name = r_.Fixed<uint32_t>(n, "entities.name");
+  auto qualified = r_.Fixed<uint32_t>(n, "entities.qualified");
+  auto sig = r_.Fixed<uint32_t>(n, "entities.sig");
+  auto vis = r_.Fixed<uint32_t>(n, "entities.vis");
+  auto file = r_.Fixed<uint32_t>(n, "entities.file");
+  auto line = r_.Fixed<uint32_t>(n, "entities.line");
+  auto end_line = r_.Fixed<uint32_t>(n, "entities.end_line");
+  auto kind = r_.Fixed<uint8_t>(n, "entities.kind");
+  auto flags = r_.Fixed<uint8_t>(n, "entities.flags");
+  if (!r_.ok()) return;
+  n_slots_ = n;
+  auto& es = g_->entities_;
+  es.resize(n);
+  size_t live = 0;
+  for (size_t i = 0; i < n; ++i) {
+    Entity& e = es[i];
+    e.id = id[i];
+    e.sig_hash = sig_hash[i];
+    e.name = name[i];
+    e.qualified = qualified[i];
+    e.sig = sig[i];
+    e.vis = vis[i];
+    e.file = file[i];
+    e.line = line[i];
+    e.end_line = end_line[i];
+    const uint8_t k = kind[i];
+    e.kind = static_cast<EntityKind>(k);
+    e.flags = flags[i];
+    live += e.flags & kLive;
+    if (std::max({e.name, e.qualified, e.sig, e.vis, e.file}) >= n_str_ ||
+        k >= model::kEntityKindCount) {
+      if (!Str(e.name, name.offset(i), "entities.name", i) ||
+          !Str(e.qualified, qualified.offset(i), "entities.qualified", i) ||
+          !Str(e.sig, sig.offset(i), "entities.sig", i) ||
+          !Str(e.vis, vis.offset(i), "entities.vis", i) ||
+          !Str(e.file, file.offset(i), "entities.file", i))
+        return;
+      Check(k, model::kEntityKindCount, kind.offset(i), "entities.kind", i,
+            "kind");
+      return;
+    }
+  }
+  g_->live_entities_ = live;
+  for (auto [list, what] : {std::pair{&g_->free_, "entities.free"},
+                            std::pair{&g_->zombies_, "entities.zombies"}}) {
+    const size_t m = r_.Count(4, what);
+    auto col = r_.Fixed<uint32_t>(m, what);
+    if (!r_.ok()) return;
+    list->resize(m);
+    for (size_t i = 0; i < m; ++i) {
+      EntityIdx e = (*list)[i] = col[i];
+      if (!Slot(e, col.offset(i), what, i)) return;
+      if (es[e].flags & kLive)
+        return r_.FailAt(col.offset(i), what,
+                         "slot " + std::to_string(e) + " is live");
+    }
+  }
+}
+
+void Graph::ImageLoader::Files() {
+  r_.Expect(image::kFiles, "files tag");
+  const size_t n = r_.Count(29, "files.count");
+  auto path = r_.Fixed<uint32_t>(n, "files.path");
+  auto crate = r_.Fixed<uint32_t>(n, "files.crate");
+  auto module = r_.Fixed<uint32_t>(n, "files.module");
+  auto hash = r_.Fixed<uint64_t>(n, "files.hash");
+  auto lines = r_.Fixed<uint32_t>(n, "files.lines");
+  auto gen = r_.Fixed<uint32_t>(n, "files.gen");
+  auto live = r_.Fixed<uint8_t>(n, "files.live");
+  if (!r_.ok()) return;
+  n_files_ = n;
+  auto& fs = g_->files_;
+  fs.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    File& f = fs[i];
+    f.path = path[i];
+    f.crate = crate[i];
+    f.module = module[i];
+    f.hash = hash[i];
+    f.lines = lines[i];
+    f.gen = gen[i];
+    if (!Str(f.path, path.offset(i), "files.path", i) ||
+        !Str(f.crate, crate.offset(i), "files.crate", i) ||
+        !Str(f.module, module.offset(i), "files.module", i) ||
+        !Check(live[i], 2, live.offset(i), "files.live", i, "flag"))
+      return;
+    f.live = live[i] != 0;
+  }
+
+  uint64_t total = 0;
+  std::vector<uint32_t> count = Counts(n, "files.entity_count", total);
+  auto ents = r_.Fixed<uint32_t>(total, "files.entities");
+  if (!r_.ok()) return;
+  size_t j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    fs[i].entities.resize(count[i]);
+    for (EntityIdx& e : fs[i].entities) {
+      e = ents[j];
+      if (!Slot(e, ents.offset(j), "files.entities", j)) return;
+      ++j;
+    }
+  }
+
+  count = Counts(n, "files.scope_count", total);
+  uint64_t elems = 0;
+  std::vector<uint32_t> chain_len = Counts(total, "files.scope_length", elems);
+  auto chain = r_.Fixed<uint32_t>(elems, "files.scopes");
+  if (!r_.ok()) return;
+  size_t c = 0;
+  j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    fs[i].scopes.resize(count[i]);
+    for (auto& s : fs[i].scopes) {
+      s.resize(chain_len[c++]);
+      for (StrId& id : s) {
+        id = chain[j];
+        if (!Str(id, chain.offset(j), "files.scopes", j)) return;
+        ++j;
+      }
+    }
+  }
+
+  count = Counts(n, "files.ref_count", total);
+  if (r_.ok()) FileRefs(count);
+  if (r_.ok()) FileRegs();
+}
+
+void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
+  uint64_t total = 0;
+  for (uint32_t c : ref_count) total += c;
+  auto shape = r_.Fixed<uint8_t>(total, "refs.shape");
+  auto flags = r_.Fixed<uint8_t>(total, "refs.flags");
+  auto owner = r_.Fixed<uint32_t>(total, "refs.owner");
+  auto line = r_.Fixed<uint32_t>(total, "refs.line");
+  // fixed_source, path, src_path, self_type, scope: the values present.
+  static constexpr const char* kOptional[image::kRefOptional] = {
+      "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
+      "refs.scope"};
+  image::Column<uint32_t> opt[image::kRefOptional];
+  for (size_t k = 0; k < image::kRefOptional; ++k)
+    opt[k] = r_.Fixed<uint32_t>(r_.Count(4, kOptional[k]), kOptional[k]);
+  uint64_t n_made = 0;
+  std::vector<uint32_t> made_count = Counts(total, "refs.made_count", n_made);
+  auto code = r_.Fixed<uint8_t>(n_made, "made.code");
+  const size_t n_from = r_.Count(4, "made.from_count");
+  auto from = r_.Fixed<uint32_t>(n_from, "made.from");
+  auto to = r_.Fixed<uint32_t>(n_made, "made.to");
+  if (!r_.ok()) return;
+  if (total >= UINT32_MAX || n_made >= UINT32_MAX)
+    return r_.Fail("refs.count", "more than 2^32 references or edges");
+  ref_base_.resize(n_files_ + 1);
+  file_of_ref_.resize(total);
+  made_base_.resize(total + 1);
+  out_n_.assign(n_slots_, 0);
+  in_n_.assign(n_slots_, 0);
+  size_t j = 0, m = 0, k = 0;
+  size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    File& f = g_->files_[fi];
+    ref_base_[fi] = static_cast<uint32_t>(j);
+    f.refs.resize(ref_count[fi]);
+    for (Ref& r : f.refs) {
+      const uint8_t sh = shape[j];
+      uint32_t v[image::kRefOptional];
+      for (size_t x = 0; x < image::kRefOptional; ++x) {
+        if (!(sh & (8u << x))) {
+          v[x] = image::kAbsent[x];
+        } else if (at[x] < opt[x].size()) {
+          v[x] = opt[x][at[x]++];
+        } else {
+          return r_.FailAt(shape.offset(j), "refs.shape",
+                           std::string("more values than stored in ") +
+                               kOptional[x]);
+        }
+      }
+      r.owner = owner[j];
+      r.fixed_source = v[0];
+      r.path = v[1];
+      r.src_path = v[2];
+      r.self_type = v[3];
+      r.scope = v[4];
+      r.line = line[j];
+      r.kind = static_cast<EdgeKind>(sh & 7);
+      r.flags = flags[j];
+      r.epoch = 1;  // the deps handles are loaded with epoch 1
+      if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
+          (r.owner >= n_slots_ && r.owner != kNoEntity) ||
+          (r.fixed_source >= n_slots_ && r.fixed_source != kNoEntity) ||
+          (sh & 7) >= model::kEdgeKindCount) {
+        Check(r.owner, n_slots_, owner.offset(j), "refs.owner", j,
+              "entity slot", kNoEntity) &&
+            Check(r.fixed_source, n_slots_, opt[0].offset(at[0] - 1),
+                  "refs.fixed_source", j, "entity slot", kNoEntity) &&
+            Str(r.path, opt[1].offset(at[1] - 1), "refs.path", j) &&
+            Str(r.src_path, opt[2].offset(at[2] - 1), "refs.src_path", j) &&
+            Str(r.self_type, opt[3].offset(at[3] - 1), "refs.self_type", j) &&
+            Check(sh & 7, model::kEdgeKindCount, shape.offset(j), "refs.kind",
+                  j, "kind");
+        return;
+      }
+      file_of_ref_[j] = fi;
+      made_base_[j] = static_cast<uint32_t>(m);
+      const uint32_t n_m = made_count[j];
+      if (n_m > 1) r.made.reserve(n_m);
+      for (uint32_t x = 0; x < n_m; ++x) {
+        Ref::Made& md = r.made.emplace_back();
+        const uint8_t c = code[m];
+        const uint8_t src = c >> 2;
+        md.confidence = static_cast<Confidence>(c & 3);
+        md.to = to[m];
+        if (src == kMadeFromOwner) {
+          md.from = r.owner;
+        } else if (src == kMadeFromFixed) {
+          md.from = r.fixed_source;
+        } else if (src == kMadeFromColumn && k < n_from) {
+          md.from = from[k++];
+        } else {
+          return r_.FailAt(code.offset(m), "made.code",
+                           "bad source code in " + std::to_string(c));
+        }
+        if (md.from >= n_slots_ || md.to >= n_slots_ || (c & 3) >= 3) {
+          r_.FailAt(code.offset(m), "made[" + std::to_string(m) + "]",
+                    "source " + std::to_string(md.from) + ", target " +
+                        std::to_string(md.to) + " or confidence " +
+                        std::to_string(c & 3) + " out of range");
+          return;
+        }
+        ++out_n_[md.from];
+        ++in_n_[md.to];
+        ++m;
+      }
+      ++j;
+    }
+  }
+  ref_base_[n_files_] = static_cast<uint32_t>(j);
+  made_base_[j] = static_cast<uint32_t>(m);
+  for (size_t x = 0; x < image::kRefOptional; ++x)
+    if (at[x] != opt[x].size())
+      return r_.Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
+                                       " values left unused");
+  if (k != n_from)
+    r_.Fail("made.from", std::to_string(n_from - k) + " sources left unused");
+}
+
+void Graph::ImageLoader::FileRegs() {
+  auto& fs = g_->files_;
+  uint64_t total = 0;
+  for (auto regs : {&File::member_regs, &File::assoc_regs}) {
+    const char* what = regs == &File::member_regs ? "files.member_regs"
+                                                  : "files.assoc_regs";
+    std::vector<uint32_t> count = Counts(n_files_, what, total);
+    auto col = r_.Fixed<uint32_t>(total * 3, what);
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      (fs[i].*regs).resize(count[i]);
+      for (auto& [k, e] : fs[i].*regs) {
+        k = {col[j], col[j + 1]};
+        e = col[j + 2];
+        if (!Str(k.scope, col.offset(j), what, j) ||
+            !Str(k.name, col.offset(j + 1), what, j + 1) ||
+            !Slot(e, col.offset(j + 2), what, j + 2))
+          return;
+        j += 3;
+      }
+    }
+  }
+  {
+    std::vector<uint32_t> count = Counts(n_files_, "files.import_regs", total);
+    auto col = r_.Fixed<uint32_t>(total * 3, "files.import_regs");
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      fs[i].import_regs.resize(count[i]);
+      for (auto& [k, p] : fs[i].import_regs) {
+        k = {col[j], col[j + 1]};
+        p = col[j + 2];
+        for (size_t x = j; x < j + 3; ++x)
+          if (!Str(col[x], col.offset(x), "files.import_regs", x)) return;
+        j += 3;
+      }
+    }
+  }
+  using PairRegs = std::vector<std::pair<StrId, uint32_t>> File::*;
+  for (auto [regs, what, entity] :
+       {std::tuple<PairRegs, const char*, bool>{&File::glob_regs,
+                                                "files.glob_regs", false},
+        {&File::module_regs, "files.module_regs", true},
+        {&File::crate_regs, "files.crate_regs", true}}) {
+    std::vector<uint32_t> count = Counts(n_files_, what, total);
+    auto col = r_.Fixed<uint32_t>(total * 2, what);
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      (fs[i].*regs).resize(count[i]);
+      for (auto& [key, v] : fs[i].*regs) {
+        key = col[j];
+        v = col[j + 1];
+        if (!Str(key, col.offset(j), what, j) ||
+            !(entity ? Slot(v, col.offset(j + 1), what, j + 1)
+                     : Str(v, col.offset(j + 1), what, j + 1)))
+          return;
+        j += 2;
+      }
+    }
+  }
+}
+
+template <typename Map>
+void Graph::ImageLoader::ListExceptions(Map& map, bool scope_key,
+                                        bool entity_values,
+                                        std::string_view what) {
+  const size_t key_bytes = scope_key ? 8 : 4;
+  const size_t n = r_.Count(key_bytes + 1, what);
+  for (size_t i = 0; i < n && r_.ok(); ++i) {
+    auto key = r_.Fixed<uint32_t>(key_bytes / 4, what);
+    const size_t len = r_.Count(4, what);
+    auto vals = r_.Fixed<uint32_t>(len, what);
+    if (!r_.ok()) return;
+    for (size_t k = 0; k < key.size(); ++k)
+      if (!Str(key[k], key.offset(k), what, i)) return;
+    typename Map::key_type k;
+    if constexpr (std::is_same_v<typename Map::key_type, ScopeName>)
+      k = {key[0], key[1]};
+    else
+      k = key[0];
+    if (len == 0) {
+      map.erase(k);
+      continue;
+    }
+    auto& list = map[k];
+    list.resize(len);
+    for (size_t v = 0; v < len; ++v) {
+      list[v] = vals[v];
+      if (!(entity_values ? Slot(vals[v], vals.offset(v), what, i)
+                          : Str(vals[v], vals.offset(v), what, i)))
+        return;
+    }
+  }
+}
+
+template <typename Map>
+void Graph::ImageLoader::ScalarExceptions(Map& map, bool wide_key,
+                                          uint64_t value_limit,
+                                          std::string_view what) {
+  const size_t n = r_.Count(wide_key ? 12 : 8, what);
+  for (size_t i = 0; i < n && r_.ok(); ++i) {
+    const size_t key_at = r_.offset();
+    const uint64_t key = wide_key ? r_.U64(what) : r_.U32(what);
+    const size_t value_at = r_.offset();
+    const uint32_t value = r_.U32(what);
+    if (!r_.ok()) return;
+    if (!wide_key && !Str(key, key_at, what, i)) return;
+    if (value == UINT32_MAX) {
+      map.erase(static_cast<typename Map::key_type>(key));
+      continue;
+    }
+    if (!Check(value, value_limit, value_at, what, i, "value")) return;
+    map[static_cast<typename Map::key_type>(key)] = value;
+  }
+}
+
+void Graph::ImageLoader::Tables() {
+  r_.Expect(image::kTables, "tables tag");
+  // Reserve each table for its size in the saved graph, but never beyond
+  // the number of entries deriving it can insert.
+  size_t live = g_->live_entities_, regs[6] = {0, 0, 0, 0, 0, 0};
+  for (const File& f : g_->files_) {
+    regs[0] += f.member_regs.size();
+    regs[1] += f.assoc_regs.size();
+    regs[2] += f.import_regs.size();
+    regs[3] += f.glob_regs.size();
+    regs[4] += f.module_regs.size();
+    regs[5] += f.crate_regs.size();
+  }
+  const size_t bound[] = {live,    live,    regs[0], regs[1],   regs[2],
+                          regs[3], regs[4], regs[5], live, n_files_};
+  DerivedTables d;
+  size_t i = 0;
+  d.ForEach([&](auto& table) {
+    const uint64_t hint = r_.Varint("tables.size");
+    table.reserve(static_cast<size_t>(std::min<uint64_t>(hint, bound[i++])));
+  });
+  if (!r_.ok()) return;
+  g_->DeriveTables(d);
+  ListExceptions(d.by_name, false, true, "tables.by_name");
+  ListExceptions(d.members, true, true, "tables.members");
+  ListExceptions(d.assoc, true, true, "tables.assoc");
+  ListExceptions(d.imports, true, false, "tables.imports");
+  ListExceptions(d.globs, false, false, "tables.globs");
+  ListExceptions(d.modules, false, true, "tables.modules");
+  ListExceptions(d.crates, false, true, "tables.crates");
+  ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id");
+  ScalarExceptions(d.externals, false, n_slots_, "tables.externals");
+  ScalarExceptions(d.file_index, false, n_files_, "tables.file_index");
+  if (!r_.ok()) return;
+  g_->by_id_ = std::move(d.by_id);
+  g_->by_name_ = std::move(d.by_name);
+  g_->members_ = std::move(d.members);
+  g_->assoc_ = std::move(d.assoc);
+  g_->imports_ = std::move(d.imports);
+  g_->globs_ = std::move(d.globs);
+  g_->modules_ = std::move(d.modules);
+  g_->crates_ = std::move(d.crates);
+  g_->externals_ = std::move(d.externals);
+  g_->file_index_ = std::move(d.file_index);
+}
+
+void Graph::ImageLoader::Deps() {
+  r_.Expect(image::kDeps, "deps tag");
+  const auto& fs = g_->files_;
+  const uint64_t n_refs = file_of_ref_.size();
+  const size_t n = r_.Count(5, "deps.count");
+  g_->deps_.reserve(n);
+  for (size_t i = 0; i < n && r_.ok(); ++i) {
+    auto name = r_.Fixed<uint32_t>(1, "deps.name");
+    const size_t len = r_.Count(1, "deps.length");
+    if (!r_.ok() || !Str(name[0], name.offset(0), "deps.name", i)) return;
+    std::vector<RefHandle>& handles = g_->deps_[name[0]];
+    handles.reserve(handles.size() + len);
+    uint64_t ref = 0;
+    for (size_t k = 0; k < len; ++k) {
+      const size_t at = r_.offset();
+      ref += r_.Varint("deps.ref");
+      if (!r_.ok()) return;
+      if (ref >= n_refs)
+        return r_.FailAt(at, "deps.ref",
+                         "reference " + std::to_string(ref) +
+                             " out of range (" + std::to_string(n_refs) + ")");
+      const uint32_t fi = file_of_ref_[ref];
+      handles.push_back(
+          {fi, static_cast<uint32_t>(ref - ref_base_[fi]), fs[fi].gen, 1});
+    }
+  }
+}
+
+void Graph::ImageLoader::Pending() {
+  r_.Expect(image::kPending, "pending tag");
+  const size_t n = r_.Count(2, "pending.count");
+  if (!r_.ok()) return;
+  g_->pending_.resize(n);
+  for (size_t i = 0; i < n && r_.ok(); ++i) {
+    const size_t at = r_.offset();
+    uint32_t fi = r_.Varint32("pending.file");
+    uint32_t ri = r_.Varint32("pending.ref");
+    if (r_.ok() && fi >= n_files_)
+      return r_.FailAt(at, "pending.file", std::to_string(fi) +
+                                               " out of range (" +
+                                               std::to_string(n_files_) + ")");
+    g_->pending_[i] = {fi, ri};
+  }
+  const size_t at = r_.offset();
+  const uint8_t flags = r_.U8("pending.flags");
+  if (r_.ok() && flags > 3)
+    return r_.FailAt(at, "pending.flags", "unknown bits in " +
+                                              std::to_string(flags));
+  g_->batch_ = flags & 1;
+  g_->resolve_all_ = flags & 2;
+}
+
+}  // namespace aim::graph
