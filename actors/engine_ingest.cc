@@ -236,8 +236,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     report.syntax_errors += work[i].input.facts.errors.size();
     ++report.files;
     if (g) {
-      g->UpsertFile(work[i].input);
-      if (store_) data.files.push_back(std::move(work[i].input));
+      g->UpsertFile(std::move(work[i].input));
     } else {
       mutations.emplace_back();
       mutations.back().upserts.push_back(std::move(work[i].input));
@@ -260,6 +259,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     }
     if (store_) {
       const auto persist_start = Clock::now();
+      g->SaveImage(&data.image_storage);
       absl::StatusOr<uint64_t> lsn = store_->CheckpointAsNewVersion(std::move(data));
       if (!lsn.ok()) return lsn.status();
       version = *lsn;

@@ -39,7 +39,10 @@ constexpr size_t kMaxHeaderSize = 4096;
 // are safe to ignore.
 constexpr uint32_t kRequiredFlagsMask = 0xffff;
 constexpr uint32_t kFlagZstdChecksum = 1u << 16;  // the frame has its own
-constexpr uint32_t kKnownRequiredFlags = 0;
+// Required: the payload holds a graph image instead of files (a reader
+// that predates images must refuse it, not misread it).
+constexpr uint32_t kFlagGraphImage = 1u;
+constexpr uint32_t kKnownRequiredFlags = kFlagGraphImage;
 constexpr int kZstdLevel = 3;
 // zstd's default decoder limit (128 MiB window); a frame asking for more is
 // refused by zstd before it allocates.
@@ -244,6 +247,30 @@ absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
   return data;
 }
 
+// root, lsn, created, then the graph image to the end.
+absl::StatusOr<CheckpointData> ParseImagePayload(const Header& h,
+                                                 std::string raw,
+                                                 std::string_view name) {
+  CheckpointData data;
+  Reader r(raw);
+  r.String(&data.root, "root");
+  uint64_t lsn = r.Varint64("lsn");
+  if (r.ok() && lsn != h.lsn)
+    r.Fail("lsn", std::to_string(lsn) + " differs from the header's " +
+                      std::to_string(h.lsn));
+  data.lsn = lsn;
+  data.created_unix_micros = static_cast<int64_t>(r.Varint64("created"));
+  if (r.ok() && r.remaining() == 0) r.Fail("image", "missing");
+  if (!r.ok())
+    return absl::Status(r.status().code(),
+                        "checkpoint " + std::string(name) +
+                            ": uncompressed payload: " +
+                            std::string(r.status().message()));
+  data.image_begin = r.offset();
+  data.image_storage = std::move(raw);
+  return data;
+}
+
 absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
                                       std::string_view name) {
   absl::StatusOr<Header> h = ParseHeader(
@@ -252,6 +279,7 @@ absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
   absl::StatusOr<std::string> raw =
       Decompress(*h, bytes.substr(h->header_size), name);
   if (!raw.ok()) return raw.status();
+  if (h->flags & kFlagGraphImage) return ParseImagePayload(*h, std::move(*raw), name);
   return ParsePayload(*h, *raw, name);
 }
 
@@ -265,7 +293,8 @@ absl::Status IoError(int err, std::string_view op, const std::string& file,
 }
 
 absl::Status SealPayload(std::string_view payload, uint64_t lsn,
-                         uint64_t file_count, std::string* out) {
+                         uint64_t file_count, std::string* out,
+                         uint32_t extra_flags) {
   if (payload.size() > kMaxCheckpointPayload)
     return absl::ResourceExhaustedError(
         "checkpoint payload of " + std::to_string(payload.size()) +
@@ -290,7 +319,7 @@ absl::Status SealPayload(std::string_view payload, uint64_t lsn,
   std::memcpy(h, kCheckpointMagic.data(), kCheckpointMagic.size());
   EncodeFixed32(h + kOffVersion, kCheckpointVersion);
   EncodeFixed32(h + kOffHeaderSize, kCheckpointHeaderSize);
-  EncodeFixed32(h + kOffFlags, kFlagZstdChecksum);
+  EncodeFixed32(h + kOffFlags, kFlagZstdChecksum | extra_flags);
   EncodeFixed64(h + kOffLsn, lsn);
   EncodeFixed64(h + kOffFileCount, file_count);
   EncodeFixed64(h + kOffRawSize, payload.size());
@@ -308,6 +337,12 @@ absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out) {
   PutString(&payload, data.root);
   PutVarint64(&payload, data.lsn);
   PutVarint64(&payload, static_cast<uint64_t>(data.created_unix_micros));
+  if (data.has_image()) {
+    if (!data.files.empty())
+      return absl::InvalidArgumentError("a checkpoint holds files or an image, not both");
+    payload.append(data.image());
+    return internal::SealPayload(payload, data.lsn, 0, out, kFlagGraphImage);
+  }
   PutVarint64(&payload, data.files.size());
   for (const graph::FileInput& f : data.files) EncodeFileInput(f, &payload);
   return internal::SealPayload(payload, data.lsn, data.files.size(), out);

@@ -43,7 +43,18 @@ struct CheckpointData {
   uint64_t lsn = 0;                  // the image holds every record <= lsn
   std::string root;                  // the workspace root
   int64_t created_unix_micros = 0;   // stored as given (0: not recorded)
+  // The state, in one of two forms: every file's facts (resolved again on
+  // load), or a graph image (graph::Graph::SaveImage; loads without
+  // resolving). With an image, `files` is empty.
   std::vector<graph::FileInput> files;
+  // The image is image_storage[image_begin..] (decoding keeps the whole
+  // payload to avoid copying the image out of it).
+  std::string image_storage;
+  size_t image_begin = 0;
+  bool has_image() const { return !image_storage.empty(); }
+  std::string_view image() const {
+    return std::string_view(image_storage).substr(image_begin);
+  }
 };
 
 // Serialises `data` into *out (replacing its contents). Fails only if the
@@ -75,7 +86,8 @@ namespace internal {
 // payload. For tests and fuzzers that need to reach the payload decoder
 // behind the checksums.
 absl::Status SealPayload(std::string_view payload, uint64_t lsn,
-                         uint64_t file_count, std::string* out);
+                         uint64_t file_count, std::string* out,
+                         uint32_t extra_flags = 0);
 // The message WriteCheckpoint gives for an errno (exposed for tests: ENOSPC
 // cannot be provoked portably).
 absl::Status IoError(int err, std::string_view op, const std::string& file,

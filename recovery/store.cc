@@ -1,7 +1,6 @@
 #include "recovery/store.h"
 
 #include <chrono>
-#include <map>
 
 #include "recovery/manifest.h"
 #include "wal/kill_point.h"
@@ -52,6 +51,25 @@ absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
+// The graph a checkpoint holds: its image loaded, or its files resolved.
+absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(CheckpointData& data,
+                                                         const std::string& name) {
+  if (data.has_image()) {
+    absl::StatusOr<std::unique_ptr<graph::Graph>> g =
+        graph::Graph::LoadImage(data.image());
+    if (!g.ok())
+      return absl::Status(g.status().code(), "checkpoint " + name + ": graph image: " +
+                                                 std::string(g.status().message()));
+    return g;
+  }
+  auto g = std::make_unique<graph::Graph>();
+  g->BeginBatch();
+  for (graph::FileInput& f : data.files) g->UpsertFile(std::move(f));
+  data.files = {};
+  g->EndBatch();
+  return g;
+}
+
 absl::Status BadRecord(uint64_t lsn, const absl::Status& s) {
   return absl::Status(s.code(), "WAL record LSN " + std::to_string(lsn) +
                                     " verifies but does not decode: " +
@@ -88,12 +106,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   info.checkpoint_files = data.files.size();
   store->checkpoint_lsn_ = data.lsn;
   store->checkpoint_name_ = name;
-  out->graph = std::make_unique<graph::Graph>();
+  absl::StatusOr<std::unique_ptr<graph::Graph>> loaded = BuildGraph(data, name);
+  if (!loaded.ok()) return loaded.status();
+  out->graph = std::move(*loaded);
   out->root = std::move(data.root);
   graph::Graph& g = *out->graph;
+  if (g.file_count() > 0) info.checkpoint_files = g.file_count();
+  data.image_storage = std::string();
   g.BeginBatch();
-  for (graph::FileInput& f : data.files) g.UpsertFile(std::move(f));
-  data.files = {};
   info.load_ms = MsSince(start);
 
   const auto replay_start = Clock::now();
@@ -197,38 +217,34 @@ absl::StatusOr<uint64_t> Store::Compact() {
   CheckpointData base;
   std::string name;
   if (absl::Status s = LoadCheckpoint(env_, dir_, &base, &name); !s.ok()) return s;
-  std::map<std::string, graph::FileInput> files;
-  for (graph::FileInput& f : base.files) {
-    std::string path = f.path;
-    files[std::move(path)] = std::move(f);
-  }
+  absl::StatusOr<std::unique_ptr<graph::Graph>> g = BuildGraph(base, name);
+  if (!g.ok()) return g.status();
   std::string root = std::move(base.root);
+  const uint64_t base_lsn = base.lsn;
+  base = CheckpointData();
   const absl::Status stop = absl::CancelledError("compaction reached its LSN");
+  (*g)->BeginBatch();
   wal::RecordFn fold = [&](uint64_t lsn, std::string_view payload) {
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
     if (!m.ok()) return BadRecord(lsn, m.status());
-    if (m->root) root = std::move(*m->root);
-    for (const std::string& p : m->removals) files.erase(p);
-    for (graph::FileInput& f : m->upserts) {
-      std::string path = f.path;
-      files[std::move(path)] = std::move(f);
-    }
+    ApplyMutation(std::move(*m), **g, &root);
     return lsn >= through ? stop : absl::OkStatus();
   };
   // Records up to `through` were all written before this scan began, so
   // appends running meanwhile cannot confuse it: it stops at `through`.
   absl::StatusOr<wal::LogScan> scan =
       wal::ScanLog(env_, wal::JoinPath(dir_, kWalDir),
-                   wal::RecoveryMode::kPointInTime, base.lsn, fold);
+                   wal::RecoveryMode::kPointInTime, base_lsn, fold);
   if (!scan.ok() && scan.status() != stop) return scan.status();
+  (*g)->EndBatch();
   CheckpointData data;
   data.lsn = through;
   data.root = std::move(root);
   data.created_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-  data.files.reserve(files.size());
-  for (auto& [path, f] : files) data.files.push_back(std::move(f));
+  (*g)->SaveImage(&data.image_storage);
+  g->reset();
   if (absl::Status s = Publish(data); !s.ok()) return s;
   return through;
 }
@@ -256,7 +272,17 @@ absl::StatusOr<CheckReport> CheckDatabase(wal::Env* env, const std::string& dir)
     return s;
   report.checkpoint_lsn = data.lsn;
   report.checkpoint_files = data.files.size();
+  if (data.has_image()) {
+    absl::StatusOr<std::unique_ptr<graph::Graph>> g =
+        graph::Graph::LoadImage(data.image());
+    if (!g.ok())
+      return absl::Status(g.status().code(), "checkpoint " + report.checkpoint +
+                                                 ": graph image: " +
+                                                 std::string(g.status().message()));
+    report.checkpoint_files = (*g)->file_count();
+  }
   data.files = {};
+  data.image_storage = std::string();
   wal::RecordFn verify = [&](uint64_t lsn, std::string_view payload) {
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
     if (!m.ok()) return BadRecord(lsn, m.status());
