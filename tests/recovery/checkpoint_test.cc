@@ -481,3 +481,44 @@ TEST(CheckpointFile, NoSpaceIsAClearError) {
 
 }  // namespace
 }  // namespace aim::recovery
+
+namespace aim::recovery {
+namespace {
+
+// A checkpoint holding a graph image: round trip, the required flag, and
+// damage anywhere refused.
+TEST(CheckpointImage, RoundTripsAndIsRefusedWhenDamaged) {
+  graph::Graph g;
+  FactsGen gen(5);
+  for (int i = 0; i < 20; ++i) g.UpsertFile(testing::Input(gen.Str(), gen.Facts()));
+  CheckpointData d;
+  d.lsn = 42;
+  d.root = "/ws";
+  g.SaveImage(&d.image_storage);
+  const std::string bytes = Encode(d);
+  absl::StatusOr<CheckpointData> got = DecodeCheckpoint(bytes);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_TRUE(got->has_image());
+  EXPECT_TRUE(got->files.empty());
+  EXPECT_EQ(got->lsn, 42u);
+  EXPECT_EQ(got->root, "/ws");
+  EXPECT_EQ(got->image(), std::string_view(d.image_storage));
+  auto loaded = graph::Graph::LoadImage(got->image());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->Digest(), g.Digest());
+  // Files and an image at once is a caller's mistake.
+  d.files.push_back(testing::Input("x.rs", gen.Facts()));
+  std::string out;
+  EXPECT_FALSE(EncodeCheckpoint(d, &out).ok());
+  // Every truncation and a flip in every 97th byte is refused.
+  for (size_t n = 0; n < bytes.size(); n += 13)
+    ASSERT_FALSE(DecodeCheckpoint(bytes.substr(0, n)).ok()) << n;
+  for (size_t i = 0; i < bytes.size(); i += 97) {
+    std::string damaged = bytes;
+    damaged[i] ^= 0x20;
+    ASSERT_FALSE(DecodeCheckpoint(damaged).ok()) << i;
+  }
+}
+
+}  // namespace
+}  // namespace aim::recovery
