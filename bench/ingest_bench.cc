@@ -72,6 +72,10 @@ void BM_Ingest(benchmark::State& state) {
   const std::string db = TempDb("ingest");
   aim::IngestReport last;
   for (auto _ : state) {
+    state.PauseTiming();  // each iteration ingests into an empty database
+    std::error_code ec;
+    fs::remove_all(db, ec);
+    state.ResumeTiming();
     aim::Options o;
     o.db_dir = db;
     o.threads = static_cast<int>(state.range(0));
