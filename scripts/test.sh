@@ -2,7 +2,9 @@
 # New machine, one command: install dependencies, build, and pass every test.
 #  1. Release build with warnings as errors; all tests (ctest).
 #  2. The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-# AIM_TEST_FAST=1 skips step 2.
+#  3. The concurrent tests (actors, live engine, group commit, compaction
+#     alongside writes, watcher) under ThreadSanitizer.
+# AIM_TEST_FAST=1 skips steps 2 and 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -19,4 +21,16 @@ if [ "${AIM_TEST_FAST:-0}" != "1" ]; then
   cmake --build build-asan -j2
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan -j2 --output-on-failure
+fi
+
+if [ "${AIM_TEST_FAST:-0}" != "1" ]; then
+  echo "== build and test the concurrent parts under TSan"
+  cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIM_WERROR=ON \
+    -DAIM_SANITIZE=thread -DAIM_BUILD_BENCH=OFF >/dev/null
+  tsan_tests="engine_live_test actors_live_actors_test actors_watcher_test wal_log_test recovery_store_test engine_durability_test"
+  # shellcheck disable=SC2086
+  cmake --build build-tsan -j2 --target $tsan_tests
+  TSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+    ctest --test-dir build-tsan -j2 --output-on-failure \
+      -R '^(LiveTest|ActorTest|Watcher|LogTest|LogFaultTest|LogPosixTest|StoreTest|DurabilityTest)'
 fi
