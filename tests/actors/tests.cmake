@@ -1,0 +1,4 @@
+# tests/actors: the daemon's protocol, server, client and lock, and the
+# `aim` tool talking to a daemon.
+aim_test(actors_protocol_test actors/protocol_test.cc)
+target_link_libraries(actors_protocol_test PRIVATE aim_protocol aim_engine nlohmann_json::nlohmann_json)
