@@ -2,3 +2,5 @@
 # `aim` tool talking to a daemon.
 aim_test(actors_protocol_test actors/protocol_test.cc)
 target_link_libraries(actors_protocol_test PRIVATE aim_protocol aim_engine nlohmann_json::nlohmann_json)
+aim_test(actors_server_test actors/server_test.cc)
+target_link_libraries(actors_server_test PRIVATE aim_server aim_engine nlohmann_json::nlohmann_json)
