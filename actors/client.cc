@@ -25,6 +25,7 @@ absl::StatusOr<std::string> QueryDaemon(const std::string& socket_path,
   size_t sent = 0;
   std::string in;
   size_t scanned = 0;
+  std::string send_error;
   while (true) {
     const int64_t left = deadline - net::NowMs();
     if (left <= 0)
@@ -39,8 +40,11 @@ absl::StatusOr<std::string> QueryDaemon(const std::string& socket_path,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
       if (w < 0) {
         if (errno == EAGAIN || errno == EINTR) continue;
-        return absl::InternalError(absl::StrCat(
-            "sending to ", socket_path, ": ", net::ErrnoText(errno)));
+        // The server may have replied and hung up before reading it all
+        // (it turns clients away that way): read what it said.
+        send_error = absl::StrCat("sending to ", socket_path, ": ", net::ErrnoText(errno));
+        sent = out.size();
+        continue;
       }
       sent += static_cast<size_t>(w);
       continue;
@@ -49,12 +53,16 @@ absl::StatusOr<std::string> QueryDaemon(const std::string& socket_path,
     ssize_t r = ::recv(fd->get(), buf, sizeof buf, MSG_DONTWAIT);
     if (r < 0) {
       if (errno == EAGAIN || errno == EINTR) continue;
-      return absl::InternalError(absl::StrCat(
-          "reading from ", socket_path, ": ", net::ErrnoText(errno)));
+      return absl::InternalError(
+          send_error.empty()
+              ? absl::StrCat("reading from ", socket_path, ": ", net::ErrnoText(errno))
+              : send_error);
     }
     if (r == 0)
-      return absl::InternalError(absl::StrCat(
-          socket_path, " closed the connection before a whole reply"));
+      return absl::InternalError(
+          send_error.empty()
+              ? absl::StrCat(socket_path, " closed the connection before a whole reply")
+              : send_error);
     in.append(buf, static_cast<size_t>(r));
     size_t nl = in.find('\n', scanned);
     if (nl != std::string::npos) {

@@ -168,14 +168,14 @@ absl::Status QueryServer::Impl::Listen() {
   size_t slash = path_.rfind('/');
   std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
   if (dir.empty()) dir = "/";
-  std::string tmp = absl::StrCat(dir, "/.aim-sock-", ::getpid(), "-", counter++);
+  std::string tmp = absl::StrCat(dir, "/.aim.", ::getpid(), ".", counter++);
   absl::StatusOr<sockaddr_un> tmp_addr = net::UnixAddress(tmp);
   if (!tmp_addr.ok()) return tmp_addr.status();
   net::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return net::ErrnoStatus(errno, "socket");
   ::unlink(tmp.c_str());
   if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*tmp_addr), sizeof *tmp_addr) != 0)
-    return net::ErrnoStatus(errno, absl::StrCat("cannot bind ", tmp));
+    return net::ErrnoStatus(errno, absl::StrCat("cannot bind ", tmp, " (to become ", path_, ")"));
   absl::Status s;
   if (::chmod(tmp.c_str(), 0600) != 0) {
     s = net::ErrnoStatus(errno, absl::StrCat("cannot chmod ", tmp));

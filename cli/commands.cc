@@ -51,11 +51,13 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenDb(const CommonArgs& c,
 constexpr int kDaemonTimeoutMs = 30000;
 
 // The reply of the daemon serving the database, if one does; nullopt when
-// none does (the caller then opens the database itself). An error when a
-// daemon was reached but no whole reply came back.
+// none does, or when it turned the request away unread (too many clients,
+// a line over its limit): the caller then opens the database itself. An
+// error when a daemon was reached but no whole reply came back.
 absl::StatusOr<std::optional<ProtocolReply>> AskDaemon(const CommonArgs& c,
-                                                       const ProtocolRequest& req) {
+                                                       ProtocolRequest req) {
   const std::string socket = DaemonSocketPath(c.db);
+  req.id = "1";  // a reply for any other id is not an answer to this request
   absl::StatusOr<std::string> line = QueryDaemon(socket, EncodeRequest(req), kDaemonTimeoutMs);
   if (!line.ok()) {
     if (absl::IsUnavailable(line.status())) return std::nullopt;
@@ -66,6 +68,10 @@ absl::StatusOr<std::optional<ProtocolReply>> AskDaemon(const CommonArgs& c,
   if (!reply.ok())
     return absl::InternalError("the daemon at " + socket + " sent a bad reply: " +
                                std::string(reply.status().message()));
+  if (reply->id != req.id) {
+    if (!reply->error.ok()) return std::nullopt;  // turned away unread
+    return absl::InternalError("the daemon at " + socket + " answered another request");
+  }
   return std::optional<ProtocolReply>(std::move(*reply));
 }
 

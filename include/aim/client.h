@@ -21,7 +21,9 @@ namespace aim {
 // stale one, no permission, a full backlog until the deadline) — the one
 // code after which a caller may do the work itself; DeadlineExceeded when
 // the reply does not come in time; Internal when the server closes the
-// connection before a whole reply, or a read or write fails.
+// connection before a whole reply, or a read or write fails. A line the
+// server sent before hanging up (turning a client away) is returned even
+// if sending the request failed.
 absl::StatusOr<std::string> QueryDaemon(const std::string& socket_path,
                                         const std::string& request_line,
                                         int timeout_ms);

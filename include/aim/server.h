@@ -63,9 +63,11 @@ class QueryServer {
   // into place), so only its owner can connect; a stale socket file (no
   // one listening) is replaced. Errors: AlreadyExists when a server
   // listens there; FailedPrecondition when the path is something other
-  // than a socket; InvalidArgument for a path over 107 bytes; an errno's
-  // status for the socket calls. Start does not arbitrate between two
-  // servers starting at once on one path: DaemonLock does.
+  // than a socket; InvalidArgument when the path, or the temporary name
+  // beside it (".aim.<pid>.<n>" in the same directory), is over 107
+  // bytes; an errno's status for the socket calls. Start does not
+  // arbitrate between two servers starting at once on one path:
+  // DaemonLock does.
   static absl::StatusOr<std::unique_ptr<QueryServer>> Start(
       Engine& engine, const std::string& socket_path,
       ServerOptions options = {});

@@ -6,6 +6,7 @@
 // No timing is asserted: timeouts only turn a hang into a failure.
 #include "aim/server.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -119,7 +120,7 @@ class TestClient {
     if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0) return false;
     char chunk[65536];
     ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
-    if (n == 0) eof_ = true;
+    if (n == 0 || (n < 0 && errno == ECONNRESET)) eof_ = true;
     if (n <= 0) return false;
     buf_.append(chunk, static_cast<size_t>(n));
     return true;
@@ -460,6 +461,8 @@ TEST_F(ServerTest, StopRemovesTheSocketAndIsIdempotent) {
   EXPECT_TRUE(fs::exists(socket_));
   TestClient idle(socket_);  // an idle client does not hold Stop up
   ASSERT_TRUE(idle.connected());
+  ASSERT_TRUE(idle.Send(R"({"op":"ping"})" "\n"));
+  ASSERT_TRUE(idle.ReadLine().has_value());  // accepted, not in the backlog
   server_->Stop();
   EXPECT_FALSE(fs::exists(socket_));
   EXPECT_TRUE(idle.ClosedByServer());
