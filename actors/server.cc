@@ -4,13 +4,11 @@
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -111,8 +109,7 @@ class QueryServer::Impl {
   ServerOptions options_;
   net::UniqueFd listen_fd_;
   net::UniqueFd wake_fd_;
-  dev_t socket_dev_ = 0;  // the socket file this server made
-  ino_t socket_ino_ = 0;
+  net::FileId socket_file_;  // the socket file this server made
 
   std::thread io_thread_;
   std::vector<std::thread> workers_;
@@ -140,65 +137,12 @@ class QueryServer::Impl {
 };
 
 absl::Status QueryServer::Impl::Listen() {
-  absl::StatusOr<sockaddr_un> addr = net::UnixAddress(path_);
-  if (!addr.ok()) return addr.status();
   wake_fd_.Reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
   if (!wake_fd_.valid()) return net::ErrnoStatus(errno, "eventfd");
-  struct stat st;
-  if (::lstat(path_.c_str(), &st) == 0) {
-    if (!S_ISSOCK(st.st_mode))
-      return absl::FailedPreconditionError(
-          absl::StrCat(path_, " exists and is not a socket; not replacing it"));
-    // A socket file: a live server's, or a stale one left by a dead server.
-    net::UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!probe.valid()) return net::ErrnoStatus(errno, "socket");
-    if (::connect(probe.get(), reinterpret_cast<const sockaddr*>(&*addr), sizeof *addr) == 0 ||
-        errno == EAGAIN)  // EAGAIN: a full backlog, so someone listens
-      return absl::AlreadyExistsError(absl::StrCat("a server already listens on ", path_));
-    if (errno != ECONNREFUSED)
-      return net::ErrnoStatus(errno, absl::StrCat("cannot probe ", path_));
-  } else if (errno != ENOENT) {
-    return net::ErrnoStatus(errno, absl::StrCat("cannot stat ", path_));
-  }
-
-  // Bind under a temporary name, restrict it, listen, then rename it into
-  // place: nobody can connect before the mode is 0600, no process-wide
-  // umask is touched, and a stale file is replaced atomically.
-  static std::atomic<int> counter{0};
-  size_t slash = path_.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : path_.substr(0, slash);
-  if (dir.empty()) dir = "/";
-  std::string tmp = absl::StrCat(dir, "/.aim.", ::getpid(), ".", counter++);
-  absl::StatusOr<sockaddr_un> tmp_addr = net::UnixAddress(tmp);
-  if (!tmp_addr.ok()) return tmp_addr.status();
-  net::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!fd.valid()) return net::ErrnoStatus(errno, "socket");
-  ::unlink(tmp.c_str());
-  if (::bind(fd.get(), reinterpret_cast<const sockaddr*>(&*tmp_addr), sizeof *tmp_addr) != 0)
-    return net::ErrnoStatus(errno, absl::StrCat("cannot bind ", tmp, " (to become ", path_, ")"));
-  absl::Status s;
-  if (::chmod(tmp.c_str(), 0600) != 0) {
-    s = net::ErrnoStatus(errno, absl::StrCat("cannot chmod ", tmp));
-  } else if (::listen(fd.get(), SOMAXCONN) != 0) {
-    s = net::ErrnoStatus(errno, absl::StrCat("cannot listen on ", tmp));
-  } else if (::rename(tmp.c_str(), path_.c_str()) != 0) {
-    s = net::ErrnoStatus(errno, absl::StrCat("cannot rename ", tmp, " to ", path_));
-  }
-  if (!s.ok()) {
-    ::unlink(tmp.c_str());
-    return s;
-  }
-  if (::lstat(path_.c_str(), &st) != 0)
-    return net::ErrnoStatus(errno, absl::StrCat("cannot stat ", path_));
-  if (!S_ISSOCK(st.st_mode) || (st.st_mode & 0777) != 0600) {
-    ::unlink(path_.c_str());
-    char mode[16];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return absl::InternalError(absl::StrCat(path_, " has mode ", mode, ", not 0600"));
-  }
-  socket_dev_ = st.st_dev;
-  socket_ino_ = st.st_ino;
-  listen_fd_ = std::move(fd);
+  absl::StatusOr<net::ListeningSocket> sock = net::ListenOwnerOnly(path_);
+  if (!sock.ok()) return sock.status();
+  socket_file_ = sock->file;
+  listen_fd_ = std::move(sock->fd);
   return absl::OkStatus();
 }
 
@@ -244,11 +188,7 @@ void QueryServer::Impl::BeginStop() {
   stopping_ = true;
   stop_deadline_ms_ = net::NowMs() + options_.stop_grace_ms;
   listen_fd_.Reset();
-  struct stat st;
-  // Remove the socket file only if it is still the one this server made.
-  if (::lstat(path_.c_str(), &st) == 0 && st.st_dev == socket_dev_ &&
-      st.st_ino == socket_ino_)
-    ::unlink(path_.c_str());
+  net::RemoveIfSame(path_, socket_file_);
 }
 
 bool QueryServer::Impl::Drained() const {

@@ -3,6 +3,7 @@
 #define AIM_ACTORS_UNIX_SOCKET_H_
 
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 #include <string>
@@ -52,6 +53,29 @@ absl::StatusOr<sockaddr_un> UnixAddress(const std::string& path);
 // a full backlog until `timeout_ms` passes, no permission) — the one code
 // that means "no server to talk to".
 absl::StatusOr<UniqueFd> ConnectUnix(const std::string& path, int timeout_ms);
+
+// Which file a path named (to tell whether it still does).
+struct FileId {
+  dev_t dev = 0;
+  ino_t ino = 0;
+};
+
+struct ListeningSocket {
+  UniqueFd fd;   // listening, non-blocking, close-on-exec
+  FileId file;   // the socket file
+};
+
+// Listens on the Unix socket `path`, mode 0600 (aim/server.h
+// QueryServer::Start states the contract and the errors): bound under a
+// temporary name in the same directory, chmod'ed and listened on before
+// it is renamed into place, so nobody can connect before the mode is set,
+// no process-wide umask is touched, and a stale socket file is replaced
+// atomically. A live socket (someone accepts) or a file that is not a
+// socket is left alone.
+absl::StatusOr<ListeningSocket> ListenOwnerOnly(const std::string& path);
+
+// Removes `path` if it still names `file`.
+void RemoveIfSame(const std::string& path, const FileId& file);
 
 // Milliseconds on a monotonic clock.
 int64_t NowMs();
