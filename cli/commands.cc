@@ -1,5 +1,8 @@
 #include "cli/commands.h"
 
+#include <pthread.h>
+#include <signal.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,7 +10,12 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
+
+#include "aim/client.h"
+#include "aim/protocol.h"
+#include "aim/server.h"
 
 namespace aim::cli {
 namespace {
@@ -18,32 +26,6 @@ std::string Hex(uint64_t id) {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
   return buf;
-}
-
-Json EntityJson(const EntityInfo& e) {
-  Json j;
-  j["id"] = Hex(e.id);
-  j["kind"] = e.kind;
-  j["name"] = e.name;
-  j["qualified"] = e.qualified;
-  j["file"] = e.file;
-  j["line"] = e.line;
-  j["sig"] = e.sig;
-  j["vis"] = e.vis;
-  return j;
-}
-
-Json EdgeJson(const EdgeInfo& e) {
-  Json j;
-  j["kind"] = e.kind;
-  j["from"] = Hex(e.from);
-  j["to"] = Hex(e.to);
-  j["file"] = e.file;
-  j["line"] = e.line;
-  j["confidence"] = e.confidence;
-  j["via"] = e.derive ? Json("derive") : e.blanket ? Json("blanket") : Json();
-  j["in_macro"] = e.in_macro;
-  return j;
 }
 
 std::string Dump(const Json& j) {
@@ -63,6 +45,34 @@ absl::StatusOr<std::unique_ptr<Engine>> OpenDb(const CommonArgs& c,
   o.recovery = c.recovery;
   o.search_index = false;  // one query per process: a scan is cheaper
   return Engine::Open(o);
+}
+
+// How long `aim query` and `aim stats` wait for a daemon's reply.
+constexpr int kDaemonTimeoutMs = 30000;
+
+// The reply of the daemon serving the database, if one does; nullopt when
+// none does, or when it turned the request away unread (too many clients,
+// a line over its limit): the caller then opens the database itself. An
+// error when a daemon was reached but no whole reply came back.
+absl::StatusOr<std::optional<ProtocolReply>> AskDaemon(const CommonArgs& c,
+                                                       ProtocolRequest req) {
+  const std::string socket = DaemonSocketPath(c.db);
+  req.id = "1";  // a reply for any other id is not an answer to this request
+  absl::StatusOr<std::string> line = QueryDaemon(socket, EncodeRequest(req), kDaemonTimeoutMs);
+  if (!line.ok()) {
+    if (absl::IsUnavailable(line.status())) return std::nullopt;
+    return absl::Status(line.status().code(),
+                        "the daemon at " + socket + ": " + std::string(line.status().message()));
+  }
+  absl::StatusOr<ProtocolReply> reply = ParseReplyLine(*line, req.op);
+  if (!reply.ok())
+    return absl::InternalError("the daemon at " + socket + " sent a bad reply: " +
+                               std::string(reply.status().message()));
+  if (reply->id != req.id) {
+    if (!reply->error.ok()) return std::nullopt;  // turned away unread
+    return absl::InternalError("the daemon at " + socket + " answered another request");
+  }
+  return std::optional<ProtocolReply>(std::move(*reply));
 }
 
 // Reports an error; exit code 2 (the database or the request is wrong).
@@ -134,16 +144,29 @@ int RunIngest(const CommonArgs& c, const std::string& dir, int threads) {
 }
 
 int RunQuery(const CommonArgs& c, const QueryRequest& req) {
-  auto engine = OpenDb(c, /*read_only=*/true);
-  if (!engine.ok()) return Fail(engine.status(), "query");
-  auto res = (*engine)->Query(req);
-  if (!res.ok()) {
-    if (c.json) {
-      Json j;
-      j["query"] = req.kind;
-      j["error"] = std::string(res.status().message());
-      std::cout << Dump(j) << "\n";
+  // A daemon serving the database answers (fresher and faster); without
+  // one the database is opened read-only. The output is the same.
+  ProtocolRequest preq;
+  preq.query = req;
+  auto daemon = AskDaemon(c, preq);
+  if (!daemon.ok()) return Fail(daemon.status(), "query");
+  std::unique_ptr<Engine> engine;
+  absl::StatusOr<QueryResult> res = absl::UnknownError("no answer");
+  if (daemon->has_value()) {
+    ProtocolReply& reply = **daemon;
+    if (reply.error.ok()) {
+      res = std::move(reply.result);
+    } else {
+      res = reply.error;
     }
+  } else {
+    auto opened = OpenDb(c, /*read_only=*/true);
+    if (!opened.ok()) return Fail(opened.status(), "query");
+    engine = std::move(*opened);
+    res = engine->Query(req);
+  }
+  if (!res.ok()) {
+    if (c.json) std::cout << EncodeQueryError(req.kind, res.status()) << "\n";
     Fail(res.status(), "query");
     // A name that matches nothing is an answer ("no such entity"): exit 1.
     return res.status().code() == absl::StatusCode::kNotFound ? kExitNoAnswer
@@ -151,32 +174,7 @@ int RunQuery(const CommonArgs& c, const QueryRequest& req) {
   }
   const QueryResult& r = *res;
   if (c.json) {
-    Json j;
-    j["query"] = r.query;
-    j["target"] = Json::array();
-    for (const auto& t : r.target) j["target"].push_back(EntityJson(t));
-    if (r.ambiguous) j["ambiguous"] = true;
-    j["results"] = Json::array();
-    for (const auto& h : r.results) {
-      Json hit = EntityJson(h.entity);
-      hit["depth"] = h.depth;
-      hit["path"] = Json::array();
-      for (const auto& e : h.path) hit["path"].push_back(EdgeJson(e));
-      j["results"].push_back(std::move(hit));
-    }
-    if (r.query == "cycles") {
-      j["cycles"] = Json::array();
-      for (const auto& cyc : r.cycles) {
-        Json members = Json::array();
-        for (const auto& m : cyc) members.push_back(EntityJson(m));
-        j["cycles"].push_back(std::move(members));
-      }
-    }
-    if (r.query == "context") j["text"] = r.text;
-    j["total"] = r.total;
-    j["version"] = r.version;
-    j["elapsed_us"] = r.elapsed_us;
-    std::cout << Dump(j) << "\n";
+    std::cout << EncodeQueryResult(r) << "\n";
     return r.ambiguous ? kExitNoAnswer : kExitOk;
   }
   if (r.ambiguous) {
@@ -229,25 +227,21 @@ int RunQuery(const CommonArgs& c, const QueryRequest& req) {
 }
 
 int RunStats(const CommonArgs& c) {
-  auto engine = OpenDb(c, /*read_only=*/true);
-  if (!engine.ok()) return Fail(engine.status(), "stats");
-  EngineStats s = (*engine)->Stats();
+  ProtocolRequest preq;
+  preq.op = RequestOp::kStats;
+  auto daemon = AskDaemon(c, preq);
+  if (!daemon.ok()) return Fail(daemon.status(), "stats");
+  EngineStats s;
+  if (daemon->has_value()) {
+    if (!(*daemon)->error.ok()) return Fail((*daemon)->error, "stats");
+    s = std::move((*daemon)->stats);
+  } else {
+    auto engine = OpenDb(c, /*read_only=*/true);
+    if (!engine.ok()) return Fail(engine.status(), "stats");
+    s = (*engine)->Stats();
+  }
   if (c.json) {
-    Json j;
-    j["version"] = s.version;
-    j["root"] = s.root;
-    j["files"] = s.files;
-    j["entities"] = s.entities;
-    j["edges"] = s.edges;
-    j["memory_bytes"] = s.memory_bytes;
-    for (const auto& [k, n] : s.entities_by_kind) j["entities_by_kind"][k] = n;
-    for (const auto& [k, n] : s.edges_by_kind) j["edges_by_kind"][k] = n;
-    j["checkpoint_lsn"] = s.checkpoint_lsn;
-    j["wal_bytes"] = s.wal_bytes;
-    j["wal_segments"] = s.wal_segments;
-    j["replayed"] = s.replayed;
-    if (!s.recovery_note.empty()) j["recovery_note"] = s.recovery_note;
-    std::cout << Dump(j) << "\n";
+    std::cout << EncodeStats(s) << "\n";
     return kExitOk;
   }
   std::cout << "database " << c.db << " (version " << s.version << ")\n"
@@ -265,6 +259,10 @@ int RunStats(const CommonArgs& c) {
             << " segment(s) after it (" << s.replayed
             << " records replayed at open)\n";
   if (!s.recovery_note.empty()) std::cout << "note      " << s.recovery_note << "\n";
+  // Only a daemon's (writable) engine has these.
+  if (!s.write_error.empty()) std::cout << "writes    refused: " << s.write_error << "\n";
+  if (!s.checkpoint_error.empty())
+    std::cout << "checkpoint failed: " << s.checkpoint_error << "\n";
   return kExitOk;
 }
 
@@ -323,17 +321,8 @@ int RunExport(const CommonArgs& c, const std::string& format,
   const Engine& e = **engine;
   auto node_id = [](uint64_t id) { return "n" + Hex(id); };
   if (format == "jsonl") {
-    e.ForEachEntity([&](const EntityInfo& x) {
-      Json j = {{"k", "entity"}};
-      j.update(EntityJson(x));
-      j["in_macro"] = x.in_macro;
-      out << Dump(j) << "\n";
-    });
-    e.ForEachEdge([&](const EdgeInfo& x) {
-      Json j = {{"k", "edge"}};
-      j.update(EdgeJson(x));
-      out << Dump(j) << "\n";
-    });
+    e.ForEachEntity([&](const EntityInfo& x) { out << EncodeExportEntity(x) << "\n"; });
+    e.ForEachEdge([&](const EdgeInfo& x) { out << EncodeExportEdge(x) << "\n"; });
   } else if (format == "dot") {
     out << "digraph aim {\n  rankdir=LR;\n  node [shape=box, fontsize=10];\n";
     e.ForEachEntity([&](const EntityInfo& x) {
@@ -363,6 +352,46 @@ int RunExport(const CommonArgs& c, const std::string& format,
   }
   out.flush();
   return out.good() ? kExitOk : kExitError;
+}
+
+int RunWatch(const CommonArgs& c, const std::string& dir, int debounce_ms) {
+  // Blocked before any thread starts, so that every thread inherits the
+  // mask and only sigwait below receives them (no signal handler).
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  auto lock = DaemonLock::Acquire(c.db);
+  if (!lock.ok()) return Fail(lock.status(), "watch");
+  if ((*lock)->previous_pid() != 0)
+    std::cerr << "aim watch: taking over " << (*lock)->path() << " from pid "
+              << (*lock)->previous_pid() << ", which is gone\n";
+  Options o;
+  o.db_dir = c.db;
+  o.durability = c.durability;
+  o.recovery = c.recovery;
+  auto engine = Engine::Open(o);
+  if (!engine.ok()) return Fail(engine.status(), "watch");
+  if (absl::Status s = (*engine)->Watch(dir, debounce_ms); !s.ok()) return Fail(s, "watch");
+  const std::string socket = DaemonSocketPath(c.db);
+  auto server = QueryServer::Start(**engine, socket);
+  if (!server.ok()) {
+    (*engine)->StopWatching();
+    return Fail(server.status(), "watch");
+  }
+  std::cout << "aim watch: watching " << dir << ", serving " << c.db << " on "
+            << socket << " (version " << (*engine)->Stats().version << ", pid "
+            << getpid() << "); SIGINT or SIGTERM stops" << std::endl;
+  int sig = 0;
+  while (sigwait(&stop_signals, &sig) != 0) {
+  }
+  std::cerr << "aim watch: " << strsignal(sig) << ", stopping\n";
+  (*server)->Stop();
+  (*engine)->StopWatching();
+  engine->reset();  // waits for a running checkpoint, flushes the log
+  return kExitOk;
 }
 
 }  // namespace aim::cli

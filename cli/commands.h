@@ -27,6 +27,9 @@ int RunQuery(const CommonArgs& common, const QueryRequest& request);
 int RunStats(const CommonArgs& common);
 int RunExport(const CommonArgs& common, const std::string& format,
               const std::string& out_path);
+// The daemon: watches `dir`, serves queries on <db>/aim.sock until SIGINT
+// or SIGTERM. Refused (exit 2) while another daemon serves the database.
+int RunWatch(const CommonArgs& common, const std::string& dir, int debounce_ms);
 
 }  // namespace aim::cli
 

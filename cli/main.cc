@@ -154,6 +154,27 @@ int main(int argc, char** argv) {
                "non-zero exit on damage.");
   add_common(check, true);
 
+  std::string watch_dir;
+  int debounce_ms = 5;
+  CLI::App* watch = app.add_subcommand(
+      "watch",
+      "The daemon: keep the database in step with a workspace and answer "
+      "queries on <db>/aim.sock (JSON Lines) until SIGINT/SIGTERM. `aim "
+      "query` and `aim stats` use it when it runs.");
+  watch->add_option("dir", watch_dir, "Workspace directory")->required();
+  watch->add_option("--debounce", debounce_ms, "Coalesce bursts of changes (ms)")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  add_common(watch, false);
+  watch->add_option("--durability", common.durability,
+                    "When a write counts as done: sync | batch | none")
+      ->transform(CLI::CheckedTransformer(durabilities))
+      ->default_str("batch");
+  watch->add_option("--recovery", common.recovery,
+                    "Opening a damaged log: point-in-time | strict | salvage")
+      ->transform(CLI::CheckedTransformer(recoveries))
+      ->default_str("point-in-time");
+
   std::string format = "jsonl", out_path;
   CLI::App* exp = app.add_subcommand(
       "export", "Write the whole graph as JSON Lines, Graphviz dot or Mermaid.");
@@ -178,5 +199,6 @@ int main(int argc, char** argv) {
   if (stats->parsed()) return aim::cli::RunStats(common);
   if (check->parsed()) return aim::cli::RunCheck(common);
   if (exp->parsed()) return aim::cli::RunExport(common, format, out_path);
+  if (watch->parsed()) return aim::cli::RunWatch(common, watch_dir, debounce_ms);
   return 0;
 }

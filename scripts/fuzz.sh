@@ -11,7 +11,17 @@ CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo 
 ninja -C build-fuzz -j2 "$target"
 corpus=build-fuzz/corpus-$target
 mkdir -p "$corpus"
-# Seed with real sources the first time.
+# Seed with real sources (or, for the request parser, requests) the first time.
+if [ "$target" = fuzz_request ] && [ -z "$(ls -A "$corpus")" ]; then
+  n=0
+  for line in '{"id":1,"query":"callers","args":["alpha_core::connect"],"depth":2,"limit":5}' \
+    '{"id":"x","query":"blast-radius","args":["checksum"],"direction":"down"}' \
+    '{"query":"cycles","scope":"modules"}' '{"query":"path","args":["main","checksum"]}' \
+    '{"query":"context","args":["Stream"],"budget":300}' '{"query":"search","args":["Str"]}' \
+    '{"id":[1,{"a":null}],"op":"stats"}' '{"op":"ping"}' '{"query":"callers","args":[1]}'; do
+    printf '%s' "$line" > "$corpus/seed-$n"; n=$((n + 1))
+  done
+fi
 if [ -z "$(ls -A "$corpus")" ]; then
   find tests/fixtures -name '*.rs' -exec cp {} "$corpus"/ \; 2>/dev/null || true
   for c in serde-1.0.152 regex-1.7.1; do

@@ -52,6 +52,12 @@ check unknown-json 1 '"error":' -- "$AIM" query callers conect --db "$DB" --json
 check ambiguous 1 "ambiguous" -- "$AIM" query callers connect --db "$DB"
 check bad-kind 2 "not in" -- "$AIM" query bogus x --db "$DB"
 check no-db 2 "no database" -- "$AIM" query callers main --db "$TMP/none"
+# A socket file no daemon listens on (left by a killed daemon) changes
+# nothing: queries open the database as before.
+touch "$DB/aim.sock"
+check stale-socket 0 "app::main" -- "$AIM" query callers alpha_core::connect --db "$DB"
+check stale-socket-json 1 '"error":' -- "$AIM" query callers conect --db "$DB" --json
+rm -f "$DB/aim.sock"
 check stats 0 "entities" -- "$AIM" stats --db "$DB"
 check stats-json 0 '"files":7' -- "$AIM" stats --db "$DB" --json
 check export-jsonl 0 '"k":"edge","kind":"calls"' -- "$AIM" export --format jsonl --db "$DB"
