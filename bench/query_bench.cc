@@ -10,6 +10,10 @@
 // Counters: p50_us, p99_us, max_us (per call); hits, hits_p99 (result
 // size: mean and 99th percentile; the tail of a walk is its largest
 // results).
+//
+// BM_ResultDigest prints (to stderr) a digest of the answers to a fixed
+// sample of every query kind, paths and display order included: an
+// optimisation must leave it unchanged.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -20,6 +24,7 @@
 #include <random>
 #include <sstream>
 
+#include "actors/engine_impl.h"
 #include "actors/workspace.h"
 #include "aim/extract.h"
 #include "bench/corpus.h"
@@ -299,6 +304,112 @@ void BM_IndexSync(benchmark::State& state) {
   });
 }
 
+// FNV-1a over everything a query answers, so that a change in any result,
+// path or order changes the digest.
+class Digest {
+ public:
+  void Add(std::string_view s) {
+    for (unsigned char c : s) h_ = (h_ ^ c) * 0x100000001b3ull;
+    Add(uint64_t{s.size()});
+  }
+  void Add(uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+      h_ = (h_ ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+  }
+  void Add(const Graph& g, const std::vector<query::Hit>& hits) {
+    Add(uint64_t{hits.size()});
+    for (const query::Hit& h : hits) {
+      Add(g.entity(h.entity).id);
+      Add(uint64_t{h.depth});
+      Add(uint64_t{h.path.size()});
+      for (const query::Hop& p : h.path) {
+        Add(g.entity(p.from).id);
+        Add(g.entity(p.to).id);
+        Add(static_cast<uint64_t>(p.kind) << 16 |
+            static_cast<uint64_t>(p.confidence) << 8 | p.flags);
+        Add(g.str(p.file));
+        Add(uint64_t{p.line});
+      }
+    }
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+void BM_ResultDigest(benchmark::State& state) {
+  World& w = TheWorld();
+  const Graph& g = w.graph;
+  constexpr size_t kN = 3000;
+  const auto callables = Sample(w.callables, kN, 11);
+  const auto types = Sample(w.types, kN, 12);
+  const auto traits = Sample(w.traits, kN, 13);
+  const auto named = Sample(w.named, kN, 14);
+  for (auto _ : state) {
+    Digest walks, display, text;
+    for (size_t i = 0; i < kN; ++i) {
+      walks.Add(g, query::WhatImplements(g, traits[i]));
+      walks.Add(g, query::Callers(g, callables[i], 1));
+      walks.Add(g, query::Callers(g, callables[i], 3));
+      walks.Add(g, query::Callees(g, callables[i], 1));
+      walks.Add(g, query::Callees(g, callables[i], 3));
+      walks.Add(g, query::Uses(g, named[i]));
+      walks.Add(g, query::UsedBy(g, types[i]));
+      for (EntityIdx e : {callables[i], types[i], named[i]})
+        for (auto dir : {query::Direction::kUp, query::Direction::kDown})
+          walks.Add(g, query::BlastRadius(g, e, 3, dir));
+      if (i < 300) {
+        auto p = query::ShortestPath(g, callables[i], named[i]);
+        walks.Add(uint64_t{p.has_value()});
+        if (p) {
+          query::Hit h;
+          h.entity = named[i];
+          h.path = std::move(*p);
+          walks.Add(g, {h});
+        }
+      }
+      std::vector<query::Hit> hits = query::BlastRadius(g, types[i]);
+      query::SortByQualified(g, hits);
+      display.Add(g, hits);
+      text.Add(query::Context(g, callables[i], 2000));
+      text.Add(query::Context(g, types[i], 500));
+      const std::string name(g.str(g.entity(named[i]).name));
+      for (const auto& s : query::Search(g, w.index, name, 20)) {
+        text.Add(g.entity(s.entity).id);
+        text.Add(static_cast<uint64_t>(s.match));
+      }
+      auto found = query::FindEntity(g, w.index, name);
+      text.Add(static_cast<uint64_t>(found.status));
+      for (EntityIdx c : found.candidates) text.Add(g.entity(c).id);
+      for (const auto& s : found.suggestions) text.Add(s);
+      if (i < 500) {
+        for (size_t limit : {size_t{0}, size_t{5}}) {
+          aim::QueryRequest req;
+          req.kind = i % 2 ? "blast-radius" : "callers";
+          req.args = {std::string(g.str(g.entity(callables[i]).qualified))};
+          req.limit = limit;
+          auto r = aim::host::RunQuery(g, &w.index, req);
+          if (!r.ok()) continue;
+          text.Add(uint64_t{r->total});
+          for (const auto& hit : r->results) {
+            text.Add(hit.entity.id);
+            text.Add(uint64_t{hit.depth});
+            for (const auto& e : hit.path) text.Add(e.from ^ e.to);
+          }
+        }
+      }
+    }
+    for (auto scope : {query::CycleScope::kCalls, query::CycleScope::kModules})
+      for (const auto& c : query::Cycles(g, scope))
+        for (EntityIdx e : c) walks.Add(g.entity(e).id);
+    std::cerr << std::hex << "result digest: walks " << walks.value()
+              << ", display " << display.value() << ", text " << text.value()
+              << std::dec << "\n";
+  }
+}
+
+BENCHMARK(BM_ResultDigest)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WhatImplements)->Iterations(kSamples);
 BENCHMARK(BM_Callers)->Arg(1)->Arg(3)->Iterations(kSamples);
 BENCHMARK(BM_Callees)->Arg(1)->Arg(3)->Iterations(kSamples);
