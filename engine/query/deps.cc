@@ -18,6 +18,7 @@ constexpr uint8_t kDependencyKinds =
 std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
                           uint8_t kinds, uint32_t depth,
                           bool with_members = false) {
+  if (depth == 1 && !with_members) return internal::OneHop(g, start, up, kinds);
   WalkSpec spec;
   spec.up = up;
   spec.kinds = kinds;
