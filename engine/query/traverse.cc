@@ -27,7 +27,7 @@ struct Scratch {
     uint32_t rec;
   };
   std::vector<Keyed> keyed, keyed_tmp;
-  std::vector<uint32_t> bucket_end;
+  std::vector<uint32_t> bucket_start;
   std::vector<Record> level_buf;
   // A chunk of a level being expanded: its nodes' adjacency lists, and the
   // edges of the wanted kinds in order, each with the record it leaves.
@@ -62,49 +62,54 @@ Scratch& TheScratch() {
   return s;
 }
 
-void InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last) {
+// Insertion sort that gives up (returns false) after `budget` moves.
+bool InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last,
+                   size_t budget) {
   for (Scratch::Keyed* i = first + 1; i < last; ++i) {
     const Scratch::Keyed k = *i;
     Scratch::Keyed* j = i;
     for (; j > first && k.key < (j - 1)->key; --j) *j = *(j - 1);
     *j = k;
+    const size_t moved = static_cast<size_t>(i - j);
+    if (moved > budget) return false;
+    budget -= moved;
   }
+  return true;
+}
+
+void ComparisonSort(std::vector<Scratch::Keyed>& v) {
+  std::sort(v.begin(), v.end(),
+            [](const Scratch::Keyed& a, const Scratch::Keyed& b) {
+              return a.key < b.key;
+            });
 }
 
 // Sorts `v` by key. Keys are entity ids, hashes spread evenly over 64
 // bits, so scattering by their top bits into about as many buckets as
-// there are keys leaves about one key per bucket: linear time where a
-// comparison sort spends most of a large walk.
+// there are keys leaves about one key per bucket, and an insertion sort
+// then only moves keys within their bucket: linear time, where a
+// comparison sort spends most of a large walk. (Equal keys, one entity
+// reached by several edges, stay where they are.) Should the keys not be
+// spread after all, the insertion sort runs out of moves and a comparison
+// sort takes over.
 void SortByKey(std::vector<Scratch::Keyed>& v, Scratch& s) {
   const size_t n = v.size();
-  if (n <= 48) {
-    InsertionSort(v.data(), v.data() + n);
+  const size_t budget = 4 * n + 64;
+  if (n <= 32) {
+    if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
     return;
   }
-  const int bits = static_cast<int>(std::bit_width(n)) - 1;  // 2^bits <= n
+  const int bits = static_cast<int>(std::bit_width(n));  // 2^bits > n
   const int shift = 64 - bits;
-  std::vector<uint32_t>& end = s.bucket_end;
-  end.assign((size_t{1} << bits) + 1, 0);
-  for (const Scratch::Keyed& k : v) ++end[(k.key >> shift) + 1];
-  for (size_t b = 1; b < end.size(); ++b) end[b] += end[b - 1];
+  std::vector<uint32_t>& start = s.bucket_start;
+  start.assign((size_t{1} << bits) + 1, 0);
+  for (const Scratch::Keyed& k : v) ++start[(k.key >> shift) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
   std::vector<Scratch::Keyed>& out = s.keyed_tmp;
   out.resize(n);
-  for (const Scratch::Keyed& k : v) out[end[k.key >> shift]++] = k;
-  // Now end[b] is where bucket b ends.
-  uint32_t begin = 0;
-  for (size_t b = 0; b + 1 < end.size(); begin = end[b++]) {
-    Scratch::Keyed* first = out.data() + begin;
-    Scratch::Keyed* last = out.data() + end[b];
-    if (last - first <= 16) {
-      InsertionSort(first, last);
-    } else {  // ids are not spread evenly after all: stay n log n
-      std::sort(first, last,
-                [](const Scratch::Keyed& x, const Scratch::Keyed& y) {
-                  return x.key < y.key;
-                });
-    }
-  }
+  for (const Scratch::Keyed& k : v) out[start[k.key >> shift]++] = k;
   v.swap(out);
+  if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
 }
 
 // Sorts records [begin, end) of one level by entity id and re-points
@@ -257,21 +262,23 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
   if (!g.live(start)) return hits;
   Scratch& s = TheScratch();
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
+  // The edges of the wanted kinds, their other ends prefetched (their
+  // cache misses overlap the scan), then keyed by those ends' ids.
   std::vector<uint32_t>& wanted = s.wanted;
   wanted.clear();
-  for (uint32_t i = 0; i < edges.size(); ++i)
-    if ((kinds & KindBit(edges[i].kind)) && edges[i].other != start)
-      wanted.push_back(i);
-  // Key each by the id of its other end (the entities' cache misses
-  // overlap: prefetched a few ahead), then sort.
-  constexpr size_t kAhead = 8;
+  constexpr uint32_t kEdgesAhead = 16;  // four cache lines
+  const uint32_t n = static_cast<uint32_t>(edges.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i % 4 == 0 && i + kEdgesAhead < n) Prefetch(&edges[i + kEdgesAhead]);
+    const graph::Edge& ed = edges[i];
+    if (!(kinds & KindBit(ed.kind)) || ed.other == start) continue;
+    Prefetch(&g.entity(ed.other));
+    wanted.push_back(i);
+  }
   auto& buf = s.keyed;
   buf.resize(wanted.size());
-  for (size_t k = 0; k < wanted.size(); ++k) {
-    if (k + kAhead < wanted.size())
-      Prefetch(&g.entity(edges[wanted[k + kAhead]].other));
+  for (size_t k = 0; k < wanted.size(); ++k)
     buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
-  }
   SortByKey(buf, s);
   size_t distinct = 0;
   for (size_t k = 0; k < buf.size(); ++k)
