@@ -63,8 +63,7 @@ Scratch& TheScratch() {
 }
 
 // Insertion sort that gives up (returns false) after `budget` moves.
-bool InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last,
-                   size_t budget) {
+bool InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last, size_t budget) {
   for (Scratch::Keyed* i = first + 1; i < last; ++i) {
     const Scratch::Keyed k = *i;
     Scratch::Keyed* j = i;
