@@ -72,6 +72,7 @@ void SearchIndex::Rebuild(const Graph& g) {
       lower_text_.push_back(internal::Lower(c));
     lower_off_.push_back(static_cast<uint32_t>(lower_text_.size()));
   }
+  lower_text_.append(internal::kContainsPadding, '\0');  // PaddedContains
 
   // Ordinals by case-folded qualified path (then ordinal).
   by_qualified_.resize(n);

@@ -88,6 +88,9 @@ class SearchIndex {
   bool Valid(const Graph& g, const Entry& e) const {
     return g.live(e.entity) && g.entity(e.entity).id == e.id;
   }
+  // Valid(g, base entry) for the graph state the index is synced with,
+  // from the index alone (reading the graph's entity costs a cache miss).
+  bool BaseValid(const Entry& e) const { return !stale_bit_[e.entity]; }
   // The lower-cased qualified path of base entry `o`.
   std::string_view Lowered(uint32_t o) const {
     return std::string_view(lower_text_)
@@ -113,7 +116,8 @@ class SearchIndex {
 
   std::vector<Entry> entries_;     // base, by ordinal
   std::vector<uint64_t> slot_id_;  // id the base holds for each slot, or 0
-  std::string lower_text_;         // lower-cased qualified paths, by ordinal
+  // Lower-cased qualified paths, by ordinal, then kContainsPadding bytes.
+  std::string lower_text_;
   std::vector<uint32_t> lower_off_{0};  // ordinals + 1 offsets
   std::string name_text_;               // distinct lower-cased names, sorted
   std::vector<uint32_t> name_off_{0};   // names + 1 offsets

@@ -120,10 +120,15 @@ void SearchIndex::Substring(std::string_view q, size_t need,
                                          tri_begin_[k + 1] - tri_begin_[k]);
     if (i == 0 || list.size() < rarest.size()) rarest = list;
   }
+  // Cache misses dominate a long list: read ahead.
+  constexpr size_t kAhead = 16;
   for (size_t i = 0; i < rarest.size() && need; ++i) {
+    if (i + kAhead < rarest.size()) {
+      __builtin_prefetch(&sig_[rarest[i + kAhead]]);
+      __builtin_prefetch(&lower_off_[rarest[i + kAhead]]);
+    }
     const uint32_t o = rarest[i];
-    if ((sig_[o] & want) == want &&
-        Lowered(o).find(q) != std::string_view::npos)
+    if ((sig_[o] & want) == want && internal::PaddedContains(Lowered(o), q))
       need -= accept(o);
   }
 }
@@ -192,7 +197,7 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
     if (std::find(taken_base.begin(), taken_base.end(), o) != taken_base.end())
       return false;
     const Entry& en = entries_[o];
-    if (!Valid(g, en)) return false;
+    if (!BaseValid(en)) return false;
     cands.push_back({en.entity, o});
     return true;
   };
@@ -247,7 +252,7 @@ std::vector<std::pair<int, EntityIdx>> SearchIndex::ScoreNames(
     const int s = score(NameAt(i));
     if (s < 0) continue;
     for (uint32_t p = name_post_begin_[i]; p < name_post_begin_[i + 1]; ++p)
-      if (Valid(g, entries_[name_post_[p]]))
+      if (BaseValid(entries_[name_post_[p]]))
         out.emplace_back(s, entries_[name_post_[p]].entity);
   }
   for (const Entry& d : delta_) {

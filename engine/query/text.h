@@ -19,6 +19,12 @@ std::string ToLower(std::string_view s);
 // Whether `hay` contains `needle_lower` (already lower case), ignoring
 // ASCII case in `hay`.
 bool ContainsFolded(std::string_view hay, std::string_view needle_lower);
+// Whether `hay` contains `needle`, bytewise. Reads up to kContainsPadding
+// bytes past the end of `hay`, which the caller must make readable: it
+// compares 16 positions at a time (their first and last bytes), which is
+// several times quicker than std::string_view::find on short paths.
+inline constexpr size_t kContainsPadding = 15;
+bool PaddedContains(std::string_view hay, std::string_view needle);
 // Three-way comparison of `a` folded against `b_lower`.
 int CompareFolded(std::string_view a, std::string_view b_lower);
 bool StartsWithFolded(std::string_view s, std::string_view prefix_lower);
