@@ -375,9 +375,14 @@ void BM_ResultDigest(benchmark::State& state) {
       text.Add(query::Context(g, callables[i], 2000));
       text.Add(query::Context(g, types[i], 500));
       const std::string name(g.str(g.entity(named[i]).name));
-      for (const auto& s : query::Search(g, w.index, name, 20)) {
-        text.Add(g.entity(s.entity).id);
-        text.Add(static_cast<uint64_t>(s.match));
+      const std::string path(g.str(g.entity(named[i]).qualified));
+      for (const std::string& q :
+           {name, name.substr(0, 3), name.substr(0, 1 + i % 2),
+            path.substr(path.size() / 2, 5), path}) {
+        for (const auto& s : query::Search(g, w.index, q, 20)) {
+          text.Add(g.entity(s.entity).id);
+          text.Add(static_cast<uint64_t>(s.match));
+        }
       }
       auto found = query::FindEntity(g, w.index, name);
       text.Add(static_cast<uint64_t>(found.status));

@@ -3,6 +3,8 @@
 #ifndef AIM_ENGINE_QUERY_TEXT_H_
 #define AIM_ENGINE_QUERY_TEXT_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +32,19 @@ int CompareFolded(std::string_view a, std::string_view b_lower);
 bool StartsWithFolded(std::string_view s, std::string_view prefix_lower);
 // Whether `q` ends with `suffix` at a `::` boundary (or equals it).
 bool EndsWithPath(std::string_view q, std::string_view suffix);
+
+// The first 8 bytes of `s`, big-endian, zero-padded: a < b implies
+// Prefix8(a) <= Prefix8(b) (for strings without NUL bytes, which names
+// and paths are).
+inline uint64_t Prefix8(std::string_view s) {
+  uint64_t k = 0;
+  for (size_t i = 0; i < 8; ++i)
+    k = k << 8 | (i < s.size() ? static_cast<uint8_t>(s[i]) : 0u);
+  return k;
+}
+inline size_t PathHash(std::string_view s) {
+  return std::hash<std::string_view>()(s);
+}
 
 // The distinct trigrams of `s`, case-folded, packed in three bytes and
 // sorted.
