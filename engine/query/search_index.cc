@@ -122,14 +122,15 @@ void SearchIndex::Rebuild(const Graph& g) {
     }
     tri_post_.assign(tri_begin_.back(), 0);
     short_.clear();
-    sig_.assign(n, 0);
+    sig_.assign(n, Signature{});
     for (uint32_t o = 0; o < n; ++o) {
       if (Lowered(o).size() < 3) short_.push_back(o);
       internal::Trigrams(Lowered(o), tri);
       for (uint32_t t : tri) {
         tri_post_[cursor[t]++] = o;
-        sig_[o] |= TrigramBit(t);
+        sig_[o].trigrams |= TrigramBit(t);
       }
+      sig_[o].quadgrams = QuadgramBits(Lowered(o));
     }
   }
 }
@@ -205,9 +206,9 @@ size_t SearchIndex::MemoryBytes() const {
           by_qualified_.capacity() + qualified_table_.capacity() +
           2 * name_sample_.capacity() + tri_sample_.capacity() +
           tri_key_.capacity() + tri_begin_.capacity() + tri_post_.capacity() +
-          short_.capacity() + lower_off_.capacity() + 2 * sig_.capacity() +
-          delta_pos_.capacity()) *
+          short_.capacity() + lower_off_.capacity() + delta_pos_.capacity()) *
              sizeof(uint32_t) +
+         sig_.capacity() * sizeof(Signature) +
          delta_.capacity() * sizeof(Entry);
 }
 

@@ -13,10 +13,10 @@
 //  - every ordinal sorted by qualified path (case-folded), and a hash table
 //    from each distinct path to its first place there: exact matches;
 //  - trigram postings over the lower-cased qualified paths, and for each
-//    entry a 64-bit signature of its trigrams: a substring of three bytes
-//    or more walks its rarest trigram's list, dropping candidates by
-//    signature, then checking the text; a shorter one merges the lists of
-//    every trigram that contains it.
+//    entry 64-bit signatures of its trigrams and of its 4-byte substrings:
+//    a substring of three bytes or more walks its rarest trigram's list,
+//    dropping candidates by signature, then checking the text; a shorter
+//    one merges the lists of every trigram that contains it.
 // Matching ignores ASCII case. Sorted keys that are searched (names,
 // trigrams) have a sample of every 16th key, small enough to stay in cache,
 // so that a lookup reads a few adjacent cache lines of the full list
@@ -37,6 +37,7 @@
 #define AIM_ENGINE_QUERY_SEARCH_INDEX_H_
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <span>
 #include <string>
@@ -89,6 +90,16 @@ class SearchIndex {
 
   static uint64_t TrigramBit(uint32_t t) {
     return uint64_t{1} << ((t * 0x9E3779B1u) >> 26);
+  }
+  // One bit per 4-byte substring of `s` (already lower case), hashed.
+  static uint64_t QuadgramBits(std::string_view s) {
+    uint64_t bits = 0;
+    for (size_t i = 0; i + 4 <= s.size(); ++i) {
+      uint32_t x;
+      std::memcpy(&x, s.data() + i, 4);
+      bits |= uint64_t{1} << ((x * 0x85EBCA77u) >> 26);
+    }
+    return bits;
   }
   bool Valid(const Graph& g, const Entry& e) const {
     return g.live(e.entity) && g.entity(e.entity).id == e.id;
@@ -144,9 +155,14 @@ class SearchIndex {
   std::vector<uint32_t> tri_begin_;  // trigrams + 1 offsets
   std::vector<uint32_t> tri_post_;
   std::vector<uint32_t> short_;  // ordinals of qualified paths under 3 bytes
-  // By ordinal: one bit per trigram of the path (hashed into 64), to drop
-  // most candidates without reading their text.
-  std::vector<uint64_t> sig_;
+  // By ordinal: one bit per trigram and one per 4-byte substring of the
+  // path (each hashed into 64), to drop most candidates without reading
+  // their text.
+  struct Signature {
+    uint64_t trigrams = 0;
+    uint64_t quadgrams = 0;
+  };
+  std::vector<Signature> sig_;
   size_t stale_ = 0;  // base entries whose slot changed since the build
 
   std::vector<bool> stale_bit_;  // by slot: the base entry is stale

@@ -148,8 +148,8 @@ void SearchIndex::Substring(std::string_view q, size_t need,
   }
   // Walk the rarest trigram's list, in ordinal (rank) order, checking each
   // candidate against the signature (which drops nearly all that lack
-  // another trigram) and then the text. On real crates this beats
-  // intersecting the lists: seeking in long lists costs more.
+  // another trigram or 4-byte substring of q) and then the text. On real crates
+  // this beats intersecting the lists: seeking in long lists costs more.
   thread_local std::vector<uint32_t> tri;
   internal::Trigrams(q, tri);
   uint64_t want = 0;
@@ -162,6 +162,7 @@ void SearchIndex::Substring(std::string_view q, size_t need,
                                          tri_begin_[k + 1] - tri_begin_[k]);
     if (i == 0 || list.size() < rarest.size()) rarest = list;
   }
+  const uint64_t want4 = QuadgramBits(q);
   // Cache misses dominate a long list: read ahead.
   constexpr size_t kAhead = 16;
   for (size_t i = 0; i < rarest.size() && need; ++i) {
@@ -170,7 +171,9 @@ void SearchIndex::Substring(std::string_view q, size_t need,
       __builtin_prefetch(&lower_off_[rarest[i + kAhead]]);
     }
     const uint32_t o = rarest[i];
-    if ((sig_[o] & want) == want && internal::PaddedContains(Lowered(o), q))
+    if ((sig_[o].trigrams & want) == want &&
+        (sig_[o].quadgrams & want4) == want4 &&
+        internal::PaddedContains(Lowered(o), q))
       need -= accept(o);
   }
 }
