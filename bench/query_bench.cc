@@ -295,6 +295,30 @@ void BM_Cycles(benchmark::State& state) {
   });
 }
 
+// The engine's query path (actors/engine_query.cc): name lookup, the
+// query, display order (by depth, then qualified path) and conversion to
+// the public result types. range(0): 0 = what-implements, 1 = callers,
+// 2 = blast-radius of a type; range(1): the request's limit (0: none).
+void BM_RunQuery(benchmark::State& state) {
+  World& w = TheWorld();
+  const Graph& g = w.graph;
+  const char* kinds[] = {"what-implements", "callers", "blast-radius"};
+  const std::vector<EntityIdx>* pop[] = {&w.traits, &w.callables, &w.types};
+  const auto targets = Sample(*pop[state.range(0)], kSamples, 15);
+  std::vector<aim::QueryRequest> requests;
+  for (EntityIdx e : targets) {
+    aim::QueryRequest req;
+    req.kind = kinds[state.range(0)];
+    req.args = {std::string(g.str(g.entity(e).qualified))};
+    req.limit = static_cast<size_t>(state.range(1));
+    requests.push_back(std::move(req));
+  }
+  Measure(state, requests.size(), [&](size_t i) {
+    auto r = aim::host::RunQuery(g, &w.index, requests[i]);
+    return r.ok() ? r->results.size() : 0;
+  });
+}
+
 // Sync on an unchanged graph: the O(slots) scan for changes.
 void BM_IndexSync(benchmark::State& state) {
   World& w = TheWorld();
@@ -434,6 +458,10 @@ BENCHMARK(BM_Search)
 BENCHMARK(BM_FindEntity)->DenseRange(0, 1)->Iterations(kSamples);
 BENCHMARK(BM_FindEntity)->Arg(2)->Iterations(500);
 BENCHMARK(BM_Context)->Iterations(kSamples);
+BENCHMARK(BM_RunQuery)
+    ->ArgsProduct({{0, 1, 2}, {0, 20}})
+    ->ArgNames({"kind", "limit"})
+    ->Iterations(5000);
 BENCHMARK(BM_ShortestPath)->Iterations(500);
 BENCHMARK(BM_Cycles)->DenseRange(0, 1)->Iterations(10)->Unit(
     benchmark::kMillisecond);

@@ -38,6 +38,25 @@ void SearchIndex::Rebuild(const Graph& g) {
   delta_pos_.assign(g.slot_count(), kNoPos);
   for (const Entry& en : entries_) slot_id_[en.entity] = en.id;
 
+  // Display ranks: ordinals by qualified path (case-sensitive) then id,
+  // most comparisons settled by the paths' first 8 bytes.
+  {
+    std::vector<uint64_t> key(n);
+    for (uint32_t o = 0; o < n; ++o)
+      key[o] = Prefix8(g.str(entries_[o].qualified));
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      if (key[a] != key[b]) return key[a] < key[b];
+      const int c =
+          g.str(entries_[a].qualified).compare(g.str(entries_[b].qualified));
+      return c != 0 ? c < 0 : entries_[a].id < entries_[b].id;
+    });
+    qualified_rank_.assign(g.slot_count(), kNoRank);
+    for (uint32_t i = 0; i < n; ++i)
+      qualified_rank_[entries_[order[i]].entity] = i;
+  }
+
   // Distinct lower-cased names with their postings (ordinals ascending).
   {
     std::vector<std::pair<std::string, uint32_t>> names(n);
@@ -140,6 +159,7 @@ void SearchIndex::UpdateSlot(const Graph& g, EntityIdx slot) {
     slot_id_.resize(slot + 1, 0);
     stale_bit_.resize(slot + 1, false);
     delta_pos_.resize(slot + 1, kNoPos);
+    qualified_rank_.resize(slot + 1, kNoRank);
   }
   const bool live = g.live(slot);
   const uint64_t id = live ? g.entity(slot).id : 0;
@@ -204,9 +224,10 @@ size_t SearchIndex::MemoryBytes() const {
          (name_off_.capacity() + name_post_begin_.capacity() +
           name_post_.capacity() + name_min_.capacity() +
           by_qualified_.capacity() + qualified_table_.capacity() +
-          2 * name_sample_.capacity() + tri_sample_.capacity() +
-          tri_key_.capacity() + tri_begin_.capacity() + tri_post_.capacity() +
-          short_.capacity() + lower_off_.capacity() + delta_pos_.capacity()) *
+          qualified_rank_.capacity() + 2 * name_sample_.capacity() +
+          tri_sample_.capacity() + tri_key_.capacity() + tri_begin_.capacity() +
+          tri_post_.capacity() + short_.capacity() + lower_off_.capacity() +
+          delta_pos_.capacity()) *
              sizeof(uint32_t) +
          sig_.capacity() * sizeof(Signature) +
          delta_.capacity() * sizeof(Entry);

@@ -30,6 +30,10 @@
 // delta, which every search scans; once the delta or the stale part grows
 // past a fraction of the base, the base is rebuilt.
 //
+// The index also ranks every entity of the last build by qualified path
+// (then id), so that putting query results in display order
+// (SortByQualified) compares integers rather than strings.
+//
 // Thread-safety: const methods may run concurrently; Update, Sync and
 // Rebuild need exclusive access. An index answers for the graph state it
 // was last built or synced with; queries must pass that same graph.
@@ -74,6 +78,17 @@ class SearchIndex {
   // returns (score, entity) for each live entity whose name scored >= 0.
   std::vector<std::pair<int, EntityIdx>> ScoreNames(
       const Graph& g, const std::function<int(std::string_view)>& score) const;
+
+  // The place of the entity in `slot` in display order (qualified path,
+  // then id: internal::QualifiedLess) among the entities of the last
+  // build; kNoRank for a slot whose entity was added or replaced since, or
+  // that holds none. Two ranked entities compare as their ranks do.
+  static constexpr uint32_t kNoRank = UINT32_MAX;
+  uint32_t QualifiedRank(EntityIdx slot) const {
+    return slot < qualified_rank_.size() && !stale_bit_[slot]
+               ? qualified_rank_[slot]
+               : kNoRank;
+  }
 
   size_t size() const { return entries_.size() + delta_.size(); }
   size_t delta_size() const { return delta_.size(); }
@@ -165,7 +180,8 @@ class SearchIndex {
   std::vector<Signature> sig_;
   size_t stale_ = 0;  // base entries whose slot changed since the build
 
-  std::vector<bool> stale_bit_;  // by slot: the base entry is stale
+  std::vector<bool> stale_bit_;           // by slot: the base entry is stale
+  std::vector<uint32_t> qualified_rank_;  // by slot, as of the build
 
   std::vector<Entry> delta_;
   std::vector<uint32_t> delta_pos_;  // by slot: index into delta_, or ~0
