@@ -171,7 +171,7 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     } else if (k == "used-by") {
       hits = query::UsedBy(g, e);
     } else if (k == "context") {
-      result.text = query::Context(g, e, req.budget);
+      result.text = query::Context(g, index, e, req.budget);
     }
   }
   if (!hits.empty()) {

@@ -264,11 +264,13 @@ void BM_FindEntity(benchmark::State& state) {
   });
 }
 
+// range(0): 1 = with the index (display ranks), 0 = without.
 void BM_Context(benchmark::State& state) {
   World& w = TheWorld();
   const auto targets = Sample(w.callables, kSamples, 8);
+  const query::SearchIndex* index = state.range(0) ? &w.index : nullptr;
   Measure(state, targets.size(), [&](size_t i) {
-    std::string s = query::Context(w.graph, targets[i], 2000);
+    std::string s = query::Context(w.graph, index, targets[i], 2000);
     benchmark::DoNotOptimize(s.data());
     return s.size();
   });
@@ -457,7 +459,7 @@ BENCHMARK(BM_Search)
     ->Iterations(200);
 BENCHMARK(BM_FindEntity)->DenseRange(0, 1)->Iterations(kSamples);
 BENCHMARK(BM_FindEntity)->Arg(2)->Iterations(500);
-BENCHMARK(BM_Context)->Iterations(kSamples);
+BENCHMARK(BM_Context)->ArgName("index")->Arg(0)->Arg(1)->Iterations(kSamples);
 BENCHMARK(BM_RunQuery)
     ->ArgsProduct({{0, 1, 2}, {0, 20}})
     ->ArgNames({"kind", "limit"})

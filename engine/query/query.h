@@ -172,6 +172,10 @@ std::vector<SearchHit> Search(const Graph& g, const SearchIndex& index,
 // in section order, before any depth-2 line) until the next one does not
 // fit; then a final line says how many were left out.
 std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens = 2000);
+// The same pack; with an index (in sync with `g`), ordering the lines
+// compares ranks rather than paths (see SortByQualified).
+std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
+                    uint32_t budget_tokens = 2000);
 
 }  // namespace aim::query
 
