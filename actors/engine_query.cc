@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "actors/engine_impl.h"
 #include "engine/query/query.h"
+#include "engine/query/search_index.h"
 
 namespace aim::host {
 namespace {
@@ -17,6 +18,7 @@ QueryHit ToHit(const Graph& g, const query::Hit& h) {
   QueryHit out;
   out.entity = ToEntityInfo(g, h.entity);
   out.depth = h.depth;
+  out.path.reserve(h.path.size());
   for (const query::Hop& hop : h.path) {
     graph::Edge e;
     e.other = hop.to;
@@ -39,7 +41,8 @@ query::NameLookup Find(const Graph& g, const query::SearchIndex* index,
                : query::FindEntity(g, name, kind);
 }
 
-absl::StatusOr<EntityIdx> Target(const Graph& g, const query::SearchIndex* index,
+absl::StatusOr<EntityIdx> Target(const Graph& g,
+                                 const query::SearchIndex* index,
                                  const std::string& name,
                                  std::optional<model::EntityKind> kind,
                                  const char* kind_word, QueryResult& result) {
@@ -69,8 +72,8 @@ absl::StatusOr<EntityIdx> Target(const Graph& g, const query::SearchIndex* index
   }
   std::string msg = absl::StrCat("unknown name `", name, "`");
   if (!look.suggestions.empty())
-    absl::StrAppend(&msg, "; did you mean: ",
-                    absl::StrJoin(look.suggestions, ", "), "?");
+    absl::StrAppend(
+        &msg, "; did you mean: ", absl::StrJoin(look.suggestions, ", "), "?");
   return absl::NotFoundError(msg);
 }
 
@@ -85,9 +88,9 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
   const std::string& k = req.kind;
   auto need = [&](size_t n) -> absl::Status {
     if (req.args.size() != n)
-      return absl::InvalidArgumentError(absl::StrCat(
-          "`", k, "` takes ", n, n == 1 ? " name" : " names", ", got ",
-          req.args.size()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("`", k, "` takes ", n, n == 1 ? " name" : " names",
+                       ", got ", req.args.size()));
     return absl::OkStatus();
   };
   std::vector<query::Hit> hits;
@@ -96,9 +99,9 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
       return absl::InvalidArgumentError("`cycles` takes no name");
     if (req.scope != "calls" && req.scope != "modules")
       return absl::InvalidArgumentError("--scope must be calls or modules");
-    auto cycles = query::Cycles(g, req.scope == "modules"
-                                       ? query::CycleScope::kModules
-                                       : query::CycleScope::kCalls);
+    auto cycles =
+        query::Cycles(g, req.scope == "modules" ? query::CycleScope::kModules
+                                                : query::CycleScope::kCalls);
     result.total = cycles.size();
     for (const auto& c : cycles) {
       if (req.limit && result.cycles.size() >= req.limit) break;
@@ -155,9 +158,10 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     } else if (k == "blast-radius") {
       if (req.direction != "up" && req.direction != "down")
         return absl::InvalidArgumentError("--direction must be up or down");
-      hits = query::BlastRadius(g, e, req.depth ? req.depth : 3,
-                                req.direction == "down" ? query::Direction::kDown
-                                                        : query::Direction::kUp);
+      hits =
+          query::BlastRadius(g, e, req.depth ? req.depth : 3,
+                             req.direction == "down" ? query::Direction::kDown
+                                                     : query::Direction::kUp);
     } else if (k == "callers") {
       hits = query::Callers(g, e, req.depth ? req.depth : 1);
     } else if (k == "callees") {
@@ -167,13 +171,15 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     } else if (k == "used-by") {
       hits = query::UsedBy(g, e);
     } else if (k == "context") {
-      result.text = query::Context(g, e, req.budget);
+      result.text = query::Context(g, index, e, req.budget);
     }
   }
   if (!hits.empty()) {
-    query::SortByQualified(g, hits);  // for people: by depth, then by path
     result.total = hits.size();
-    size_t n = req.limit ? std::min(req.limit, hits.size()) : hits.size();
+    const size_t n = req.limit ? std::min(req.limit, hits.size()) : hits.size();
+    // For people: by depth, then by path (only the first n need placing).
+    query::SortByQualified(g, index, hits, n);
+    result.results.reserve(n);
     for (size_t i = 0; i < n; ++i) result.results.push_back(ToHit(g, hits[i]));
   }
   result.elapsed_us = static_cast<uint64_t>(

@@ -10,6 +10,10 @@
 // Counters: p50_us, p99_us, max_us (per call); hits, hits_p99 (result
 // size: mean and 99th percentile; the tail of a walk is its largest
 // results).
+//
+// BM_ResultDigest prints (to stderr) a digest of the answers to a fixed
+// sample of every query kind, paths and display order included: an
+// optimisation must leave it unchanged.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -20,6 +24,7 @@
 #include <random>
 #include <sstream>
 
+#include "actors/engine_impl.h"
 #include "actors/workspace.h"
 #include "aim/extract.h"
 #include "bench/corpus.h"
@@ -259,11 +264,13 @@ void BM_FindEntity(benchmark::State& state) {
   });
 }
 
+// range(0): 1 = with the index (display ranks), 0 = without.
 void BM_Context(benchmark::State& state) {
   World& w = TheWorld();
   const auto targets = Sample(w.callables, kSamples, 8);
+  const query::SearchIndex* index = state.range(0) ? &w.index : nullptr;
   Measure(state, targets.size(), [&](size_t i) {
-    std::string s = query::Context(w.graph, targets[i], 2000);
+    std::string s = query::Context(w.graph, index, targets[i], 2000);
     benchmark::DoNotOptimize(s.data());
     return s.size();
   });
@@ -290,6 +297,30 @@ void BM_Cycles(benchmark::State& state) {
   });
 }
 
+// The engine's query path (actors/engine_query.cc): name lookup, the
+// query, display order (by depth, then qualified path) and conversion to
+// the public result types. range(0): 0 = what-implements, 1 = callers,
+// 2 = blast-radius of a type; range(1): the request's limit (0: none).
+void BM_RunQuery(benchmark::State& state) {
+  World& w = TheWorld();
+  const Graph& g = w.graph;
+  const char* kinds[] = {"what-implements", "callers", "blast-radius"};
+  const std::vector<EntityIdx>* pop[] = {&w.traits, &w.callables, &w.types};
+  const auto targets = Sample(*pop[state.range(0)], kSamples, 15);
+  std::vector<aim::QueryRequest> requests;
+  for (EntityIdx e : targets) {
+    aim::QueryRequest req;
+    req.kind = kinds[state.range(0)];
+    req.args = {std::string(g.str(g.entity(e).qualified))};
+    req.limit = static_cast<size_t>(state.range(1));
+    requests.push_back(std::move(req));
+  }
+  Measure(state, requests.size(), [&](size_t i) {
+    auto r = aim::host::RunQuery(g, &w.index, requests[i]);
+    return r.ok() ? r->results.size() : 0;
+  });
+}
+
 // Sync on an unchanged graph: the O(slots) scan for changes.
 void BM_IndexSync(benchmark::State& state) {
   World& w = TheWorld();
@@ -299,6 +330,117 @@ void BM_IndexSync(benchmark::State& state) {
   });
 }
 
+// FNV-1a over everything a query answers, so that a change in any result,
+// path or order changes the digest.
+class Digest {
+ public:
+  void Add(std::string_view s) {
+    for (unsigned char c : s) h_ = (h_ ^ c) * 0x100000001b3ull;
+    Add(uint64_t{s.size()});
+  }
+  void Add(uint64_t v) {
+    for (int i = 0; i < 8; ++i)
+      h_ = (h_ ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
+  }
+  void Add(const Graph& g, const std::vector<query::Hit>& hits) {
+    Add(uint64_t{hits.size()});
+    for (const query::Hit& h : hits) {
+      Add(g.entity(h.entity).id);
+      Add(uint64_t{h.depth});
+      Add(uint64_t{h.path.size()});
+      for (const query::Hop& p : h.path) {
+        Add(g.entity(p.from).id);
+        Add(g.entity(p.to).id);
+        Add(static_cast<uint64_t>(p.kind) << 16 |
+            static_cast<uint64_t>(p.confidence) << 8 | p.flags);
+        Add(g.str(p.file));
+        Add(uint64_t{p.line});
+      }
+    }
+  }
+  uint64_t value() const { return h_; }
+
+ private:
+  uint64_t h_ = 0xcbf29ce484222325ull;
+};
+
+void BM_ResultDigest(benchmark::State& state) {
+  World& w = TheWorld();
+  const Graph& g = w.graph;
+  constexpr size_t kN = 3000;
+  const auto callables = Sample(w.callables, kN, 11);
+  const auto types = Sample(w.types, kN, 12);
+  const auto traits = Sample(w.traits, kN, 13);
+  const auto named = Sample(w.named, kN, 14);
+  for (auto _ : state) {
+    Digest walks, display, text;
+    for (size_t i = 0; i < kN; ++i) {
+      walks.Add(g, query::WhatImplements(g, traits[i]));
+      walks.Add(g, query::Callers(g, callables[i], 1));
+      walks.Add(g, query::Callers(g, callables[i], 3));
+      walks.Add(g, query::Callees(g, callables[i], 1));
+      walks.Add(g, query::Callees(g, callables[i], 3));
+      walks.Add(g, query::Uses(g, named[i]));
+      walks.Add(g, query::UsedBy(g, types[i]));
+      for (EntityIdx e : {callables[i], types[i], named[i]})
+        for (auto dir : {query::Direction::kUp, query::Direction::kDown})
+          walks.Add(g, query::BlastRadius(g, e, 3, dir));
+      if (i < 300) {
+        auto p = query::ShortestPath(g, callables[i], named[i]);
+        walks.Add(uint64_t{p.has_value()});
+        if (p) {
+          query::Hit h;
+          h.entity = named[i];
+          h.path = std::move(*p);
+          walks.Add(g, {h});
+        }
+      }
+      std::vector<query::Hit> hits = query::BlastRadius(g, types[i]);
+      query::SortByQualified(g, hits);
+      display.Add(g, hits);
+      text.Add(query::Context(g, callables[i], 2000));
+      text.Add(query::Context(g, types[i], 500));
+      const std::string name(g.str(g.entity(named[i]).name));
+      const std::string path(g.str(g.entity(named[i]).qualified));
+      for (const std::string& q :
+           {name, name.substr(0, 3), name.substr(0, 1 + i % 2),
+            path.substr(path.size() / 2, 5), path}) {
+        for (const auto& s : query::Search(g, w.index, q, 20)) {
+          text.Add(g.entity(s.entity).id);
+          text.Add(static_cast<uint64_t>(s.match));
+        }
+      }
+      auto found = query::FindEntity(g, w.index, name);
+      text.Add(static_cast<uint64_t>(found.status));
+      for (EntityIdx c : found.candidates) text.Add(g.entity(c).id);
+      for (const auto& s : found.suggestions) text.Add(s);
+      if (i < 500) {
+        for (size_t limit : {size_t{0}, size_t{5}}) {
+          aim::QueryRequest req;
+          req.kind = i % 2 ? "blast-radius" : "callers";
+          req.args = {std::string(g.str(g.entity(callables[i]).qualified))};
+          req.limit = limit;
+          auto r = aim::host::RunQuery(g, &w.index, req);
+          if (!r.ok()) continue;
+          text.Add(uint64_t{r->total});
+          for (const auto& hit : r->results) {
+            text.Add(hit.entity.id);
+            text.Add(uint64_t{hit.depth});
+            for (const auto& e : hit.path) text.Add(e.from ^ e.to);
+          }
+        }
+      }
+    }
+    for (auto scope : {query::CycleScope::kCalls, query::CycleScope::kModules})
+      for (const auto& c : query::Cycles(g, scope))
+        for (EntityIdx e : c) walks.Add(g.entity(e).id);
+    std::cerr << std::hex << "result digest: walks " << walks.value()
+              << ", display " << display.value() << ", text " << text.value()
+              << std::dec << "\n";
+  }
+}
+
+BENCHMARK(BM_ResultDigest)->Iterations(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_WhatImplements)->Iterations(kSamples);
 BENCHMARK(BM_Callers)->Arg(1)->Arg(3)->Iterations(kSamples);
 BENCHMARK(BM_Callees)->Arg(1)->Arg(3)->Iterations(kSamples);
@@ -317,7 +459,11 @@ BENCHMARK(BM_Search)
     ->Iterations(200);
 BENCHMARK(BM_FindEntity)->DenseRange(0, 1)->Iterations(kSamples);
 BENCHMARK(BM_FindEntity)->Arg(2)->Iterations(500);
-BENCHMARK(BM_Context)->Iterations(kSamples);
+BENCHMARK(BM_Context)->ArgName("index")->Arg(0)->Arg(1)->Iterations(kSamples);
+BENCHMARK(BM_RunQuery)
+    ->ArgsProduct({{0, 1, 2}, {0, 20}})
+    ->ArgNames({"kind", "limit"})
+    ->Iterations(5000);
 BENCHMARK(BM_ShortestPath)->Iterations(500);
 BENCHMARK(BM_Cycles)->DenseRange(0, 1)->Iterations(10)->Unit(
     benchmark::kMillisecond);

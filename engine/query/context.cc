@@ -1,8 +1,10 @@
 // Context: a token-budgeted text pack about one entity, for an LLM.
 #include <algorithm>
+#include <charconv>
 #include <string>
 
 #include "engine/query/query.h"
+#include "engine/query/search_index.h"
 #include "engine/query/traverse.h"
 
 namespace aim::query {
@@ -15,13 +17,6 @@ constexpr std::string_view kSectionTitle[kSections] = {
     "## members\n", "## callers\n", "## callees\n", "## implementors\n",
     "## uses\n"};
 
-struct Line {
-  Section section;
-  uint32_t depth;
-  uint32_t order;  // position within its section's list
-  std::string text;
-};
-
 std::string OneLine(std::string_view s) {
   std::string out(s);
   std::replace(out.begin(), out.end(), '\n', ' ');
@@ -33,20 +28,61 @@ std::string Location(const Graph& g, const graph::Entity& en) {
   return std::string(g.str(en.file)) + ":" + std::to_string(en.line);
 }
 
-std::string LineFor(const Graph& g, EntityIdx e, uint32_t depth) {
-  const graph::Entity& en = g.entity(e);
-  std::string s = "- [" + std::to_string(depth) + "] ";
-  s += g.str(en.qualified);
-  s += " (";
-  s += model::EntityKindName(en.kind);
-  s += ")";
-  if (en.kind != EntityKind::kExternal) s += " " + Location(g, en);
-  if (!g.str(en.sig).empty()) s += ": " + OneLine(g.str(en.sig));
-  s += "\n";
-  return s;
+size_t Digits(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 10; v /= 10) ++n;
+  return n;
 }
 
-// The items of a type's impl blocks, or of a trait, by qualified path.
+void AppendNumber(std::string& out, uint64_t v) {
+  char buf[24];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, end);
+}
+
+// Appends the line for entity `e`:
+//   - [<depth>] <qualified> (<kind>) <file>:<line>: <signature>
+// (no location for an external, no ": <signature>" without one).
+void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth) {
+  const graph::Entity& en = g.entity(e);
+  out += "- [";
+  AppendNumber(out, depth);
+  out += "] ";
+  out += g.str(en.qualified);
+  out += " (";
+  out += model::EntityKindName(en.kind);
+  out += ")";
+  if (en.kind != EntityKind::kExternal) {
+    out += ' ';
+    out += g.str(en.file);
+    out += ':';
+    AppendNumber(out, en.line);
+  }
+  const std::string_view sig = g.str(en.sig);
+  if (!sig.empty()) {
+    out += ": ";
+    const size_t at = out.size();
+    out += sig;
+    std::replace(out.begin() + at, out.end(), '\n', ' ');
+  }
+  out += '\n';
+}
+
+// The size of the line AppendLine(g, e, depth) appends.
+size_t LineSize(const Graph& g, EntityIdx e, uint32_t depth) {
+  const graph::Entity& en = g.entity(e);
+  size_t n = 3 + Digits(depth) + 2 + g.str(en.qualified).size() + 2 +
+             model::EntityKindName(en.kind).size() + 1 + 1;
+  if (en.kind != EntityKind::kExternal)
+    n += 1 + g.str(en.file).size() + 1 + Digits(en.line);
+  const size_t sig = g.str(en.sig).size();
+  if (sig > 0) n += 2 + sig;
+  return n;
+}
+// No line is shorter: "- [1] x (fn)\n".
+constexpr size_t kMinLineSize = 13;
+
+// The items of a type's impl blocks, or of a trait (unordered, distinct).
 std::vector<EntityIdx> Members(const Graph& g, EntityIdx e) {
   std::vector<EntityIdx> out;
   if (!model::IsType(g.entity(e).kind)) return out;
@@ -59,9 +95,7 @@ std::vector<EntityIdx> Members(const Graph& g, EntityIdx e) {
     for (const graph::Edge& m : g.out(ed.other))
       if (m.kind == EdgeKind::kContains) out.push_back(m.other);
   }
-  std::sort(out.begin(), out.end(), [&](EntityIdx a, EntityIdx b) {
-    return internal::QualifiedLess(g, a, b);
-  });
+  std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
@@ -73,9 +107,25 @@ void CutTo(std::string& s, size_t n) {
   s.resize(n);
 }
 
+std::string Trailer(size_t omitted) {
+  return "(" + std::to_string(omitted) + " more omitted)\n";
+}
+
+// The entities of one section at one depth.
+struct Group {
+  Section section;
+  uint32_t depth;
+  std::vector<EntityIdx> items;
+};
+
 }  // namespace
 
 std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens) {
+  return Context(g, nullptr, e, budget_tokens);
+}
+
+std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
+                    uint32_t budget_tokens) {
   const size_t budget = static_cast<size_t>(budget_tokens) * 4;
   if (!g.live(e)) return "";
   const graph::Entity& en = g.entity(e);
@@ -88,61 +138,93 @@ std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens) {
     return out;
   }
 
-  std::vector<Line> lines;
-  auto add_hits = [&](Section s, std::vector<Hit> hits) {
-    SortByQualified(g, hits);
-    for (uint32_t i = 0; i < hits.size(); ++i)
-      lines.push_back(
-          {s, hits[i].depth, i, LineFor(g, hits[i].entity, hits[i].depth)});
+  // Lines are taken nearest first across sections (every depth-1 group, in
+  // section order, then the depth-2 groups), each group by qualified
+  // path, until the next one does not fit. Only the groups that are
+  // reached are put in order, and only as far as the budget could reach;
+  // only the lines taken are written.
+  std::vector<Group> groups;
+  groups.push_back({kMembers, 1, Members(g, e)});
+  // The walks under Callers, Callees, WhatImplements and Uses; their
+  // records (nearest first) without the hits' paths.
+  auto add_walk = [&](Section s, bool up, EdgeKind kind, uint32_t depth) {
+    internal::WalkSpec spec;
+    spec.up = up;
+    spec.kinds = internal::KindBit(kind);
+    spec.max_depth = depth;
+    for (const internal::Record& r : internal::Walk(g, e, spec)) {
+      if (r.depth == 0) continue;
+      if (groups.back().section != s || groups.back().depth != r.depth)
+        groups.push_back({s, r.depth, {}});
+      groups.back().items.push_back(r.node);
+    }
   };
-  {
-    const std::vector<EntityIdx> members = Members(g, e);
-    for (uint32_t i = 0; i < members.size(); ++i)
-      lines.push_back({kMembers, 1, i, LineFor(g, members[i], 1)});
-  }
-  add_hits(kCallers, Callers(g, e, kNeighbourDepth));
-  add_hits(kCallees, Callees(g, e, kNeighbourDepth));
-  add_hits(kImplementors, WhatImplements(g, e));
-  add_hits(kUses, Uses(g, e));
-  // Nearest first across sections.
-  std::stable_sort(lines.begin(), lines.end(),
-                   [](const Line& a, const Line& b) {
+  add_walk(kCallers, true, EdgeKind::kCalls, kNeighbourDepth);
+  add_walk(kCallees, false, EdgeKind::kCalls, kNeighbourDepth);
+  add_walk(kImplementors, true, EdgeKind::kImplements, 1);
+  add_walk(kUses, false, EdgeKind::kUses, 1);
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const Group& a, const Group& b) {
                      if (a.depth != b.depth) return a.depth < b.depth;
                      return a.section < b.section;
                    });
+  size_t total = 0;
+  for (const Group& gr : groups) total += gr.items.size();
 
-  // Take lines while they fit, keeping room to say how many did not.
-  auto trailer = [](size_t omitted) {
-    return "(" + std::to_string(omitted) + " more omitted)\n";
+  auto less = [&](EntityIdx a, EntityIdx b) {
+    const uint32_t ra = index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
+    const uint32_t rb = index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
+    if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
+      return ra < rb;
+    return internal::QualifiedLess(g, a, b);
   };
+  struct Chosen {
+    Section section;
+    uint32_t depth;
+    EntityIdx entity;
+  };
+  std::vector<Chosen> chosen;
   bool started[kSections] = {};
   size_t used = out.size();
-  size_t taken = 0;
-  for (; taken < lines.size(); ++taken) {
-    const Line& l = lines[taken];
-    size_t cost = l.text.size() +
-                  (started[l.section] ? 0 : kSectionTitle[l.section].size());
-    const size_t left_after = lines.size() - taken - 1;
-    if (left_after > 0) cost += trailer(left_after).size();
-    if (used + cost > budget) break;
-    if (left_after > 0) cost -= trailer(left_after).size();
-    used += cost;
-    started[l.section] = true;
+  bool full = false;
+  for (Group& gr : groups) {
+    if (full) break;
+    std::vector<EntityIdx>& items = gr.items;
+    const size_t reach = (budget - used) / kMinLineSize + 1;
+    if (items.size() > reach) {
+      std::nth_element(items.begin(), items.begin() + reach, items.end(), less);
+      items.resize(reach);
+    }
+    std::sort(items.begin(), items.end(), less);
+    for (EntityIdx item : items) {
+      size_t cost =
+          LineSize(g, item, gr.depth) +
+          (started[gr.section] ? 0 : kSectionTitle[gr.section].size());
+      const size_t left_after = total - chosen.size() - 1;
+      const size_t trailer = left_after > 0 ? Trailer(left_after).size() : 0;
+      if (used + cost + trailer > budget) {
+        full = true;
+        break;
+      }
+      used += cost;
+      started[gr.section] = true;
+      chosen.push_back({gr.section, gr.depth, item});
+    }
   }
-  std::vector<Line> chosen(lines.begin(), lines.begin() + taken);
+  // Written by section, then depth (each group already in order).
   std::stable_sort(chosen.begin(), chosen.end(),
-                   [](const Line& a, const Line& b) {
+                   [](const Chosen& a, const Chosen& b) {
                      if (a.section != b.section) return a.section < b.section;
-                     if (a.depth != b.depth) return a.depth < b.depth;
-                     return a.order < b.order;
+                     return a.depth < b.depth;
                    });
+  out.reserve(used + (chosen.size() < total ? Trailer(total).size() : 0));
   for (size_t i = 0; i < chosen.size(); ++i) {
     if (i == 0 || chosen[i].section != chosen[i - 1].section)
       out += kSectionTitle[chosen[i].section];
-    out += chosen[i].text;
+    AppendLine(out, g, chosen[i].entity, chosen[i].depth);
   }
-  if (taken < lines.size()) {
-    const std::string t = trailer(lines.size() - taken);
+  if (chosen.size() < total) {
+    const std::string t = Trailer(total - chosen.size());
     if (out.size() + t.size() <= budget) out += t;
   }
   return out;

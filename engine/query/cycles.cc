@@ -11,6 +11,10 @@ namespace {
 
 constexpr uint32_t kNone = UINT32_MAX;
 
+void PrefetchList(std::span<const graph::Edge> list) {
+  if (!list.empty()) __builtin_prefetch(list.data());
+}
+
 // Tarjan's algorithm without recursion. `edges(v)` gives v's adjacency as a
 // span; `target(x)` maps one element to a node, or kNone to skip it.
 // Calls `emit(members)` for every component (members in pop order).
@@ -84,27 +88,46 @@ std::vector<std::vector<EntityIdx>> CallCycles(const Graph& g) {
   // (most of a large graph: consts, types, modules) saves reading their
   // adjacency lists.
   const uint32_t n = static_cast<uint32_t>(g.slot_count());
-  std::vector<bool> is_node(n);
+  std::vector<uint32_t> dense(n, kNone);  // slot -> node number
+  std::vector<EntityIdx> slot_of;         // node number -> slot
   for (uint32_t v = 0; v < n; ++v) {
     if (!g.live(v)) continue;
     const EntityKind k = g.entity(v).kind;
-    is_node[v] = model::IsCallable(k) || k == EntityKind::kStruct ||
-                 k == EntityKind::kEnum || k == EntityKind::kUnion;
+    if (model::IsCallable(k) || k == EntityKind::kStruct ||
+        k == EntityKind::kEnum || k == EntityKind::kUnion) {
+      dense[v] = static_cast<uint32_t>(slot_of.size());
+      slot_of.push_back(v);
+    }
   }
-  std::vector<std::vector<EntityIdx>> cycles;
-  auto target = [&](const graph::Edge& e) {
-    return e.kind == EdgeKind::kCalls && is_node[e.other] ? e.other : kNone;
+  // The call edges between nodes, as compact adjacency lists read once in
+  // slot order (prefetched a few lists ahead: each is its own allocation)
+  // rather than chased in depth-first order.
+  const uint32_t m = static_cast<uint32_t>(slot_of.size());
+  std::vector<uint32_t> begin(m + 1, 0), adj;
+  constexpr uint32_t kAhead = 8;
+  for (uint32_t i = 0; i < m; ++i) {
+    if (i + kAhead < m) PrefetchList(g.out(slot_of[i + kAhead]));
+    for (const graph::Edge& e : g.out(slot_of[i]))
+      if (e.kind == EdgeKind::kCalls && dense[e.other] != kNone)
+        adj.push_back(dense[e.other]);
+    begin[i + 1] = static_cast<uint32_t>(adj.size());
+  }
+  auto edges = [&](uint32_t v) {
+    return std::span<const uint32_t>(adj.data() + begin[v],
+                                     begin[v + 1] - begin[v]);
   };
+  std::vector<std::vector<EntityIdx>> cycles;
   Tarjan(
-      n, is_node, [&](uint32_t v) { return g.out(v); }, target,
+      m, std::vector<bool>(m, true), edges, [](uint32_t t) { return t; },
       [&](const std::vector<uint32_t>& comp) {
         if (comp.size() == 1) {
-          bool self_loop = false;
-          for (const graph::Edge& e : g.out(comp[0]))
-            self_loop |= target(e) == comp[0];
-          if (!self_loop) return;
+          const auto out = edges(comp[0]);
+          if (std::find(out.begin(), out.end(), comp[0]) == out.end()) return;
         }
-        cycles.emplace_back(comp.begin(), comp.end());
+        std::vector<EntityIdx> c;
+        c.reserve(comp.size());
+        for (uint32_t v : comp) c.push_back(slot_of[v]);
+        cycles.push_back(std::move(c));
       });
   return cycles;
 }
@@ -165,7 +188,10 @@ std::vector<std::vector<EntityIdx>> ModuleCycles(const Graph& g) {
     return compact[m];
   };
   std::vector<std::pair<uint32_t, uint32_t>> links;
-  for (EntityIdx e = 0; e < g.slot_count(); ++e) {
+  constexpr EntityIdx kAhead = 8;
+  const EntityIdx slots = static_cast<EntityIdx>(g.slot_count());
+  for (EntityIdx e = 0; e < slots; ++e) {
+    if (e + kAhead < slots) PrefetchList(g.out(e + kAhead));
     if (!g.live(e)) continue;
     uint32_t from = kNone;
     for (const graph::Edge& ed : g.out(e)) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/query/query.h"
+#include "engine/query/search_index.h"
 #include "engine/query/traverse.h"
 
 namespace aim::query {
@@ -18,6 +19,7 @@ constexpr uint8_t kDependencyKinds =
 std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
                           uint8_t kinds, uint32_t depth,
                           bool with_members = false) {
+  if (depth == 1 && !with_members) return internal::OneHop(g, start, up, kinds);
   WalkSpec spec;
   spec.up = up;
   spec.kinds = kinds;
@@ -29,10 +31,40 @@ std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
 }  // namespace
 
 void SortByQualified(const Graph& g, std::vector<Hit>& hits) {
-  std::stable_sort(hits.begin(), hits.end(), [&](const Hit& a, const Hit& b) {
+  SortByQualified(g, nullptr, hits);
+}
+
+void SortByQualified(const Graph& g, const SearchIndex* index,
+                     std::vector<Hit>& hits, size_t limit) {
+  // Sort small keys, then move the hits once. The order is total (a hit
+  // list names each entity once), so any sort gives the same result.
+  struct Key {
+    uint32_t depth;
+    uint32_t rank;  // SearchIndex::kNoRank: compare paths
+    EntityIdx entity;
+    uint32_t hit;
+  };
+  std::vector<Key> keys(hits.size());
+  for (uint32_t i = 0; i < hits.size(); ++i) {
+    const EntityIdx e = hits[i].entity;
+    keys[i] = {hits[i].depth,
+               index ? index->QualifiedRank(e) : SearchIndex::kNoRank, e, i};
+  }
+  auto less = [&](const Key& a, const Key& b) {
     if (a.depth != b.depth) return a.depth < b.depth;
+    if (a.rank != SearchIndex::kNoRank && b.rank != SearchIndex::kNoRank)
+      return a.rank < b.rank;
     return internal::QualifiedLess(g, a.entity, b.entity);
-  });
+  };
+  if (limit < keys.size()) {
+    std::partial_sort(keys.begin(), keys.begin() + limit, keys.end(), less);
+  } else {
+    std::sort(keys.begin(), keys.end(), less);
+  }
+  std::vector<Hit> sorted;
+  sorted.reserve(hits.size());
+  for (const Key& k : keys) sorted.push_back(std::move(hits[k.hit]));
+  hits = std::move(sorted);
 }
 
 std::vector<Hit> WhatImplements(const Graph& g, EntityIdx trait) {

@@ -94,6 +94,12 @@ enum class Direction { kUp, kDown };  // up: dependents; down: dependencies
 
 // Orders hits for display: by depth, then by qualified path, then by id.
 void SortByQualified(const Graph& g, std::vector<Hit>& hits);
+// The same order, of which only the first `limit` hits are put in place
+// (the rest follow in no particular order). With an index (in sync with
+// `g`), entities compare by their ranks in it (SearchIndex::QualifiedRank)
+// where both have one: integers rather than strings.
+void SortByQualified(const Graph& g, const SearchIndex* index,
+                     std::vector<Hit>& hits, size_t limit = SIZE_MAX);
 
 // Sources of `implements` edges to `trait`, depth 1: types (derives
 // included, flagged kEdgeDerive), and impl blocks where the graph has no
@@ -166,6 +172,10 @@ std::vector<SearchHit> Search(const Graph& g, const SearchIndex& index,
 // in section order, before any depth-2 line) until the next one does not
 // fit; then a final line says how many were left out.
 std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens = 2000);
+// The same pack; with an index (in sync with `g`), ordering the lines
+// compares ranks rather than paths (see SortByQualified).
+std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
+                    uint32_t budget_tokens = 2000);
 
 }  // namespace aim::query
 

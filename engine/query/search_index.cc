@@ -3,6 +3,7 @@
 #include "engine/query/search_index.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 #include "absl/container/flat_hash_map.h"
@@ -10,6 +11,9 @@
 
 namespace aim::query {
 namespace {
+
+using internal::PathHash;
+using internal::Prefix8;
 
 constexpr uint32_t kNoPos = UINT32_MAX;
 
@@ -33,6 +37,25 @@ void SearchIndex::Rebuild(const Graph& g) {
   stale_bit_.assign(g.slot_count(), false);
   delta_pos_.assign(g.slot_count(), kNoPos);
   for (const Entry& en : entries_) slot_id_[en.entity] = en.id;
+
+  // Display ranks: ordinals by qualified path (case-sensitive) then id,
+  // most comparisons settled by the paths' first 8 bytes.
+  {
+    std::vector<uint64_t> key(n);
+    for (uint32_t o = 0; o < n; ++o)
+      key[o] = Prefix8(g.str(entries_[o].qualified));
+    std::vector<uint32_t> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      if (key[a] != key[b]) return key[a] < key[b];
+      const int c =
+          g.str(entries_[a].qualified).compare(g.str(entries_[b].qualified));
+      return c != 0 ? c < 0 : entries_[a].id < entries_[b].id;
+    });
+    qualified_rank_.assign(g.slot_count(), kNoRank);
+    for (uint32_t i = 0; i < n; ++i)
+      qualified_rank_[entries_[order[i]].entity] = i;
+  }
 
   // Distinct lower-cased names with their postings (ordinals ascending).
   {
@@ -62,6 +85,9 @@ void SearchIndex::Rebuild(const Graph& g) {
     name_min_.resize(name_off_.size() - 1);
     for (size_t i = 0; i < name_min_.size(); ++i)
       name_min_[i] = name_post_[name_post_begin_[i]];
+    name_sample_.clear();
+    for (size_t i = 0; i < name_min_.size(); i += kSampleStride)
+      name_sample_.push_back(Prefix8(NameAt(static_cast<uint32_t>(i))));
   }
 
   // Lower-cased qualified paths, in ordinal order.
@@ -72,8 +98,10 @@ void SearchIndex::Rebuild(const Graph& g) {
       lower_text_.push_back(internal::Lower(c));
     lower_off_.push_back(static_cast<uint32_t>(lower_text_.size()));
   }
+  lower_text_.append(internal::kContainsPadding, '\0');  // PaddedContains
 
-  // Ordinals by case-folded qualified path (then ordinal).
+  // Ordinals by case-folded qualified path (then ordinal), and where each
+  // distinct path starts.
   by_qualified_.resize(n);
   std::iota(by_qualified_.begin(), by_qualified_.end(), 0);
   std::sort(by_qualified_.begin(), by_qualified_.end(),
@@ -81,6 +109,15 @@ void SearchIndex::Rebuild(const Graph& g) {
               const int c = Lowered(a).compare(Lowered(b));
               return c != 0 ? c < 0 : a < b;
             });
+  qualified_table_.assign(std::bit_ceil(size_t{2} * n + 2), 0);
+  for (uint32_t i = 0; i < n; ++i) {
+    const std::string_view path = Lowered(by_qualified_[i]);
+    if (i > 0 && path == Lowered(by_qualified_[i - 1])) continue;
+    const size_t mask = qualified_table_.size() - 1;
+    size_t at = PathHash(path) & mask;
+    while (qualified_table_[at] != 0) at = (at + 1) & mask;
+    qualified_table_[at] = i + 1;
+  }
 
   // Trigram postings: count, then fill in ordinal order.
   {
@@ -93,6 +130,9 @@ void SearchIndex::Rebuild(const Graph& g) {
     tri_key_.clear();
     for (const auto& [t, c] : count) tri_key_.push_back(t);
     std::sort(tri_key_.begin(), tri_key_.end());
+    tri_sample_.clear();
+    for (size_t i = 0; i < tri_key_.size(); i += kSampleStride)
+      tri_sample_.push_back(tri_key_[i]);
     tri_begin_.assign(tri_key_.size() + 1, 0);
     absl::flat_hash_map<uint32_t, uint32_t> cursor;
     for (size_t i = 0; i < tri_key_.size(); ++i) {
@@ -101,14 +141,15 @@ void SearchIndex::Rebuild(const Graph& g) {
     }
     tri_post_.assign(tri_begin_.back(), 0);
     short_.clear();
-    sig_.assign(n, 0);
+    sig_.assign(n, Signature{});
     for (uint32_t o = 0; o < n; ++o) {
       if (Lowered(o).size() < 3) short_.push_back(o);
       internal::Trigrams(Lowered(o), tri);
       for (uint32_t t : tri) {
         tri_post_[cursor[t]++] = o;
-        sig_[o] |= TrigramBit(t);
+        sig_[o].trigrams |= TrigramBit(t);
       }
+      sig_[o].quadgrams = QuadgramBits(Lowered(o));
     }
   }
 }
@@ -118,6 +159,7 @@ void SearchIndex::UpdateSlot(const Graph& g, EntityIdx slot) {
     slot_id_.resize(slot + 1, 0);
     stale_bit_.resize(slot + 1, false);
     delta_pos_.resize(slot + 1, kNoPos);
+    qualified_rank_.resize(slot + 1, kNoRank);
   }
   const bool live = g.live(slot);
   const uint64_t id = live ? g.entity(slot).id : 0;
@@ -181,10 +223,13 @@ size_t SearchIndex::MemoryBytes() const {
          name_text_.capacity() + lower_text_.capacity() +
          (name_off_.capacity() + name_post_begin_.capacity() +
           name_post_.capacity() + name_min_.capacity() +
-          by_qualified_.capacity() + tri_key_.capacity() +
-          tri_begin_.capacity() + tri_post_.capacity() + short_.capacity() +
-          lower_off_.capacity() + 2 * sig_.capacity() + delta_pos_.capacity()) *
+          by_qualified_.capacity() + qualified_table_.capacity() +
+          qualified_rank_.capacity() + 2 * name_sample_.capacity() +
+          tri_sample_.capacity() + tri_key_.capacity() + tri_begin_.capacity() +
+          tri_post_.capacity() + short_.capacity() + lower_off_.capacity() +
+          delta_pos_.capacity()) *
              sizeof(uint32_t) +
+         sig_.capacity() * sizeof(Signature) +
          delta_.capacity() * sizeof(Entry);
 }
 

@@ -14,11 +14,40 @@ constexpr uint32_t kNoPos = UINT32_MAX;
 
 uint32_t SearchIndex::LowerBound(std::string_view q) const {
   uint32_t lo = 0, hi = static_cast<uint32_t>(name_off_.size()) - 1;
+  if (!name_sample_.empty()) {
+    // A sample below q's key is of a name below q, one above it of a name
+    // above q: the answer lies between the last of the first kind and the
+    // first of the second (at most kSampleStride names, unless many names
+    // share q's first 8 bytes).
+    const uint64_t key = internal::Prefix8(q);
+    const size_t below =
+        std::lower_bound(name_sample_.begin(), name_sample_.end(), key) -
+        name_sample_.begin();
+    const size_t not_above = std::upper_bound(name_sample_.begin() + below,
+                                              name_sample_.end(), key) -
+                             name_sample_.begin();
+    if (below > 0) lo = static_cast<uint32_t>(below - 1) * kSampleStride + 1;
+    if (not_above < name_sample_.size())
+      hi = static_cast<uint32_t>(not_above) * kSampleStride;
+  }
   while (lo < hi) {
     const uint32_t mid = (lo + hi) / 2;
     NameAt(mid) < q ? lo = mid + 1 : hi = mid;
   }
   return lo;
+}
+
+uint32_t SearchIndex::TrigramAt(uint32_t t) const {
+  const size_t block =
+      std::upper_bound(tri_sample_.begin(), tri_sample_.end(), t) -
+      tri_sample_.begin();
+  if (block == 0) return UINT32_MAX;  // below the least trigram
+  const auto first = tri_key_.begin() + (block - 1) * kSampleStride;
+  const auto last =
+      block < tri_sample_.size() ? first + kSampleStride : tri_key_.end();
+  const auto it = std::lower_bound(first, last, t);
+  if (it == last || *it != t) return UINT32_MAX;
+  return static_cast<uint32_t>(it - tri_key_.begin());
 }
 
 void SearchIndex::ExactName(std::string_view q, size_t need,
@@ -36,9 +65,17 @@ void SearchIndex::PrefixName(std::string_view q, size_t need,
   const uint32_t names = static_cast<uint32_t>(name_off_.size()) - 1;
   uint32_t lo = LowerBound(q);
   if (lo < names && NameAt(lo) == q) ++lo;  // the exact name is not a prefix
+  // The names with prefix q are [lo, hi): gallop from lo (the range is
+  // usually short, and its start is in cache), then halve.
   uint32_t hi = lo;
   {
-    uint32_t top = names;
+    uint32_t probe = lo, step = 1;
+    while (probe < names && NameAt(probe).starts_with(q)) {
+      hi = probe + 1;
+      probe = hi + step;
+      step *= 2;
+    }
+    uint32_t top = std::min(probe, names);
     while (hi < top) {
       const uint32_t mid = (hi + top) / 2;
       NameAt(mid).starts_with(q) ? hi = mid + 1 : top = mid;
@@ -90,11 +127,17 @@ void SearchIndex::PrefixName(std::string_view q, size_t need,
 
 void SearchIndex::ExactQualified(std::string_view q, size_t need,
                                  const Accept& accept) const {
-  auto it = std::lower_bound(
-      by_qualified_.begin(), by_qualified_.end(), q,
-      [&](uint32_t o, std::string_view v) { return Lowered(o) < v; });
-  for (; it != by_qualified_.end() && need && Lowered(*it) == q; ++it)
-    need -= accept(*it);
+  if (qualified_table_.empty()) return;
+  const size_t mask = qualified_table_.size() - 1;
+  for (size_t at = internal::PathHash(q) & mask; qualified_table_[at] != 0;
+       at = (at + 1) & mask) {
+    uint32_t i = qualified_table_[at] - 1;
+    if (Lowered(by_qualified_[i]) != q) continue;
+    for (; i < by_qualified_.size() && need && Lowered(by_qualified_[i]) == q;
+         ++i)
+      need -= accept(by_qualified_[i]);
+    return;
+  }
 }
 
 void SearchIndex::Substring(std::string_view q, size_t need,
@@ -105,25 +148,32 @@ void SearchIndex::Substring(std::string_view q, size_t need,
   }
   // Walk the rarest trigram's list, in ordinal (rank) order, checking each
   // candidate against the signature (which drops nearly all that lack
-  // another trigram) and then the text. On real crates this beats
-  // intersecting the lists: seeking in long lists costs more.
+  // another trigram or 4-byte substring of q) and then the text. On real crates
+  // this beats intersecting the lists: seeking in long lists costs more.
   thread_local std::vector<uint32_t> tri;
   internal::Trigrams(q, tri);
   uint64_t want = 0;
   std::span<const uint32_t> rarest;
   for (size_t i = 0; i < tri.size(); ++i) {
     want |= TrigramBit(tri[i]);
-    auto it = std::lower_bound(tri_key_.begin(), tri_key_.end(), tri[i]);
-    if (it == tri_key_.end() || *it != tri[i]) return;  // no such trigram
-    const size_t k = it - tri_key_.begin();
+    const uint32_t k = TrigramAt(tri[i]);
+    if (k == UINT32_MAX) return;  // no such trigram
     const std::span<const uint32_t> list(tri_post_.data() + tri_begin_[k],
                                          tri_begin_[k + 1] - tri_begin_[k]);
     if (i == 0 || list.size() < rarest.size()) rarest = list;
   }
+  const uint64_t want4 = QuadgramBits(q);
+  // Cache misses dominate a long list: read ahead.
+  constexpr size_t kAhead = 16;
   for (size_t i = 0; i < rarest.size() && need; ++i) {
+    if (i + kAhead < rarest.size()) {
+      __builtin_prefetch(&sig_[rarest[i + kAhead]]);
+      __builtin_prefetch(&lower_off_[rarest[i + kAhead]]);
+    }
     const uint32_t o = rarest[i];
-    if ((sig_[o] & want) == want &&
-        Lowered(o).find(q) != std::string_view::npos)
+    if ((sig_[o].trigrams & want) == want &&
+        (sig_[o].quadgrams & want4) == want4 &&
+        internal::PaddedContains(Lowered(o), q))
       need -= accept(o);
   }
 }
@@ -137,12 +187,18 @@ void SearchIndex::ShortSubstring(std::string_view q, size_t need,
     bool operator>(const Head& o) const { return ordinal > o.ordinal; }
   };
   std::vector<Head> heads;
+  // Trigrams are packed a byte each, first in the low byte: compare q at
+  // each place as an integer.
+  const uint32_t c0 = static_cast<uint8_t>(q[0]);
+  auto contains = [&](uint32_t t) {
+    if (q.size() == 1)
+      return (t & 0xff) == c0 || ((t >> 8) & 0xff) == c0 || (t >> 16) == c0;
+    const uint32_t pair = c0 | static_cast<uint32_t>(static_cast<uint8_t>(q[1]))
+                                   << 8;
+    return (t & 0xffff) == pair || (t >> 8) == pair;
+  };
   for (size_t k = 0; k < tri_key_.size(); ++k) {
-    const uint32_t t = tri_key_[k];
-    const char key[3] = {static_cast<char>(t & 0xff),
-                         static_cast<char>((t >> 8) & 0xff),
-                         static_cast<char>((t >> 16) & 0xff)};
-    if (std::string_view(key, 3).find(q) == std::string_view::npos) continue;
+    if (!contains(tri_key_[k])) continue;
     heads.push_back(
         {tri_post_[tri_begin_[k]], tri_begin_[k], tri_begin_[k + 1]});
   }
@@ -192,7 +248,7 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
     if (std::find(taken_base.begin(), taken_base.end(), o) != taken_base.end())
       return false;
     const Entry& en = entries_[o];
-    if (!Valid(g, en)) return false;
+    if (!BaseValid(en)) return false;
     cands.push_back({en.entity, o});
     return true;
   };
@@ -247,7 +303,7 @@ std::vector<std::pair<int, EntityIdx>> SearchIndex::ScoreNames(
     const int s = score(NameAt(i));
     if (s < 0) continue;
     for (uint32_t p = name_post_begin_[i]; p < name_post_begin_[i + 1]; ++p)
-      if (Valid(g, entries_[name_post_[p]]))
+      if (BaseValid(entries_[name_post_[p]]))
         out.emplace_back(s, entries_[name_post_[p]].entity);
   }
   for (const Entry& d : delta_) {

@@ -2,7 +2,13 @@
 #include "engine/query/text.h"
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <vector>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 namespace aim::query::internal {
 
@@ -24,6 +30,35 @@ bool ContainsFolded(std::string_view hay, std::string_view needle) {
     if (k == needle.size()) return true;
   }
   return false;
+}
+
+bool PaddedContains(std::string_view hay, std::string_view needle) {
+  const size_t n = hay.size(), m = needle.size();
+  if (m > n) return false;
+#ifdef __SSE2__
+  if (m >= 2) {
+    const __m128i first = _mm_set1_epi8(needle[0]);
+    const __m128i last = _mm_set1_epi8(needle[m - 1]);
+    const size_t positions = n - m + 1;
+    for (size_t i = 0; i < positions; i += 16) {
+      // Reads end at most at n - m + 15 and n + 14: within the padding.
+      const __m128i a =
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(hay.data() + i));
+      const __m128i b = _mm_loadu_si128(
+          reinterpret_cast<const __m128i*>(hay.data() + i + m - 1));
+      uint32_t mask = static_cast<uint32_t>(_mm_movemask_epi8(
+          _mm_and_si128(_mm_cmpeq_epi8(a, first), _mm_cmpeq_epi8(b, last))));
+      if (positions - i < 16) mask &= (1u << (positions - i)) - 1;
+      for (; mask != 0; mask &= mask - 1) {
+        const size_t at = i + static_cast<size_t>(std::countr_zero(mask));
+        if (std::memcmp(hay.data() + at + 1, needle.data() + 1, m - 2) == 0)
+          return true;
+      }
+    }
+    return false;
+  }
+#endif
+  return hay.find(needle) != std::string_view::npos;
 }
 
 int CompareFolded(std::string_view a, std::string_view b) {

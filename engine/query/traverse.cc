@@ -2,39 +2,59 @@
 #include "engine/query/traverse.h"
 
 #include <algorithm>
+#include <bit>
 #include <tuple>
 
 namespace aim::query::internal {
 namespace {
 
-// Per-thread scratch, reused by every walk: a generation-stamped mark per
-// slot (visited in this walk, and at which record), the records, and a
-// buffer for sorting a level.
+inline void Prefetch(const void* p) { __builtin_prefetch(p); }
+
+// Per-thread scratch, reused by every walk: a mark per slot (visited in
+// this walk, and at which record), the records, and buffers for expanding
+// and sorting a level.
+//
+// Marks are 4 bytes a slot, so that more of them stay in cache: a walk
+// marks entity e with base + its record, and each walk starts its base
+// past every mark of the walks before it, which are then all below base.
 struct Scratch {
-  std::vector<uint64_t> mark;  // (generation << 32) | record
-  uint32_t gen = 0;
+  std::vector<uint32_t> mark;
+  uint32_t base = 1;  // 0 is never a mark of a live walk
   std::vector<Record> recs;
   // A level being sorted: the entity's id and its record.
   struct Keyed {
     uint64_t key;
     uint32_t rec;
   };
-  std::vector<Keyed> sort_buf;
+  std::vector<Keyed> keyed, keyed_tmp;
+  std::vector<uint32_t> bucket_start;
   std::vector<Record> level_buf;
+  // A chunk of a level being expanded: its nodes' adjacency lists, and the
+  // edges of the wanted kinds in order, each with the record it leaves.
+  struct Step {
+    const graph::Edge* edge;
+    uint32_t rec;
+  };
+  std::vector<std::span<const graph::Edge>> adj;
+  std::vector<Step> steps;
+  std::vector<uint32_t> wanted;  // OneHop: indices of the edges it follows
 
   void Begin(size_t slots) {
     if (mark.size() < slots) mark.resize(slots, 0);
-    if (++gen == 0) {  // wrapped: forget every old stamp
+    // A walk has at most one record per slot, so its marks stay below
+    // base + slots.
+    base += static_cast<uint32_t>(recs.size());
+    if (base > UINT32_MAX - slots) {  // would wrap: forget every old mark
       std::fill(mark.begin(), mark.end(), 0);
-      gen = 1;
+      base = 1;
     }
     recs.clear();
   }
-  bool Seen(EntityIdx e) const { return (mark[e] >> 32) == gen; }
-  uint32_t RecOf(EntityIdx e) const { return static_cast<uint32_t>(mark[e]); }
-  void Mark(EntityIdx e, uint32_t r) {
-    mark[e] = (static_cast<uint64_t>(gen) << 32) | r;
-  }
+  // (Marks of earlier walks are below base: the difference wraps past
+  // recs.size().)
+  bool Seen(EntityIdx e) const { return mark[e] - base < recs.size(); }
+  uint32_t RecOf(EntityIdx e) const { return mark[e] - base; }
+  void Mark(EntityIdx e, uint32_t r) { mark[e] = base + r; }
 };
 
 Scratch& TheScratch() {
@@ -42,19 +62,68 @@ Scratch& TheScratch() {
   return s;
 }
 
+// Insertion sort that gives up (returns false) after `budget` moves.
+bool InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last, size_t budget) {
+  for (Scratch::Keyed* i = first + 1; i < last; ++i) {
+    const Scratch::Keyed k = *i;
+    Scratch::Keyed* j = i;
+    for (; j > first && k.key < (j - 1)->key; --j) *j = *(j - 1);
+    *j = k;
+    const size_t moved = static_cast<size_t>(i - j);
+    if (moved > budget) return false;
+    budget -= moved;
+  }
+  return true;
+}
+
+void ComparisonSort(std::vector<Scratch::Keyed>& v) {
+  std::sort(v.begin(), v.end(),
+            [](const Scratch::Keyed& a, const Scratch::Keyed& b) {
+              return a.key < b.key;
+            });
+}
+
+// Sorts `v` by key. Keys are entity ids, hashes spread evenly over 64
+// bits, so scattering by their top bits into about as many buckets as
+// there are keys leaves about one key per bucket, and an insertion sort
+// then only moves keys within their bucket: linear time, where a
+// comparison sort spends most of a large walk. (Equal keys, one entity
+// reached by several edges, stay where they are.) Should the keys not be
+// spread after all, the insertion sort runs out of moves and a comparison
+// sort takes over.
+void SortByKey(std::vector<Scratch::Keyed>& v, Scratch& s) {
+  const size_t n = v.size();
+  const size_t budget = 4 * n + 64;
+  if (n <= 32) {
+    if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
+    return;
+  }
+  const int bits = static_cast<int>(std::bit_width(n));  // 2^bits > n
+  const int shift = 64 - bits;
+  std::vector<uint32_t>& start = s.bucket_start;
+  start.assign((size_t{1} << bits) + 1, 0);
+  for (const Scratch::Keyed& k : v) ++start[(k.key >> shift) + 1];
+  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
+  std::vector<Scratch::Keyed>& out = s.keyed_tmp;
+  out.resize(n);
+  for (const Scratch::Keyed& k : v) out[start[k.key >> shift]++] = k;
+  v.swap(out);
+  if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
+}
+
 // Sorts records [begin, end) of one level by entity id and re-points
 // their marks. Ids are stable hashes of identity, so the order does not
 // depend on slots or on the order of adjacency lists.
 void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
   if (end - begin < 2) return;
-  auto& buf = s.sort_buf;
-  buf.clear();
-  for (uint32_t r = begin; r < end; ++r)
-    buf.push_back({g.entity(s.recs[r].node).id, r});
-  std::sort(buf.begin(), buf.end(),
-            [](const Scratch::Keyed& a, const Scratch::Keyed& b) {
-              return a.key < b.key;
-            });
+  constexpr uint32_t kAhead = 8;
+  auto& buf = s.keyed;
+  buf.resize(end - begin);
+  for (uint32_t r = begin; r < end; ++r) {
+    if (r + kAhead < end) Prefetch(&g.entity(s.recs[r + kAhead].node));
+    buf[r - begin] = {g.entity(s.recs[r].node).id, r};
+  }
+  SortByKey(buf, s);
   auto& level = s.level_buf;
   level.assign(s.recs.begin() + begin, s.recs.begin() + end);
   for (uint32_t i = 0; i < buf.size(); ++i) {
@@ -73,13 +142,66 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
     if (only_impls && g.entity(ed.other).kind != EntityKind::kImpl) continue;
     if (s.Seen(ed.other)) {
       Record& old = s.recs[s.RecOf(ed.other)];
-      if (old.parent == r && EdgeLess(g, ed, *old.via)) old.via = &ed;
+      if (old.parent == r && EdgeLess(g, ed, old.via)) old.via = ed;
       continue;
     }
     s.Mark(ed.other, static_cast<uint32_t>(s.recs.size()));
-    s.recs.push_back({ed.other, r, &ed, 0, true});
+    s.recs.push_back({ed.other, r, 0, true, ed});
   }
   SortLevel(g, s, first, static_cast<uint32_t>(s.recs.size()));
+}
+
+// Appends the level after records [begin, end) (all of depth `depth`).
+// Returns true, leaving the level unfinished, once the target is reached
+// (after the rest of the edges of the record that reached it).
+//
+// The level is taken in chunks of records: first where their adjacency
+// lists are, then a prefetch of every list, then the edges of the wanted
+// kinds, prefetching each one's mark, then those edges in order (the
+// order a plain loop over records and edges would take). A walk is bound
+// by cache misses (hundreds of ns each on a virtual machine), so each
+// stage issues independent loads whose misses overlap instead of
+// following one pointer after another.
+bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
+                 uint32_t begin, uint32_t end, uint32_t depth) {
+  constexpr uint32_t kChunk = 256;
+  for (uint32_t c = begin; c < end; c += kChunk) {
+    const uint32_t c_end = std::min(end, c + kChunk);
+    s.adj.clear();
+    for (uint32_t r = c; r < c_end; ++r) {
+      const EntityIdx node = s.recs[r].node;
+      s.adj.push_back(spec.up ? g.in(node) : g.out(node));
+    }
+    for (const auto& a : s.adj) Prefetch(a.data());
+    s.steps.clear();
+    for (uint32_t i = 0; i < s.adj.size(); ++i) {
+      for (const graph::Edge& ed : s.adj[i]) {
+        if (!(spec.kinds & KindBit(ed.kind))) continue;
+        Prefetch(&s.mark[ed.other]);
+        s.steps.push_back({&ed, c + i});
+      }
+    }
+    uint32_t target_from = kNoRecord;  // the record that reached the target
+    for (const Scratch::Step& step : s.steps) {
+      const uint32_t r = step.rec;
+      if (target_from != kNoRecord && r != target_from) return true;
+      const graph::Edge& ed = *step.edge;
+      const EntityIdx o = ed.other;
+      if (s.Seen(o)) {
+        Record& old = s.recs[s.RecOf(o)];
+        if (old.parent == r && old.depth == depth + 1 &&
+            EdgeLess(g, ed, old.via))
+          old.via = ed;
+        continue;
+      }
+      s.Mark(o, static_cast<uint32_t>(s.recs.size()));
+      s.recs.push_back({o, r, depth + 1, !spec.up, ed});
+      Prefetch(&g.entity(o));  // its id is the sort key
+      if (o == spec.target) target_from = r;
+    }
+    if (target_from != kNoRecord) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -107,7 +229,7 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   if (target_rec) *target_rec = kNoRecord;
   if (!g.live(start)) return {};
   s.Mark(start, 0);
-  s.recs.push_back({start, kNoRecord, nullptr, 0, false});
+  s.recs.push_back({start, kNoRecord, 0, false, graph::Edge{}});
   if (spec.with_members && model::IsType(g.entity(start).kind)) {
     const bool is_trait = g.entity(start).kind == EntityKind::kTrait;
     SeedChildren(g, s, 0, /*only_impls=*/!is_trait);
@@ -124,28 +246,9 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   uint32_t begin = 0;
   uint32_t end = static_cast<uint32_t>(s.recs.size());
   for (uint32_t depth = 0; depth < spec.max_depth && begin < end; ++depth) {
-    for (uint32_t r = begin; r < end; ++r) {
-      const EntityIdx node = s.recs[r].node;
-      std::span<const graph::Edge> edges = spec.up ? g.in(node) : g.out(node);
-      bool hit_target = false;
-      for (const graph::Edge& ed : edges) {
-        if (!(spec.kinds & KindBit(ed.kind))) continue;
-        const EntityIdx o = ed.other;
-        if (s.Seen(o)) {
-          Record& old = s.recs[s.RecOf(o)];
-          if (old.parent == r && old.depth == depth + 1 &&
-              EdgeLess(g, ed, *old.via))
-            old.via = &ed;
-          continue;
-        }
-        s.Mark(o, static_cast<uint32_t>(s.recs.size()));
-        s.recs.push_back({o, r, &ed, depth + 1, !spec.up});
-        if (o == spec.target) hit_target = true;
-      }
-      if (hit_target) {
-        if (target_rec) *target_rec = s.RecOf(spec.target);
-        return s.recs;
-      }
+    if (ExpandLevel(g, s, spec, begin, end, depth)) {
+      if (target_rec) *target_rec = s.RecOf(spec.target);
+      return s.recs;
     }
     begin = end;
     end = static_cast<uint32_t>(s.recs.size());
@@ -154,9 +257,61 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   return s.recs;
 }
 
+std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
+                        uint8_t kinds) {
+  std::vector<Hit> hits;
+  if (!g.live(start)) return hits;
+  Scratch& s = TheScratch();
+  const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
+  // The edges of the wanted kinds, their other ends prefetched (their
+  // cache misses overlap the scan), then keyed by those ends' ids.
+  std::vector<uint32_t>& wanted = s.wanted;
+  wanted.clear();
+  constexpr uint32_t kEdgesAhead = 16;  // four cache lines
+  const uint32_t n = static_cast<uint32_t>(edges.size());
+  for (uint32_t i = 0; i < n; ++i) {
+    if (i % 4 == 0 && i + kEdgesAhead < n) Prefetch(&edges[i + kEdgesAhead]);
+    const graph::Edge& ed = edges[i];
+    if (!(kinds & KindBit(ed.kind)) || ed.other == start) continue;
+    Prefetch(&g.entity(ed.other));
+    wanted.push_back(i);
+  }
+  auto& buf = s.keyed;
+  buf.resize(wanted.size());
+  for (size_t k = 0; k < wanted.size(); ++k)
+    buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
+  SortByKey(buf, s);
+  size_t distinct = 0;
+  for (size_t k = 0; k < buf.size(); ++k)
+    distinct += k == 0 || buf[k].key != buf[k - 1].key;
+  hits.reserve(distinct);
+  for (size_t k = 0; k < buf.size();) {
+    // Equal keys are one entity reached by several edges: the least
+    // edge (equal ones make equal hops).
+    const graph::Edge* best = &edges[buf[k].rec];
+    size_t next = k + 1;
+    for (; next < buf.size() && buf[next].key == buf[k].key; ++next)
+      if (EdgeLess(g, edges[buf[next].rec], *best))
+        best = &edges[buf[next].rec];
+    Hit& h = hits.emplace_back();
+    h.entity = best->other;
+    h.depth = 1;
+    Hop& hop = h.path.emplace_back();
+    hop.from = up ? best->other : start;
+    hop.to = up ? start : best->other;
+    hop.kind = best->kind;
+    hop.confidence = best->confidence;
+    hop.file = best->file;
+    hop.line = best->line;
+    hop.flags = best->flags;
+    k = next;
+  }
+  return hits;
+}
+
 Hop HopOf(std::span<const Record> recs, uint32_t r) {
   const Record& rec = recs[r];
-  const graph::Edge& ed = *rec.via;
+  const graph::Edge& ed = rec.via;
   Hop h;
   if (rec.via_out) {
     h.from = recs[rec.parent].node;
@@ -180,17 +335,19 @@ std::vector<Hit> ToHits(std::span<const Record> recs, bool up) {
   hits.reserve(n);
   for (uint32_t i = 0; i < recs.size(); ++i) {
     if (recs[i].depth == 0) continue;
-    Hit h;
+    Hit& h = hits.emplace_back();
     h.entity = recs[i].node;
     h.depth = recs[i].depth;
     size_t hops = 0;
     for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent)
       ++hops;
-    h.path.reserve(hops);
-    for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent)
-      h.path.push_back(HopOf(recs, r));
-    if (!up) std::reverse(h.path.begin(), h.path.end());
-    hits.push_back(std::move(h));
+    h.path.resize(hops);
+    // up: from the hit back to the start, the order of the chain.
+    size_t k = up ? 0 : hops - 1;
+    for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent) {
+      h.path[k] = HopOf(recs, r);
+      up ? ++k : --k;
+    }
   }
   return hits;
 }

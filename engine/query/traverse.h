@@ -28,10 +28,12 @@ inline constexpr uint32_t kNoRecord = UINT32_MAX;
 // One entity reached by a walk.
 struct Record {
   EntityIdx node = graph::kNoEntity;
-  uint32_t parent = kNoRecord;       // record that reached it
-  const graph::Edge* via = nullptr;  // in the parent's out- or in-list
+  uint32_t parent = kNoRecord;  // record that reached it
   uint32_t depth = 0;
-  bool via_out = false;  // `via` is in the parent's out-list
+  bool via_out = false;  // `via` is from the parent's out-list
+  // A copy of the edge from the parent's out- or in-list that reached it
+  // (so that making hits reads no adjacency list again); via.other is node.
+  graph::Edge via;
 };
 
 struct WalkSpec {
@@ -50,6 +52,12 @@ struct WalkSpec {
 std::span<const Record> Walk(const Graph& g, EntityIdx start,
                              const WalkSpec& spec,
                              uint32_t* target_rec = nullptr);
+
+// The same hits as ToHits(Walk(...)) for a walk of depth 1 from `start`
+// alone (no members, no target), without marking: the other ends of the
+// start's edges of the wanted kinds, by id, each once with its least edge.
+std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
+                        uint8_t kinds);
 
 // The hop that reached record `r` (r must have a parent).
 Hop HopOf(std::span<const Record> recs, uint32_t r);

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "engine/query/search_index.h"
+#include "engine/query/text.h"
 #include "tests/query/query_test_util.h"
 
 namespace aim::query {
@@ -44,6 +45,8 @@ std::vector<std::string> ProbeQueries(const Graph& g) {
     std::string name(g.str(g.entity(e).name));
     std::string q(g.str(g.entity(e).qualified));
     qs.push_back(name);
+    qs.push_back(name.substr(0, 1));
+    qs.push_back(name.substr(0, 2));
     qs.push_back(name.substr(0, 3));
     qs.push_back(q);
     if (q.size() > 6) qs.push_back(q.substr(q.size() / 3, 5));
@@ -163,6 +166,54 @@ TEST(SearchTest, IndexRebuildsWhenTheDeltaGrows) {
   EXPECT_EQ(index.delta_size(), 0u);  // past the threshold: rebuilt
   EXPECT_EQ(index.size(), g.entity_count());
   ExpectIndexMatchesScan(g, index, 20);
+}
+
+TEST(SearchTest, IndexMatchesScanWhereNamesSharePrefixes) {
+  // Names that share their first 8 bytes span many of the index's sampled
+  // keys; paths that differ only in case share a hash slot.
+  graph::Graph g;
+  std::string src = "pub mod m {\n";
+  for (int i = 0; i < 200; ++i) {
+    src += "pub fn long_shared_prefix_" + std::to_string(i) + "() {}\n";
+    src += "pub fn long_sh" + std::to_string(i % 7) + "() {}\n";
+    src += "pub struct Ab" + std::to_string(i) + ";\n";
+    src += "pub fn zz_after_" + std::to_string(i) + "() {}\n";
+  }
+  src += "}\npub fn AB7() {}\npub fn ab7() {}\npub mod M { pub fn Ab7() {} }\n";
+  testing::IngestAll(g, FromSources("shared", {{"src/lib.rs", src}}));
+  ASSERT_GT(g.entity_count(), 800u);
+  SearchIndex index(g);
+  ExpectIndexMatchesScan(g, index, 20);
+  ExpectIndexMatchesScan(g, index, 500);
+  for (const char* q :
+       {"long_shared_prefix_1", "long_shared_prefix_", "long_sh", "long_s",
+        "shared::m::ab7", "SHARED::M::AB7", "ab", "zzzz_none"})
+    EXPECT_EQ(Render(g, Search(g, index, q, 50)), Render(g, Search(g, q, 50)))
+        << q;
+}
+
+TEST(SearchTest, PaddedContainsAgreesWithFind) {
+  // Haystacks inside one padded buffer, as the index keeps them: needles
+  // at every place, across 16-byte blocks, and near misses.
+  const std::string text =
+      "abcabcabd::xyzzy::abcabcabcabcabcabcabcabcabxabcab::q::zz" +
+      std::string(internal::kContainsPadding, '\0');
+  const std::string_view all(text.data(),
+                             text.size() - internal::kContainsPadding);
+  for (size_t from = 0; from < all.size(); from += 3) {
+    for (size_t len = 0; from + len <= all.size(); len += 5) {
+      const std::string_view hay = all.substr(from, len);
+      for (size_t at = 0; at < all.size(); ++at) {
+        for (size_t n = 1; n <= 12 && at + n <= all.size(); ++n) {
+          const std::string_view needle = all.substr(at, n);
+          EXPECT_EQ(internal::PaddedContains(hay, needle),
+                    hay.find(needle) != std::string_view::npos)
+              << "'" << hay << "' '" << needle << "'";
+        }
+      }
+      EXPECT_FALSE(internal::PaddedContains(hay, "abx?"));
+    }
+  }
 }
 
 TEST(SearchTest, IndexMatchesScanOnARealCrate) {

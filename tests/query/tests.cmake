@@ -6,5 +6,6 @@ aim_test(query_test
   query/cycles_test.cc
   query/search_test.cc
   query/context_test.cc
-  query/determinism_test.cc)
+  query/determinism_test.cc
+  query/display_order_test.cc)
 target_link_libraries(query_test PRIVATE aim_query)
