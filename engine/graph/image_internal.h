@@ -31,7 +31,8 @@ inline bool SameEdge(const Edge& a, const Edge& b) {
 
 class Graph::ImageSaver {
  public:
-  ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out) {}
+  ImageSaver(const Graph& g, std::string* out)
+      : g_(g), w_(out, Expected(g)) {}
   void Save();
 
  private:
@@ -43,6 +44,7 @@ class Graph::ImageSaver {
   void Deps();
   void Pending();
   static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
+  static size_t Expected(const Graph& g);
 
   template <typename Key, typename List, typename PutKey>
   void ListExceptions(const absl::flat_hash_map<Key, List>& live,

@@ -270,8 +270,10 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
-    f.refs.resize(ref_count[fi]);
-    for (Ref& r : f.refs) {
+    // One pass over fresh memory: each Ref is built where it will stay.
+    f.refs.reserve(ref_count[fi]);
+    for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
+      Ref& r = f.refs.emplace_back();
       const uint8_t sh = shape[j];
       uint32_t v[image::kRefOptional];
       for (size_t x = 0; x < image::kRefOptional; ++x) {
