@@ -28,14 +28,12 @@ void Graph::ImageSaver::Save() {
   w_.U8(image::kEnd);
 }
 
-void Graph::SaveImage(std::string* out) const {
-  ImageSaver(*this, out).Save();
-}
+void Graph::SaveImage(std::string* out) const { ImageSaver(*this, out).Save(); }
 
 size_t Graph::ImageSaver::Expected(const Graph& g) {
   // About what the sections take; the writer grows past it if needed.
-  size_t bytes = g.strings_.bytes() + 6 * g.strings_.size() +
-                 46 * g.entities_.size();
+  size_t bytes =
+      g.strings_.bytes() + 6 * g.strings_.size() + 46 * g.entities_.size();
   for (const File& f : g.files_) {
     bytes += 64 + 4 * f.entities.size() + 24 * f.refs.size() +
              12 * (f.member_regs.size() + f.assoc_regs.size() +
@@ -160,7 +158,8 @@ void Graph::ImageSaver::Files() {
   size_t n_from = 0;
   each_ref([&](const Ref& r) {
     w_.Varint(r.made.size());
-    for (const Ref::Made& m : r.made) n_from += from_code(r, m) == kMadeFromColumn;
+    for (const Ref::Made& m : r.made)
+      n_from += from_code(r, m) == kMadeFromColumn;
   });
   each_ref([&](const Ref& r) {
     for (const Ref::Made& m : r.made)

@@ -105,7 +105,8 @@ template <typename T>
 class Column {
  public:
   Column() = default;
-  Column(const char* p, size_t n, size_t offset) : p_(p), n_(n), offset_(offset) {}
+  Column(const char* p, size_t n, size_t offset)
+      : p_(p), n_(n), offset_(offset) {}
   size_t size() const { return n_; }
   T operator[](size_t i) const {
     T v;
@@ -143,8 +144,8 @@ class Reader {
   void FailAt(size_t offset, std::string_view what, std::string_view detail) {
     if (!ok()) return;
     status_ = absl::DataLossError("graph image: " + std::string(what) +
-                                  " at byte " + std::to_string(offset) +
-                                  ": " + std::string(detail));
+                                  " at byte " + std::to_string(offset) + ": " +
+                                  std::string(detail));
     pos_ = in_.size();
   }
   void Fail(std::string_view what, std::string_view detail) {
@@ -175,8 +176,9 @@ class Reader {
     size_t at = pos_;
     uint8_t t = U8(what);
     if (ok() && t != tag)
-      FailAt(at, what, "expected section tag " + std::to_string(tag) +
-                           ", found " + std::to_string(t));
+      FailAt(at, what,
+             "expected section tag " + std::to_string(tag) + ", found " +
+                 std::to_string(t));
   }
   uint64_t Varint(std::string_view what) {
     // Most values are counts and deltas below 128: one byte.

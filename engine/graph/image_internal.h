@@ -25,14 +25,12 @@ inline constexpr uint8_t kMadeFromColumn = 2;
 
 inline bool SameEdge(const Edge& a, const Edge& b) {
   return a.other == b.other && a.file == b.file && a.line == b.line &&
-         a.kind == b.kind && a.confidence == b.confidence &&
-         a.flags == b.flags;
+         a.kind == b.kind && a.confidence == b.confidence && a.flags == b.flags;
 }
 
 class Graph::ImageSaver {
  public:
-  ImageSaver(const Graph& g, std::string* out)
-      : g_(g), w_(out, Expected(g)) {}
+  ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out, Expected(g)) {}
   void Save();
 
  private:
