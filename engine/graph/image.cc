@@ -28,8 +28,19 @@ void Graph::ImageSaver::Save() {
   w_.U8(image::kEnd);
 }
 
-void Graph::SaveImage(std::string* out) const {
-  ImageSaver(*this, out).Save();
+void Graph::SaveImage(std::string* out) const { ImageSaver(*this, out).Save(); }
+
+size_t Graph::ImageSaver::Expected(const Graph& g) {
+  // About what the sections take; the writer grows past it if needed.
+  size_t bytes =
+      g.strings_.bytes() + 6 * g.strings_.size() + 46 * g.entities_.size();
+  for (const File& f : g.files_) {
+    bytes += 64 + 4 * f.entities.size() + 24 * f.refs.size() +
+             12 * (f.member_regs.size() + f.assoc_regs.size() +
+                   f.import_regs.size());
+    for (const Ref& r : f.refs) bytes += 5 * r.made.size();
+  }
+  return bytes + bytes / 8 + 4096;
 }
 
 void Graph::ImageSaver::Strings() {
@@ -42,21 +53,28 @@ void Graph::ImageSaver::Strings() {
   w_.Varint(bytes);
   for (StrId i = 1; i < n; ++i) w_.Varint(pool.Get(i).size());
   // Which strings are indexed (interned), and their index hashes.
-  std::vector<uint32_t> hashes;
+  std::vector<uint8_t> indexed(n, 0);
+  std::vector<uint32_t> hash_of(n, 0);
+  pool.ForEachIndexed([&](StrId id, uint32_t hash) {
+    indexed[id] = 1;
+    hash_of[id] = hash;
+  });
+  size_t n_indexed = 0;
   uint8_t bits = 0;
   for (StrId i = 1; i < n; ++i) {
     const size_t k = i - 1;
-    if (pool.Indexed(i)) {
+    if (indexed[i]) {
       bits |= static_cast<uint8_t>(1u << (k % 8));
-      hashes.push_back(model::StringPool::Hash(pool.Get(i)));
+      ++n_indexed;
     }
     if (k % 8 == 7 || i + 1 == n) {
       w_.U8(bits);
       bits = 0;
     }
   }
-  w_.Varint(hashes.size());
-  for (uint32_t h : hashes) w_.U32(h);
+  w_.Varint(n_indexed);
+  for (StrId i = 1; i < n; ++i)
+    if (indexed[i]) w_.U32(hash_of[i]);
   for (StrId i = 1; i < n; ++i) w_.Bytes(pool.Get(i));
 }
 
@@ -140,7 +158,8 @@ void Graph::ImageSaver::Files() {
   size_t n_from = 0;
   each_ref([&](const Ref& r) {
     w_.Varint(r.made.size());
-    for (const Ref::Made& m : r.made) n_from += from_code(r, m) == kMadeFromColumn;
+    for (const Ref::Made& m : r.made)
+      n_from += from_code(r, m) == kMadeFromColumn;
   });
   each_ref([&](const Ref& r) {
     for (const Ref::Made& m : r.made)

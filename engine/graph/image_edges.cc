@@ -240,9 +240,9 @@ void Graph::ImageLoader::Edges() {
       slot += r_.Varint("edges.slot") + (i > 0);
       if (!r_.ok()) return;
       if (slot >= n)
-        return r_.FailAt(at, "edges.slot", "entity slot " +
-                                               std::to_string(slot) +
-                                               " out of range");
+        return r_.FailAt(
+            at, "edges.slot",
+            "entity slot " + std::to_string(slot) + " out of range");
       written[slot] |= dir;
       ExplicitList(static_cast<EntityIdx>(slot), dir == 1,
                    dir == 1 ? out[slot] : in[slot]);

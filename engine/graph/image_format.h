@@ -4,6 +4,7 @@
 #ifndef AIM_ENGINE_GRAPH_IMAGE_FORMAT_H_
 #define AIM_ENGINE_GRAPH_IMAGE_FORMAT_H_
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -52,18 +53,50 @@ uint8_t RefShape(Kind kind, const Fields& optional) {
 
 // ---- writing: fixed-width little-endian values and LEB128 varints.
 
+// Appends to a string through a cursor, growing it in large steps (the
+// string holds zeros past the cursor until Finish trims them).
 class Writer {
  public:
-  explicit Writer(std::string* out) : out_(*out) {}
-  void U8(uint8_t v) { out_.push_back(static_cast<char>(v)); }
-  void U32(uint32_t v) { model::coding::PutFixed32(&out_, v); }
-  void U64(uint64_t v) { model::coding::PutFixed64(&out_, v); }
-  void Varint(uint64_t v) { model::coding::PutVarint64(&out_, v); }
-  void Bytes(std::string_view s) { out_.append(s.data(), s.size()); }
-  size_t size() const { return out_.size(); }
+  // `expected`: about how many bytes will be written (room is made for
+  // them at once; more is fine).
+  Writer(std::string* out, size_t expected)
+      : out_(*out), start_(out->size()), pos_(out->size()) {
+    out_.resize(pos_ + expected);
+  }
+  ~Writer() { Finish(); }
+  void Finish() { out_.resize(pos_); }
+
+  void U8(uint8_t v) { *Room(1) = static_cast<char>(v); }
+  void U32(uint32_t v) { model::coding::EncodeFixed32(Room(4), v); }
+  void U64(uint64_t v) { model::coding::EncodeFixed64(Room(8), v); }
+  void Varint(uint64_t v) {
+    char* p = Room(10);
+    size_t n = 0;
+    while (v >= 0x80) {
+      p[n++] = static_cast<char>(v | 0x80);
+      v >>= 7;
+    }
+    p[n++] = static_cast<char>(v);
+    pos_ -= 10 - n;
+  }
+  void Bytes(std::string_view s) {
+    if (!s.empty()) std::memcpy(Room(s.size()), s.data(), s.size());
+  }
+  // Bytes written so far.
+  size_t size() const { return pos_ - start_; }
 
  private:
+  // Advances the cursor by n bytes; returns where they go.
+  char* Room(size_t n) {
+    if (pos_ + n > out_.size())
+      out_.resize(std::max(out_.size() * 2, pos_ + n));
+    char* p = out_.data() + pos_;
+    pos_ += n;
+    return p;
+  }
+
   std::string& out_;
+  size_t start_, pos_;
 };
 
 // A column of `n` fixed-width little-endian values inside the input,
@@ -72,7 +105,8 @@ template <typename T>
 class Column {
  public:
   Column() = default;
-  Column(const char* p, size_t n, size_t offset) : p_(p), n_(n), offset_(offset) {}
+  Column(const char* p, size_t n, size_t offset)
+      : p_(p), n_(n), offset_(offset) {}
   size_t size() const { return n_; }
   T operator[](size_t i) const {
     T v;
@@ -110,8 +144,8 @@ class Reader {
   void FailAt(size_t offset, std::string_view what, std::string_view detail) {
     if (!ok()) return;
     status_ = absl::DataLossError("graph image: " + std::string(what) +
-                                  " at byte " + std::to_string(offset) +
-                                  ": " + std::string(detail));
+                                  " at byte " + std::to_string(offset) + ": " +
+                                  std::string(detail));
     pos_ = in_.size();
   }
   void Fail(std::string_view what, std::string_view detail) {
@@ -142,8 +176,9 @@ class Reader {
     size_t at = pos_;
     uint8_t t = U8(what);
     if (ok() && t != tag)
-      FailAt(at, what, "expected section tag " + std::to_string(tag) +
-                           ", found " + std::to_string(t));
+      FailAt(at, what,
+             "expected section tag " + std::to_string(tag) + ", found " +
+                 std::to_string(t));
   }
   uint64_t Varint(std::string_view what) {
     // Most values are counts and deltas below 128: one byte.

@@ -25,13 +25,12 @@ inline constexpr uint8_t kMadeFromColumn = 2;
 
 inline bool SameEdge(const Edge& a, const Edge& b) {
   return a.other == b.other && a.file == b.file && a.line == b.line &&
-         a.kind == b.kind && a.confidence == b.confidence &&
-         a.flags == b.flags;
+         a.kind == b.kind && a.confidence == b.confidence && a.flags == b.flags;
 }
 
 class Graph::ImageSaver {
  public:
-  ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out) {}
+  ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out, Expected(g)) {}
   void Save();
 
  private:
@@ -43,6 +42,7 @@ class Graph::ImageSaver {
   void Deps();
   void Pending();
   static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
+  static size_t Expected(const Graph& g);
 
   template <typename Key, typename List, typename PutKey>
   void ListExceptions(const absl::flat_hash_map<Key, List>& live,

@@ -24,9 +24,10 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load() {
   if (r_.ok() && version > image::kFormat)
     r_.Fail(absl::FailedPreconditionError(
         "graph image: format version " + std::to_string(version) +
-        " is newer than this build reads (" +
-        std::to_string(image::kFormat) + ")"));
-  if (r_.ok() && version == 0) r_.FailAt(0, "format version", "0 is not a version");
+        " is newer than this build reads (" + std::to_string(image::kFormat) +
+        ")"));
+  if (r_.ok() && version == 0)
+    r_.FailAt(0, "format version", "0 is not a version");
   for (void (ImageLoader::*section)() :
        {&ImageLoader::Strings, &ImageLoader::Entities, &ImageLoader::Files,
         &ImageLoader::Edges, &ImageLoader::Tables, &ImageLoader::Deps,
@@ -46,8 +47,8 @@ bool Graph::ImageLoader::Check(uint64_t v, uint64_t limit, size_t offset,
                                std::string_view noun, uint64_t none) {
   if (v < limit || v == none) return true;
   r_.FailAt(offset, std::string(what) + "[" + std::to_string(i) + "]",
-            std::string(noun) + " " + std::to_string(v) +
-                " out of range (" + std::to_string(limit) + ")");
+            std::string(noun) + " " + std::to_string(v) + " out of range (" +
+                std::to_string(limit) + ")");
   return false;
 }
 
@@ -270,8 +271,10 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
-    f.refs.resize(ref_count[fi]);
-    for (Ref& r : f.refs) {
+    // One pass over fresh memory: each Ref is built where it will stay.
+    f.refs.reserve(ref_count[fi]);
+    for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
+      Ref& r = f.refs.emplace_back();
       const uint8_t sh = shape[j];
       uint32_t v[image::kRefOptional];
       for (size_t x = 0; x < image::kRefOptional; ++x) {
@@ -280,9 +283,9 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         } else if (at[x] < opt[x].size()) {
           v[x] = opt[x][at[x]++];
         } else {
-          return r_.FailAt(shape.offset(j), "refs.shape",
-                           std::string("more values than stored in ") +
-                               kOptional[x]);
+          return r_.FailAt(
+              shape.offset(j), "refs.shape",
+              std::string("more values than stored in ") + kOptional[x]);
         }
       }
       r.owner = owner[j];
@@ -358,8 +361,8 @@ void Graph::ImageLoader::FileRegs() {
   auto& fs = g_->files_;
   uint64_t total = 0;
   for (auto regs : {&File::member_regs, &File::assoc_regs}) {
-    const char* what = regs == &File::member_regs ? "files.member_regs"
-                                                  : "files.assoc_regs";
+    const char* what =
+        regs == &File::member_regs ? "files.member_regs" : "files.assoc_regs";
     std::vector<uint32_t> count = Counts(n_files_, what, total);
     auto col = r_.Fixed<uint32_t>(total * 3, what);
     if (!r_.ok()) return;
@@ -485,8 +488,8 @@ void Graph::ImageLoader::Tables() {
     regs[4] += f.module_regs.size();
     regs[5] += f.crate_regs.size();
   }
-  const size_t bound[] = {live,    live,    regs[0], regs[1],   regs[2],
-                          regs[3], regs[4], regs[5], live, n_files_};
+  const size_t bound[] = {live,    live,    regs[0], regs[1], regs[2],
+                          regs[3], regs[4], regs[5], live,    n_files_};
   DerivedTables d;
   size_t i = 0;
   d.ForEach([&](auto& table) {
@@ -556,16 +559,16 @@ void Graph::ImageLoader::Pending() {
     uint32_t fi = r_.Varint32("pending.file");
     uint32_t ri = r_.Varint32("pending.ref");
     if (r_.ok() && fi >= n_files_)
-      return r_.FailAt(at, "pending.file", std::to_string(fi) +
-                                               " out of range (" +
-                                               std::to_string(n_files_) + ")");
+      return r_.FailAt(at, "pending.file",
+                       std::to_string(fi) + " out of range (" +
+                           std::to_string(n_files_) + ")");
     g_->pending_[i] = {fi, ri};
   }
   const size_t at = r_.offset();
   const uint8_t flags = r_.U8("pending.flags");
   if (r_.ok() && flags > 3)
-    return r_.FailAt(at, "pending.flags", "unknown bits in " +
-                                              std::to_string(flags));
+    return r_.FailAt(at, "pending.flags",
+                     "unknown bits in " + std::to_string(flags));
   g_->batch_ = flags & 1;
   g_->resolve_all_ = flags & 2;
 }

@@ -117,7 +117,8 @@ void StringPool::AppendPacked(std::string_view bytes,
     if (!((indexed[i / 8] >> (i % 8)) & 1)) continue;
     // The table is many megabytes: touch the home slot of a string a few
     // ahead while filing this one, so that their cache misses overlap.
-    if (k + 8 < hashes.size()) __builtin_prefetch(&slots_[hashes[k + 8] & mask]);
+    if (k + 8 < hashes.size())
+      __builtin_prefetch(&slots_[hashes[k + 8] & mask]);
     const uint32_t hash = hashes[k++];
     size_t s = hash & mask;
     while (slots_[s] != 0) s = (s + 1) & mask;

@@ -31,6 +31,14 @@ class StringPool {
   StrId Find(std::string_view s) const { return Find(s, Hash(s)); }
   // Whether `id` was made by Intern (is found by Find), not by Append.
   bool Indexed(StrId id) const { return Find(views_[id]) == id; }
+  // Calls fn(id, hash) for each indexed string, in no particular order.
+  template <typename Fn>
+  void ForEachIndexed(Fn fn) const {
+    for (uint64_t v : slots_)
+      if (v != 0)
+        fn(static_cast<StrId>(static_cast<uint32_t>(v) - 1),
+           static_cast<uint32_t>(v >> 32));
+  }
   // The hash the index files `s` under (XXH3, 32 bits): a pure function
   // of the bytes, so images can store it.
   static uint32_t Hash(std::string_view s);

@@ -132,8 +132,7 @@ TEST(ImageTest, ImageOfLoadedGraphIsTheSame) {
 // checks they stay the same, and at the end that both equal a fresh ingest.
 void EditAcrossLoad(const std::string& crate,
                     std::map<std::string, std::string> tree, uint64_t seed,
-                    int load_after, bool in_batch, int steps,
-                    int check_every) {
+                    int load_after, bool in_batch, int steps, int check_every) {
   Graph g;
   g.BeginBatch();
   for (const auto& [p, t] : tree)
@@ -180,8 +179,8 @@ TEST(ImageTest, EditsAfterLoadOnARealCrate) {
   auto tree = aim::testing::ReadSourceTree(dir);
   if (tree.empty()) GTEST_SKIP() << dir << " not installed";
   for (uint64_t seed = 1; seed <= 3; ++seed)
-    EditAcrossLoad("regex", tree, seed, static_cast<int>(seed) * 5,
-                   seed == 2, 20, 10);
+    EditAcrossLoad("regex", tree, seed, static_cast<int>(seed) * 5, seed == 2,
+                   20, 10);
 }
 
 TEST(ImageTest, SavedInsideABatch) {
