@@ -89,6 +89,8 @@ void BM_Append(benchmark::State& state) {
     aim::wal::LogOptions o;
     o.durability = mode;
     if (const char* level = std::getenv("AIM_BENCH_ZSTD_LEVEL")) o.zstd_level = std::atoi(level);
+    if (const char* w = std::getenv("AIM_BENCH_BATCH_WINDOW_US"))
+      o.batch_window = std::chrono::microseconds(std::atoi(w));
     auto log = aim::wal::Log::Open(aim::wal::Env::Default(), g_shared->dir + "/wal",
                                    o, 0, [](uint64_t, std::string_view) {
                                      return absl::OkStatus();
