@@ -215,11 +215,9 @@ absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
   return raw;
 }
 
-absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
-                                            std::string_view raw,
-                                            std::string_view name) {
-  CheckpointData data;
-  Reader r(raw);
+// What every payload starts with: root, LSN (equal to the header's),
+// creation time.
+void ReadPayloadStart(const Header& h, Reader& r, CheckpointData& data) {
   r.String(&data.root, "root");
   uint64_t lsn = r.Varint64("lsn");
   if (r.ok() && lsn != h.lsn)
@@ -227,6 +225,20 @@ absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
                       std::to_string(h.lsn));
   data.lsn = lsn;
   data.created_unix_micros = static_cast<int64_t>(r.Varint64("created"));
+}
+
+absl::Status PayloadError(const Reader& r, std::string_view name) {
+  return absl::Status(r.status().code(), "checkpoint " + std::string(name) +
+                                             ": uncompressed payload: " +
+                                             std::string(r.status().message()));
+}
+
+absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
+                                            std::string_view raw,
+                                            std::string_view name) {
+  CheckpointData data;
+  Reader r(raw);
+  ReadPayloadStart(h, r, data);
   size_t count = r.Count(kMinFileInput, "file count");
   if (r.ok() && count != h.file_count)
     r.Fail("file count", std::to_string(count) + " differs from the header's " +
@@ -239,11 +251,7 @@ absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
   if (r.ok() && r.remaining() != 0)
     r.Fail("end", std::to_string(r.remaining()) +
                       " unexpected bytes after the last file");
-  if (!r.ok())
-    return absl::Status(r.status().code(),
-                        "checkpoint " + std::string(name) +
-                            ": uncompressed payload: " +
-                            std::string(r.status().message()));
+  if (!r.ok()) return PayloadError(r, name);
   return data;
 }
 
@@ -253,19 +261,9 @@ absl::StatusOr<CheckpointData> ParseImagePayload(const Header& h,
                                                  std::string_view name) {
   CheckpointData data;
   Reader r(raw);
-  r.String(&data.root, "root");
-  uint64_t lsn = r.Varint64("lsn");
-  if (r.ok() && lsn != h.lsn)
-    r.Fail("lsn", std::to_string(lsn) + " differs from the header's " +
-                      std::to_string(h.lsn));
-  data.lsn = lsn;
-  data.created_unix_micros = static_cast<int64_t>(r.Varint64("created"));
+  ReadPayloadStart(h, r, data);
   if (r.ok() && r.remaining() == 0) r.Fail("image", "missing");
-  if (!r.ok())
-    return absl::Status(r.status().code(),
-                        "checkpoint " + std::string(name) +
-                            ": uncompressed payload: " +
-                            std::string(r.status().message()));
+  if (!r.ok()) return PayloadError(r, name);
   data.image_begin = r.offset();
   data.image_storage = std::move(raw);
   return data;
