@@ -119,6 +119,13 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
     std::vector<EntityIdx>& found = exact.empty() ? suffix : exact;
     if (found.empty()) continue;
     std::sort(found.begin(), found.end(), [&](EntityIdx a, EntityIdx b) {
+      // Ranks compare as paths do, and cost no string comparison.
+      const uint32_t ra =
+          index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
+      const uint32_t rb =
+          index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
+      if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
+        return ra < rb;
       return internal::QualifiedLess(g, a, b);
     });
     result.status =

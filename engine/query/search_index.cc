@@ -41,20 +41,24 @@ void SearchIndex::Rebuild(const Graph& g) {
   // Display ranks: ordinals by qualified path (case-sensitive) then id,
   // most comparisons settled by the paths' first 8 bytes.
   {
-    std::vector<uint64_t> key(n);
-    for (uint32_t o = 0; o < n; ++o)
-      key[o] = Prefix8(g.str(entries_[o].qualified));
-    std::vector<uint32_t> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-      if (key[a] != key[b]) return key[a] < key[b];
-      const int c =
-          g.str(entries_[a].qualified).compare(g.str(entries_[b].qualified));
-      return c != 0 ? c < 0 : entries_[a].id < entries_[b].id;
+    struct Keyed {
+      uint64_t prefix;
+      std::string_view path;
+      uint64_t id;
+      uint32_t entity;
+    };
+    std::vector<Keyed> keyed(n);
+    for (uint32_t o = 0; o < n; ++o) {
+      const std::string_view path = g.str(entries_[o].qualified);
+      keyed[o] = {Prefix8(path), path, entries_[o].id, entries_[o].entity};
+    }
+    std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+      if (a.prefix != b.prefix) return a.prefix < b.prefix;
+      const int c = a.path.compare(b.path);
+      return c != 0 ? c < 0 : a.id < b.id;
     });
     qualified_rank_.assign(g.slot_count(), kNoRank);
-    for (uint32_t i = 0; i < n; ++i)
-      qualified_rank_[entries_[order[i]].entity] = i;
+    for (uint32_t i = 0; i < n; ++i) qualified_rank_[keyed[i].entity] = i;
   }
 
   // Distinct lower-cased names with their postings (ordinals ascending).

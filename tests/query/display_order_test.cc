@@ -121,6 +121,12 @@ TEST(DisplayOrderTest, SameOrderOnARealCrate) {
   graph::Graph g;
   testing::IngestAll(g, testing::LoadTree(dir));
   SearchIndex index(g);
+  std::vector<EntityIdx> all = g.LiveEntities();
+  std::sort(all.begin(), all.end(), [&](EntityIdx a, EntityIdx b) {
+    return internal::QualifiedLess(g, a, b);
+  });
+  for (size_t i = 0; i < all.size(); ++i)
+    ASSERT_EQ(index.QualifiedRank(all[i]), i) << testing::Q(g, all[i]);
   size_t n = 0;
   for (EntityIdx e : g.LiveEntities()) {
     if (n++ % 5 != 0) continue;  // a sample keeps the test quick

@@ -1,6 +1,8 @@
 // FindEntity: exact, suffix and bare names; ambiguity; suggestions.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "engine/query/search_index.h"
 #include "tests/query/query_test_util.h"
 
@@ -141,6 +143,27 @@ TEST_F(LookupTest, IndexGivesTheSameAnswers) {
     EXPECT_EQ(a.candidates, b.candidates) << name;
     EXPECT_EQ(a.suggestions, b.suggestions) << name;
   }
+}
+
+TEST(LookupRealCrateTest, IndexGivesTheSameCandidatesInTheSameOrder) {
+  // Bare names shared by many items (`new`, `fmt`, ...): candidates are
+  // ordered by the index's ranks, which must agree with their paths.
+  const std::string dir =
+      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
+  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
+  graph::Graph g;
+  testing::IngestAll(g, testing::LoadTree(dir));
+  SearchIndex index(g);
+  size_t ambiguous = 0;
+  for (EntityIdx e : g.LiveEntities()) {
+    const std::string_view name = g.str(g.entity(e).name);
+    NameLookup a = FindEntity(g, name);
+    NameLookup b = FindEntity(g, index, name);
+    ASSERT_EQ(a.status, b.status) << name;
+    ASSERT_EQ(a.candidates, b.candidates) << name;
+    ambiguous += a.status == NameLookup::kAmbiguous;
+  }
+  EXPECT_GT(ambiguous, 100u);
 }
 
 }  // namespace
