@@ -100,9 +100,12 @@ void Graph::ImageLoader::Strings() {
                          std::to_string(n_indexed) + " indexed strings");
   std::vector<uint32_t> hashes(n_hashes);
   for (size_t i = 0; i < n_hashes; ++i) hashes[i] = hash[i];
-  g_->strings_.AppendPacked(
-      text, lengths,
-      {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()}, hashes);
+  if (!g_->strings_.AppendPacked(
+          text, lengths,
+          {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()},
+          hashes))
+    return r_.FailAt(hash.offset(0), "strings.hash",
+                     "hashes cluster beyond what real ones do");
   n_str_ = g_->strings_.size();
 }
 

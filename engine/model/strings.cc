@@ -88,7 +88,7 @@ StrId StringPool::Append(std::string_view s) {
   return id;
 }
 
-void StringPool::AppendPacked(std::string_view bytes,
+bool StringPool::AppendPacked(std::string_view bytes,
                               std::span<const uint32_t> lengths,
                               std::span<const uint8_t> indexed,
                               std::span<const uint32_t> hashes) {
@@ -120,11 +120,17 @@ void StringPool::AppendPacked(std::string_view bytes,
     if (k + 8 < hashes.size())
       __builtin_prefetch(&slots_[hashes[k + 8] & mask]);
     const uint32_t hash = hashes[k++];
-    size_t s = hash & mask;
-    while (slots_[s] != 0) s = (s + 1) & mask;
+    size_t s = hash & mask, probe = 0;
+    while (slots_[s] != 0) {
+      // Hashes from a damaged or hostile image could pile up and make
+      // filing quadratic.
+      if (++probe > kMaxProbe) return false;
+      s = (s + 1) & mask;
+    }
     slots_[s] = uint64_t{hash} << 32 | (uint64_t{first} + i + 1);
     ++indexed_;
   }
+  return true;
 }
 
 }  // namespace aim::model

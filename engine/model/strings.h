@@ -49,9 +49,13 @@ class StringPool {
   // per indexed string in order; `hashes` must have one for each. A wrong
   // hash makes its string unfindable (an equal one would be interned
   // again), nothing worse. For loading images fast.
-  void AppendPacked(std::string_view bytes, std::span<const uint32_t> lengths,
+  // Returns false (the strings are appended, not all indexed) if the
+  // hashes cluster as real ones practically never do: a string would have
+  // to be filed more than kMaxProbe slots from its home.
+  bool AppendPacked(std::string_view bytes, std::span<const uint32_t> lengths,
                     std::span<const uint8_t> indexed,
                     std::span<const uint32_t> hashes);
+  static constexpr size_t kMaxProbe = 1024;
   std::string_view Get(StrId id) const { return views_[id]; }
   size_t size() const { return views_.size(); }
   size_t bytes() const { return bytes_; }

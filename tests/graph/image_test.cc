@@ -288,6 +288,39 @@ TEST(ImageTest, NewerVersionIsFailedPrecondition) {
   EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss) << g.status();
 }
 
+uint64_t ReadVarint(const std::string& s, size_t& at) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(s[at++]);
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) return v;
+  }
+}
+
+TEST(ImageTest, ClusteredStringHashesAreAnError) {
+  // Real hashes spread; hostile ones could make filing strings quadratic.
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "pub fn f" + std::to_string(i) + "() {}\n";
+  Graph g;
+  g.UpsertFile(aim::testing::SourceInput("many", "src/lib.rs", text));
+  std::string image = Image(g);
+  // Walk to the strings' hash column (IMAGE_FORMAT.md) and make all equal.
+  size_t at = 2;  // version, tag
+  const uint64_t n = ReadVarint(image, at);
+  ReadVarint(image, at);  // bytes
+  for (uint64_t i = 1; i < n; ++i) ReadVarint(image, at);
+  at += (n - 1 + 7) / 8;
+  const uint64_t n_hashes = ReadVarint(image, at);
+  ASSERT_GT(n_hashes, 2000u);
+  for (uint64_t i = 0; i < n_hashes; ++i)
+    image.replace(at + 4 * i, 4, std::string("\x2a\0\0\0", 4));
+  auto loaded = Graph::LoadImage(image);
+  ASSERT_FALSE(loaded.ok());
+  EXPECT_EQ(loaded.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(loaded.status().message().find("strings.hash"), std::string::npos)
+      << loaded.status();
+}
+
 TEST(ImageTest, ErrorsNameTheField) {
   std::string image = SmallImage();
   image[1] = 'X';  // the strings section's tag
