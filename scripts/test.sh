@@ -2,9 +2,9 @@
 # New machine, one command: install dependencies, build, and pass every test.
 #  1. Release build with warnings as errors; all tests (ctest).
 #  2. The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
-#  3. The concurrent tests (actors, live engine, group commit, compaction
-#     alongside writes, watcher) under ThreadSanitizer.
-# AIM_TEST_FAST=1 skips steps 2 and 3.
+#  3. With AIM_TEST_TSAN=1: the concurrent tests (actors, live engine, group
+#     commit, compaction alongside writes, watcher) under ThreadSanitizer.
+# AIM_TEST_FAST=1 skips step 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -23,7 +23,7 @@ if [ "${AIM_TEST_FAST:-0}" != "1" ]; then
     ctest --test-dir build-asan -j2 --output-on-failure
 fi
 
-if [ "${AIM_TEST_FAST:-0}" != "1" ]; then
+if [ "${AIM_TEST_TSAN:-0}" = "1" ]; then
   echo "== build and test the concurrent parts under TSan"
   cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAIM_WERROR=ON \
     -DAIM_SANITIZE=thread -DAIM_BUILD_BENCH=OFF >/dev/null
