@@ -22,7 +22,7 @@ caf::behavior ReaderActor(caf::event_based_actor*, EngineImpl* engine) {
   }};
 }
 
-caf::behavior ParserActor(caf::event_based_actor*) {
+caf::behavior ParserActor(caf::event_based_actor*, int /*index*/) {
   return {[](parse_atom, const std::string& root, const std::string& rel,
              uint64_t old_hash) { return ParseWorkspaceFile(root, rel, old_hash); }};
 }
@@ -56,7 +56,8 @@ struct LiveSystem::Impl {
         [this] { return sys.spawn(ReaderActor, &engine); },
         caf::actor_pool::round_robin());
     parsers = caf::actor_pool::make(
-        eu, static_cast<size_t>(o.parsers), [this] { return sys.spawn(ParserActor); },
+        eu, static_cast<size_t>(o.parsers),
+        [this, n = 0]() mutable { return sys.spawn(ParserActor, n++); },
         caf::actor_pool::round_robin());
     owner = sys.spawn(OwnerActor, &engine);
   }

@@ -38,8 +38,10 @@ using apply_atom = caf::atom_constant<caf::atom("apply")>;
 
 // Reader: (query, QueryJob) -> calls job.done with the answer.
 caf::behavior ReaderActor(caf::event_based_actor* self, EngineImpl* engine);
-// Parser: (parse, root, rel, old_hash) -> ParsedFile.
-caf::behavior ParserActor(caf::event_based_actor* self);
+// Parser: (parse, root, rel, old_hash) -> ParsedFile. `index` is its place
+// in the pool. (Every actor takes an argument: CAF 0.17 dereferences a null
+// argument tuple for argument-less function actors, which UBSan reports.)
+caf::behavior ParserActor(caf::event_based_actor* self, int index);
 // Graph owner, the single writer: (apply, vector<ParsedFile>) -> ApplyReply.
 caf::behavior OwnerActor(caf::event_based_actor* self, EngineImpl* engine);
 

@@ -55,7 +55,7 @@ TEST_F(ActorTest, ParserReadsHashesAndExtracts) {
   fs::create_directories(root / "src");
   std::ofstream(root / "Cargo.toml") << "[package]\nname = \"demo\"\n";
   std::ofstream(root / "src/lib.rs") << "pub fn alpha() { beta(); }\nfn beta() {}\n";
-  auto parser = sys_.spawn(ParserActor);
+  auto parser = sys_.spawn(ParserActor, 0);
   caf::scoped_actor self{sys_};
 
   self->send(parser, parse_atom::value, root.string(), std::string("src/lib.rs"), uint64_t{0});
