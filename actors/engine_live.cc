@@ -79,9 +79,7 @@ void EngineImpl::NotifyVersion() {
 
 uint64_t EngineImpl::FileHash(const std::string& rel) const {
   std::shared_lock lock(mu_);
-  for (auto& [p, h] : graph_->Files())
-    if (p == rel) return h;
-  return 0;
+  return graph_->FileHash(rel);
 }
 
 std::vector<std::string> EngineImpl::FilesUnder(const std::string& dir) const {

@@ -161,6 +161,13 @@ std::vector<EntityIdx> Graph::LiveEntities() const {
   return v;
 }
 
+uint64_t Graph::FileHash(std::string_view path) const {
+  StrId s = strings_.Find(path);
+  if (s == model::StringPool::kNoStr) return 0;
+  auto it = file_index_.find(s);
+  return it == file_index_.end() ? 0 : files_[it->second].hash;
+}
+
 std::vector<std::pair<std::string, uint64_t>> Graph::Files() const {
   std::vector<std::pair<std::string, uint64_t>> v;
   for (const File& f : files_)

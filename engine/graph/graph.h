@@ -121,6 +121,8 @@ class Graph {
   size_t entity_count() const { return live_entities_; }
   size_t edge_count() const { return edge_count_; }
   size_t file_count() const { return file_index_.size(); }
+  // The content hash held for `path` (0: no such file). O(1).
+  uint64_t FileHash(std::string_view path) const;
   // The files' paths and content hashes (for incremental ingest).
   std::vector<std::pair<std::string, uint64_t>> Files() const;
   // Bytes held by the graph's own structures (approximate).
