@@ -11,8 +11,9 @@
 //   BM_SaveImage        Graph::SaveImage
 //   BM_DecompressImage  zstd (level 3, as checkpoints) of the image
 //   BM_LoadImage        Graph::LoadImage
-// Each reports the mean over its iterations, first_ms (the first: memory
-// fresh from the kernel) and min_ms (the fastest: memory reused).
+// Each reports the mean over its iterations, first_ms (the first iteration:
+// more of its memory comes fresh from the kernel, and page faults are dear
+// on some VMs) and min_ms (the fastest).
 #include <benchmark/benchmark.h>
 #include <unistd.h>
 #include <zstd.h>
