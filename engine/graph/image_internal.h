@@ -1,6 +1,6 @@
 // The graph image's writer and reader classes, shared by image.cc (saving),
-// image_load.cc (loading) and image_edges.cc (the adjacency lists, both
-// ways). The layout is described in IMAGE_FORMAT.md.
+// image_load.cc and image_files.cc (loading), and image_edges.cc (the
+// adjacency lists, both ways). The layout is described in IMAGE_FORMAT.md.
 #ifndef AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
 #define AIM_ENGINE_GRAPH_IMAGE_INTERNAL_H_
 
@@ -66,7 +66,7 @@ class Graph::ImageLoader {
  private:
   void Strings();
   void Entities();
-  void Files();
+  void Files();  // image_files.cc
   void FileRefs(const std::vector<uint32_t>& ref_count);
   void FileRegs();
   void Edges();  // image_edges.cc

@@ -1,0 +1,262 @@
+// Graph images: loading the files section (each file's entities, scope
+// chains, references with the edges they made, and registrations). The
+// rest of the loader is image_load.cc; the layout is in IMAGE_FORMAT.md.
+#include <algorithm>
+#include <string>
+
+#include "engine/graph/image_internal.h"
+
+namespace aim::graph {
+
+void Graph::ImageLoader::Files() {
+  r_.Expect(image::kFiles, "files tag");
+  const size_t n = r_.Count(29, "files.count");
+  auto path = r_.Fixed<uint32_t>(n, "files.path");
+  auto crate = r_.Fixed<uint32_t>(n, "files.crate");
+  auto module = r_.Fixed<uint32_t>(n, "files.module");
+  auto hash = r_.Fixed<uint64_t>(n, "files.hash");
+  auto lines = r_.Fixed<uint32_t>(n, "files.lines");
+  auto gen = r_.Fixed<uint32_t>(n, "files.gen");
+  auto live = r_.Fixed<uint8_t>(n, "files.live");
+  if (!r_.ok()) return;
+  n_files_ = n;
+  auto& fs = g_->files_;
+  fs.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    File& f = fs[i];
+    f.path = path[i];
+    f.crate = crate[i];
+    f.module = module[i];
+    f.hash = hash[i];
+    f.lines = lines[i];
+    f.gen = gen[i];
+    if (!Str(f.path, path.offset(i), "files.path", i) ||
+        !Str(f.crate, crate.offset(i), "files.crate", i) ||
+        !Str(f.module, module.offset(i), "files.module", i) ||
+        !Check(live[i], 2, live.offset(i), "files.live", i, "flag"))
+      return;
+    f.live = live[i] != 0;
+  }
+
+  uint64_t total = 0;
+  std::vector<uint32_t> count = Counts(n, "files.entity_count", total);
+  auto ents = r_.Fixed<uint32_t>(total, "files.entities");
+  if (!r_.ok()) return;
+  size_t j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    fs[i].entities.resize(count[i]);
+    for (EntityIdx& e : fs[i].entities) {
+      e = ents[j];
+      if (!Slot(e, ents.offset(j), "files.entities", j)) return;
+      ++j;
+    }
+  }
+
+  count = Counts(n, "files.scope_count", total);
+  uint64_t elems = 0;
+  std::vector<uint32_t> chain_len = Counts(total, "files.scope_length", elems);
+  auto chain = r_.Fixed<uint32_t>(elems, "files.scopes");
+  if (!r_.ok()) return;
+  size_t c = 0;
+  j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    fs[i].scopes.resize(count[i]);
+    for (auto& s : fs[i].scopes) {
+      s.resize(chain_len[c++]);
+      for (StrId& id : s) {
+        id = chain[j];
+        if (!Str(id, chain.offset(j), "files.scopes", j)) return;
+        ++j;
+      }
+    }
+  }
+
+  count = Counts(n, "files.ref_count", total);
+  if (r_.ok()) FileRefs(count);
+  if (r_.ok()) FileRegs();
+}
+
+void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
+  uint64_t total = 0;
+  for (uint32_t c : ref_count) total += c;
+  auto shape = r_.Fixed<uint8_t>(total, "refs.shape");
+  auto flags = r_.Fixed<uint8_t>(total, "refs.flags");
+  auto owner = r_.Fixed<uint32_t>(total, "refs.owner");
+  auto line = r_.Fixed<uint32_t>(total, "refs.line");
+  // fixed_source, path, src_path, self_type, scope: the values present.
+  static constexpr const char* kOptional[image::kRefOptional] = {
+      "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
+      "refs.scope"};
+  image::Column<uint32_t> opt[image::kRefOptional];
+  for (size_t k = 0; k < image::kRefOptional; ++k)
+    opt[k] = r_.Fixed<uint32_t>(r_.Count(4, kOptional[k]), kOptional[k]);
+  uint64_t n_made = 0;
+  std::vector<uint32_t> made_count = Counts(total, "refs.made_count", n_made);
+  auto code = r_.Fixed<uint8_t>(n_made, "made.code");
+  const size_t n_from = r_.Count(4, "made.from_count");
+  auto from = r_.Fixed<uint32_t>(n_from, "made.from");
+  auto to = r_.Fixed<uint32_t>(n_made, "made.to");
+  if (!r_.ok()) return;
+  if (total >= UINT32_MAX || n_made >= UINT32_MAX)
+    return r_.Fail("refs.count", "more than 2^32 references or edges");
+  ref_base_.resize(n_files_ + 1);
+  file_of_ref_.resize(total);
+  made_base_.resize(total + 1);
+  out_n_.assign(n_slots_, 0);
+  in_n_.assign(n_slots_, 0);
+  size_t j = 0, m = 0, k = 0;
+  size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    File& f = g_->files_[fi];
+    ref_base_[fi] = static_cast<uint32_t>(j);
+    // One pass over fresh memory: each Ref is built where it will stay.
+    f.refs.reserve(ref_count[fi]);
+    for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
+      Ref& r = f.refs.emplace_back();
+      const uint8_t sh = shape[j];
+      uint32_t v[image::kRefOptional];
+      for (size_t x = 0; x < image::kRefOptional; ++x) {
+        if (!(sh & (8u << x))) {
+          v[x] = image::kAbsent[x];
+        } else if (at[x] < opt[x].size()) {
+          v[x] = opt[x][at[x]++];
+        } else {
+          return r_.FailAt(
+              shape.offset(j), "refs.shape",
+              std::string("more values than stored in ") + kOptional[x]);
+        }
+      }
+      r.owner = owner[j];
+      r.fixed_source = v[0];
+      r.path = v[1];
+      r.src_path = v[2];
+      r.self_type = v[3];
+      r.scope = v[4];
+      r.line = line[j];
+      r.kind = static_cast<EdgeKind>(sh & 7);
+      r.flags = flags[j];
+      r.epoch = 1;  // the deps handles are loaded with epoch 1
+      if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
+          (r.owner >= n_slots_ && r.owner != kNoEntity) ||
+          (r.fixed_source >= n_slots_ && r.fixed_source != kNoEntity) ||
+          (sh & 7) >= model::kEdgeKindCount) {
+        Check(r.owner, n_slots_, owner.offset(j), "refs.owner", j,
+              "entity slot", kNoEntity) &&
+            Check(r.fixed_source, n_slots_, opt[0].offset(at[0] - 1),
+                  "refs.fixed_source", j, "entity slot", kNoEntity) &&
+            Str(r.path, opt[1].offset(at[1] - 1), "refs.path", j) &&
+            Str(r.src_path, opt[2].offset(at[2] - 1), "refs.src_path", j) &&
+            Str(r.self_type, opt[3].offset(at[3] - 1), "refs.self_type", j) &&
+            Check(sh & 7, model::kEdgeKindCount, shape.offset(j), "refs.kind",
+                  j, "kind");
+        return;
+      }
+      file_of_ref_[j] = fi;
+      made_base_[j] = static_cast<uint32_t>(m);
+      const uint32_t n_m = made_count[j];
+      if (n_m > 1) r.made.reserve(n_m);
+      for (uint32_t x = 0; x < n_m; ++x) {
+        Ref::Made& md = r.made.emplace_back();
+        const uint8_t c = code[m];
+        const uint8_t src = c >> 2;
+        md.confidence = static_cast<Confidence>(c & 3);
+        md.to = to[m];
+        if (src == kMadeFromOwner) {
+          md.from = r.owner;
+        } else if (src == kMadeFromFixed) {
+          md.from = r.fixed_source;
+        } else if (src == kMadeFromColumn && k < n_from) {
+          md.from = from[k++];
+        } else {
+          return r_.FailAt(code.offset(m), "made.code",
+                           "bad source code in " + std::to_string(c));
+        }
+        if (md.from >= n_slots_ || md.to >= n_slots_ || (c & 3) >= 3) {
+          r_.FailAt(code.offset(m), "made[" + std::to_string(m) + "]",
+                    "source " + std::to_string(md.from) + ", target " +
+                        std::to_string(md.to) + " or confidence " +
+                        std::to_string(c & 3) + " out of range");
+          return;
+        }
+        ++out_n_[md.from];
+        ++in_n_[md.to];
+        ++m;
+      }
+      ++j;
+    }
+  }
+  ref_base_[n_files_] = static_cast<uint32_t>(j);
+  made_base_[j] = static_cast<uint32_t>(m);
+  for (size_t x = 0; x < image::kRefOptional; ++x)
+    if (at[x] != opt[x].size())
+      return r_.Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
+                                       " values left unused");
+  if (k != n_from)
+    r_.Fail("made.from", std::to_string(n_from - k) + " sources left unused");
+}
+
+void Graph::ImageLoader::FileRegs() {
+  auto& fs = g_->files_;
+  uint64_t total = 0;
+  for (auto regs : {&File::member_regs, &File::assoc_regs}) {
+    const char* what =
+        regs == &File::member_regs ? "files.member_regs" : "files.assoc_regs";
+    std::vector<uint32_t> count = Counts(n_files_, what, total);
+    auto col = r_.Fixed<uint32_t>(total * 3, what);
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      (fs[i].*regs).resize(count[i]);
+      for (auto& [k, e] : fs[i].*regs) {
+        k = {col[j], col[j + 1]};
+        e = col[j + 2];
+        if (!Str(k.scope, col.offset(j), what, j) ||
+            !Str(k.name, col.offset(j + 1), what, j + 1) ||
+            !Slot(e, col.offset(j + 2), what, j + 2))
+          return;
+        j += 3;
+      }
+    }
+  }
+  {
+    std::vector<uint32_t> count = Counts(n_files_, "files.import_regs", total);
+    auto col = r_.Fixed<uint32_t>(total * 3, "files.import_regs");
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      fs[i].import_regs.resize(count[i]);
+      for (auto& [k, p] : fs[i].import_regs) {
+        k = {col[j], col[j + 1]};
+        p = col[j + 2];
+        for (size_t x = j; x < j + 3; ++x)
+          if (!Str(col[x], col.offset(x), "files.import_regs", x)) return;
+        j += 3;
+      }
+    }
+  }
+  using PairRegs = std::vector<std::pair<StrId, uint32_t>> File::*;
+  for (auto [regs, what, entity] :
+       {std::tuple<PairRegs, const char*, bool>{&File::glob_regs,
+                                                "files.glob_regs", false},
+        {&File::module_regs, "files.module_regs", true},
+        {&File::crate_regs, "files.crate_regs", true}}) {
+    std::vector<uint32_t> count = Counts(n_files_, what, total);
+    auto col = r_.Fixed<uint32_t>(total * 2, what);
+    if (!r_.ok()) return;
+    size_t j = 0;
+    for (size_t i = 0; i < n_files_; ++i) {
+      (fs[i].*regs).resize(count[i]);
+      for (auto& [key, v] : fs[i].*regs) {
+        key = col[j];
+        v = col[j + 1];
+        if (!Str(key, col.offset(j), what, j) ||
+            !(entity ? Slot(v, col.offset(j + 1), what, j + 1)
+                     : Str(v, col.offset(j + 1), what, j + 1)))
+          return;
+        j += 2;
+      }
+    }
+  }
+}
+
+}  // namespace aim::graph
