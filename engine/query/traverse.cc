@@ -281,10 +281,7 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
   for (size_t k = 0; k < wanted.size(); ++k)
     buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
   SortByKey(buf, s);
-  size_t distinct = 0;
-  for (size_t k = 0; k < buf.size(); ++k)
-    distinct += k == 0 || buf[k].key != buf[k - 1].key;
-  hits.reserve(distinct);
+  hits.reserve(buf.size());  // one per entity: fewer if some repeat
   for (size_t k = 0; k < buf.size();) {
     // Equal keys are one entity reached by several edges: the least
     // edge (equal ones make equal hops).
