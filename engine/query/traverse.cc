@@ -22,10 +22,7 @@ struct Scratch {
   uint32_t base = 1;  // 0 is never a mark of a live walk
   std::vector<Record> recs;
   // A level being sorted: the entity's id and its record.
-  struct Keyed {
-    uint64_t key;
-    uint32_t rec;
-  };
+  using Keyed = IdKey;
   std::vector<Keyed> keyed, keyed_tmp;
   std::vector<uint32_t> bucket_start;
   std::vector<Record> level_buf;
@@ -255,6 +252,15 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
     SortLevel(g, s, begin, end);
   }
   return s.recs;
+}
+
+void SortIdKeys(std::vector<IdKey>& keys) { SortByKey(keys, TheScratch()); }
+
+void SetWalkMarkBaseForTesting(uint32_t base) {
+  Scratch& s = TheScratch();
+  std::fill(s.mark.begin(), s.mark.end(), 0);  // every mark below base
+  s.recs.clear();
+  s.base = std::max<uint32_t>(base, 1);
 }
 
 std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
