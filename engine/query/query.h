@@ -4,9 +4,13 @@
 // that is not a live entity gives an empty result.
 //
 // Thread-safety: queries may run concurrently on a graph nobody is
-// writing. Walks keep per-thread scratch (8 bytes per graph slot, grown on
-// a thread's first walk over a larger graph), so a query allocates little
-// more than its result.
+// writing. Walks keep per-thread scratch (4 bytes per graph slot, grown on
+// a thread's first walk over a larger graph, plus buffers as large as the
+// largest walk), so a query allocates little more than its result.
+//
+// Functions that take a `const SearchIndex*` may be given nullptr; an
+// index given must be in sync with the graph (built or synced since its
+// last change), and then changes only the cost, never the answer.
 //
 // Names in queries: a qualified path (`tokio::net::TcpStream`), a suffix of
 // one (`TcpStream::connect`) or a bare name (`connect`). FindEntity turns a

@@ -22,10 +22,7 @@ struct Scratch {
   uint32_t base = 1;  // 0 is never a mark of a live walk
   std::vector<Record> recs;
   // A level being sorted: the entity's id and its record.
-  struct Keyed {
-    uint64_t key;
-    uint32_t rec;
-  };
+  using Keyed = IdKey;
   std::vector<Keyed> keyed, keyed_tmp;
   std::vector<uint32_t> bucket_start;
   std::vector<Record> level_buf;
@@ -257,6 +254,15 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   return s.recs;
 }
 
+void SortIdKeys(std::vector<IdKey>& keys) { SortByKey(keys, TheScratch()); }
+
+void SetWalkMarkBaseForTesting(uint32_t base) {
+  Scratch& s = TheScratch();
+  std::fill(s.mark.begin(), s.mark.end(), 0);  // every mark below base
+  s.recs.clear();
+  s.base = std::max<uint32_t>(base, 1);
+}
+
 std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
                         uint8_t kinds) {
   std::vector<Hit> hits;
@@ -281,10 +287,7 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
   for (size_t k = 0; k < wanted.size(); ++k)
     buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
   SortByKey(buf, s);
-  size_t distinct = 0;
-  for (size_t k = 0; k < buf.size(); ++k)
-    distinct += k == 0 || buf[k].key != buf[k - 1].key;
-  hits.reserve(distinct);
+  hits.reserve(buf.size());  // one per entity: fewer if some repeat
   for (size_t k = 0; k < buf.size();) {
     // Equal keys are one entity reached by several edges: the least
     // edge (equal ones make equal hops).

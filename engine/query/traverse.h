@@ -59,6 +59,19 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
 std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
                         uint8_t kinds);
 
+// An entity id (a hash: spread evenly over 64 bits) and what it keys.
+struct IdKey {
+  uint64_t key;
+  uint32_t rec;
+};
+// Sorts by key (the order of equal keys is unspecified) in about linear
+// time for ids, and n log n whatever the keys.
+void SortIdKeys(std::vector<IdKey>& keys);
+
+// Tests: this thread's next walk marks slots from `base` on, to exercise
+// the marks' wrap-around (see Scratch in traverse.cc).
+void SetWalkMarkBaseForTesting(uint32_t base);
+
 // The hop that reached record `r` (r must have a parent).
 Hop HopOf(std::span<const Record> recs, uint32_t r);
 // Hits for every record of depth > 0, in record order, each with its path:

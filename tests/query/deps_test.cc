@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
 
+#include "engine/query/traverse.h"
 #include "tests/query/query_test_util.h"
 
 namespace aim::query {
@@ -259,6 +261,77 @@ TEST_F(DepsTest, HitsAreNearestFirstThenById) {
     EXPECT_TRUE(a.depth < b.depth ||
                 (a.depth == b.depth &&
                  g_->entity(a.entity).id < g_->entity(b.entity).id));
+  }
+}
+
+// The walks about `e`, rendered with paths.
+std::string WalksOf(const Graph& g, EntityIdx e) {
+  std::string out;
+  for (const std::vector<Hit>& hits :
+       {BlastRadius(g, e, 4), BlastRadius(g, e, 4, Direction::kDown),
+        Callers(g, e, 3), Callees(g, e, 3)}) {
+    for (const Hit& h : hits) {
+      out += std::to_string(h.depth) + " " + testing::Q(g, h.entity);
+      for (const auto& p : PathStrings(g, h.path)) out += "; " + p;
+      out += "\n";
+    }
+    out += "--\n";
+  }
+  return out;
+}
+
+TEST_F(DepsTest, MarksSurviveTheirWrapAround) {
+  // Walks mark slots with increasing numbers; a walk whose numbers could
+  // pass UINT32_MAX first clears every mark and starts again. Start each
+  // walk just below the top, where it must clear, and just low enough
+  // that it need not.
+  const uint32_t slots = static_cast<uint32_t>(g_->slot_count());
+  size_t checked = 0;
+  for (EntityIdx e : g_->LiveEntities()) {
+    internal::SetWalkMarkBaseForTesting(1);
+    const std::string want = WalksOf(*g_, e);
+    for (uint32_t below_top : {1u, 2u, 3u, 5u, 8u, slots + 1}) {
+      internal::SetWalkMarkBaseForTesting(UINT32_MAX - below_top);
+      EXPECT_EQ(WalksOf(*g_, e), want) << testing::Q(*g_, e) << below_top;
+    }
+    checked += want.size() > 100;
+  }
+  EXPECT_GT(checked, 10u);
+  internal::SetWalkMarkBaseForTesting(1);
+}
+
+TEST(SortIdKeysTest, SortsWhateverTheKeys) {
+  std::mt19937_64 rng(7);
+  auto check = [](std::vector<internal::IdKey> keys) {
+    std::vector<internal::IdKey> sorted = keys;
+    internal::SortIdKeys(sorted);
+    ASSERT_EQ(sorted.size(), keys.size());
+    for (size_t i = 1; i < sorted.size(); ++i)
+      ASSERT_LE(sorted[i - 1].key, sorted[i].key) << i;
+    auto by_rec = [](const internal::IdKey& a, const internal::IdKey& b) {
+      return a.rec < b.rec;
+    };
+    std::sort(keys.begin(), keys.end(), by_rec);
+    std::sort(sorted.begin(), sorted.end(), by_rec);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      ASSERT_EQ(sorted[i].rec, keys[i].rec);
+      ASSERT_EQ(sorted[i].key, keys[i].key);
+    }
+  };
+  for (size_t n : {0, 1, 2, 31, 32, 33, 100, 1000, 5000}) {
+    std::vector<internal::IdKey> uniform, small, equal, runs, descending;
+    for (uint32_t i = 0; i < n; ++i) {
+      uniform.push_back({rng(), i});
+      small.push_back({rng() % 1000, i});  // one bucket: falls back
+      equal.push_back({42, i});
+      runs.push_back({(rng() % 7) << 60, i});  // one entity, many edges
+      descending.push_back({~uint64_t{0} - i * 0x9E3779B97F4A7C15ull, i});
+    }
+    check(uniform);
+    check(small);
+    check(equal);
+    check(runs);
+    check(descending);
   }
 }
 
