@@ -57,7 +57,12 @@ absl::StatusOr<std::unique_ptr<Engine>> Engine::Open(const Options& options) {
 namespace host {
 
 EngineImpl::EngineImpl(Options options)
-    : options_(std::move(options)), graph_(std::make_unique<graph::Graph>()) {}
+    : options_(std::move(options)), state_([] {
+        auto r = std::make_unique<Replica>();
+        r->graph = std::make_unique<graph::Graph>();
+        r->graph->set_track_changes(true);
+        return r;
+      }()) {}
 
 EngineImpl::~EngineImpl() {
   {
@@ -90,26 +95,29 @@ absl::Status EngineImpl::Load() {
   if (!r.info.salvaged.empty())
     recovery_note_ = absl::StrCat("salvage: ", r.info.salvage_why, "; moved aside: ",
                                   absl::StrJoin(r.info.salvaged, ", "));
-  std::unique_lock lock(mu_);
   store_ = std::move(*store);
-  graph_ = std::move(r.graph);
-  index_.reset();
-  version_ = r.lsn;
-  root_ = std::move(r.root);
+  auto replica = std::make_unique<Replica>();
+  replica->graph = std::move(r.graph);
+  replica->graph->set_track_changes(true);
+  replica->version = r.lsn;
+  replica->root = std::move(r.root);
+  std::lock_guard write_lock(write_mu_);
+  PublishNew(std::move(replica));
   return absl::OkStatus();
 }
 
 absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const {
-  std::shared_lock lock(mu_);
+  LeftRight<Replica>::ReadGuard state = state_.Read();
   const query::SearchIndex* index = nullptr;
   if (options_.search_index) {
-    std::lock_guard index_lock(index_mu_);
-    if (!index_) index_ = std::make_unique<query::SearchIndex>(*graph_);
-    index = index_.get();
+    std::lock_guard index_lock(state->index_mu);
+    if (!state->index)
+      state->index = std::make_unique<query::SearchIndex>(*state->graph);
+    index = state->index.get();
   }
-  absl::StatusOr<QueryResult> r = RunQuery(*graph_, index, request);
+  absl::StatusOr<QueryResult> r = RunQuery(*state->graph, index, request);
   if (r.ok()) {
-    r->version = version_;
+    r->version = state->version;
     r->pending = pending_.load();
   }
   return r;
@@ -135,14 +143,14 @@ EngineStats EngineImpl::Stats() const {
   s.replayed = replayed_;
   s.pending = pending_.load();
   s.recovery_note = recovery_note_;
-  std::shared_lock lock(mu_);
-  const graph::Graph& g = *graph_;
-  s.version = version_;
+  LeftRight<Replica>::ReadGuard state = state_.Read();
+  const graph::Graph& g = *state->graph;
+  s.version = state->version;
   s.files = g.file_count();
   s.entities = g.entity_count();
   s.edges = g.edge_count();
   s.memory_bytes = g.MemoryBytes();
-  s.root = root_;
+  s.root = state->root;
   size_t by_kind[model::kEntityKindCount] = {};
   size_t by_edge[model::kEdgeKindCount] = {};
   for (graph::EntityIdx e : g.LiveEntities()) {
@@ -175,15 +183,15 @@ std::vector<graph::EntityIdx> SortedEntities(const graph::Graph& g) {
 
 void EngineImpl::ForEachEntity(
     const std::function<void(const EntityInfo&)>& fn) const {
-  std::shared_lock lock(mu_);
-  for (graph::EntityIdx e : SortedEntities(*graph_))
-    fn(ToEntityInfo(*graph_, e));
+  LeftRight<Replica>::ReadGuard state = state_.Read();
+  const graph::Graph& g = *state->graph;
+  for (graph::EntityIdx e : SortedEntities(g)) fn(ToEntityInfo(g, e));
 }
 
 void EngineImpl::ForEachEdge(
     const std::function<void(const EdgeInfo&)>& fn) const {
-  std::shared_lock lock(mu_);
-  const graph::Graph& g = *graph_;
+  LeftRight<Replica>::ReadGuard state = state_.Read();
+  const graph::Graph& g = *state->graph;
   for (graph::EntityIdx e : SortedEntities(g)) {
     std::vector<EdgeInfo> edges;
     for (const graph::Edge& ed : g.out(e)) edges.push_back(ToEdgeInfo(g, e, ed));
@@ -196,8 +204,7 @@ void EngineImpl::ForEachEdge(
 }
 
 uint64_t EngineImpl::Digest() const {
-  std::shared_lock lock(mu_);
-  return graph_->Digest();
+  return state_.Read()->graph->Digest();
 }
 
 EntityInfo ToEntityInfo(const graph::Graph& g, graph::EntityIdx idx) {

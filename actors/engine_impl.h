@@ -5,9 +5,13 @@
 // (Ingest), engine_write.cc (file updates, the WAL, checkpoints),
 // engine_query.cc (query dispatch).
 //
-// Locking: write_mu_ serialises mutations, so LSN order is apply order; a
-// mutation is logged (and synced) holding only write_mu_, so queries go on
-// meanwhile, then applied holding mu_ exclusively. Queries hold mu_ shared.
+// Concurrency: the engine's state (graph, version, root, search index) is
+// kept twice, in a LeftRight (actors/left_right.h): queries read the
+// published copy and never wait; the writer (write_mu_ serialises writers,
+// so LSN order is apply order) logs a mutation (holding only write_mu_),
+// applies it to the unpublished copy, publishes that with an atomic store,
+// and then, after the readers of the old copy have left, applies it there
+// too. A query sees exactly one version.
 #ifndef AIM_ACTORS_ENGINE_IMPL_H_
 #define AIM_ACTORS_ENGINE_IMPL_H_
 
@@ -15,11 +19,11 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "actors/left_right.h"
 #include "actors/live.h"
 #include "aim/engine.h"
 #include "engine/graph/graph.h"
@@ -31,6 +35,17 @@ class Store;
 }  // namespace aim::recovery
 
 namespace aim::host {
+
+// One copy of the engine's state.
+struct Replica {
+  std::unique_ptr<graph::Graph> graph;
+  uint64_t version = 0;
+  std::string root;
+  // Built by the first query that wants it (under index_mu: the readers of
+  // a copy share it), then kept in step with the graph by the writer.
+  mutable std::mutex index_mu;
+  mutable std::unique_ptr<query::SearchIndex> index;
+};
 
 class EngineImpl final : public Engine {
  public:
@@ -73,8 +88,21 @@ class EngineImpl final : public Engine {
   uint64_t Digest() const override;
 
  private:
-  // Publishes version_ to WaitFor (call after changing it, mu_ released).
+  // Wakes WaitFor (after a publish).
   void NotifyVersion();
+  // The writer's side of the two copies (engine_write.cc); callers hold
+  // write_mu_.
+  // Makes sure there is a second copy (a clone of the published one).
+  absl::Status EnsureBack();
+  // Applies `mutations` to the unpublished copy, publishes it as version
+  // `lsn`, wakes WaitFor, then brings the other copy to the same state.
+  void Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn);
+  // Publishes a whole new state (the other copy is dropped, and cloned
+  // again by the next EnsureBack).
+  void PublishNew(std::unique_ptr<Replica> r);
+  // Applies `mutations` to `r` (its index follows).
+  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+               uint64_t lsn);
   // Starts the actor system on first use (engine_live.cc).
   LiveSystem& Live() const;
 
@@ -95,14 +123,9 @@ class EngineImpl final : public Engine {
   std::unique_ptr<recovery::Store> store_;
   std::mutex write_mu_;
 
-  mutable std::shared_mutex mu_;  // guards graph_, version_, root_, index_
-  // Built on the first query when options_.search_index (guarded by
-  // index_mu_ as well, since queries hold mu_ shared).
-  mutable std::mutex index_mu_;
-  mutable std::unique_ptr<query::SearchIndex> index_;
-  std::unique_ptr<graph::Graph> graph_;
-  uint64_t version_ = 0;
-  std::string root_;
+  LeftRight<Replica> state_;
+  std::atomic<uint64_t> published_version_{0};  // for WaitFor
+  std::vector<graph::EntityIdx> changed_slots_;  // the writer's scratch
 
   // Background checkpoints.
   std::mutex compact_mu_;  // guards compactor_

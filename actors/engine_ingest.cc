@@ -140,10 +140,10 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
   absl::flat_hash_map<std::string, uint64_t> old_hashes;
   bool incremental = false;
   {
-    std::shared_lock lock(mu_);
-    incremental = store_ != nullptr && graph_->file_count() > 0;
+    const graph::Graph& held = *state_.front().graph;  // we are the writer
+    incremental = store_ != nullptr && held.file_count() > 0;
     if (incremental)
-      for (auto& [p, h] : graph_->Files()) old_hashes[p] = h;
+      for (auto& [p, h] : held.Files()) old_hashes[p] = h;
   }
 
   // Workers read and extract files in order; this thread consumes each file
@@ -252,11 +252,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     const auto resolve_start = Clock::now();
     g->EndBatch();
     report.resolve_ms = MsSince(resolve_start);
-    uint64_t version;
-    {
-      std::shared_lock lock(mu_);
-      version = version_ + 1;
-    }
+    uint64_t version = state_.front().version + 1;
     if (store_) {
       const auto persist_start = Clock::now();
       g->SaveImage(&data.image_storage);
@@ -265,16 +261,15 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
       version = *lsn;
       report.persist_ms = MsSince(persist_start);
     }
-    std::unique_lock lock(mu_);
     report.entities = g->entity_count();
     report.edges = g->edge_count();
-    graph_ = std::move(g);
-    index_.reset();
-    version_ = version;
-    root_ = root;
     report.version = version;
-    lock.unlock();
-    NotifyVersion();
+    auto replica = std::make_unique<Replica>();
+    replica->graph = std::move(g);
+    replica->graph->set_track_changes(true);
+    replica->version = version;
+    replica->root = root;
+    PublishNew(std::move(replica));
   } else {
     // Files the database holds that are gone from the tree.
     recovery::Mutation removals;
@@ -283,11 +278,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     std::sort(removals.removals.begin(), removals.removals.end());
     report.removed = removals.removals.size();
     if (!removals.removals.empty()) mutations.push_back(std::move(removals));
-    bool new_root;
-    {
-      std::shared_lock lock(mu_);
-      new_root = root != root_;
-    }
+    const bool new_root = root != state_.front().root;
     if (new_root) {
       if (mutations.empty()) mutations.emplace_back();
       mutations.front().root = root;
@@ -298,10 +289,10 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
       if (!lsn.ok()) return lsn.status();
       report.persist_ms = MsSince(persist_start);
     }
-    std::shared_lock lock(mu_);
-    report.entities = graph_->entity_count();
-    report.edges = graph_->edge_count();
-    report.version = version_;
+    const Replica& now = state_.front();
+    report.entities = now.graph->entity_count();
+    report.edges = now.graph->edge_count();
+    report.version = now.version;
   }
   report.total_ms = MsSince(start);
   return report;

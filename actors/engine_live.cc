@@ -63,10 +63,8 @@ void EngineImpl::QueryAsync(
 absl::Status EngineImpl::WaitFor(uint64_t lsn, int64_t timeout_ms) const {
   std::unique_lock lock(version_mu_);
   const bool ok = version_cv_.wait_for(
-      lock, std::chrono::milliseconds(std::max<int64_t>(0, timeout_ms)), [&] {
-        std::shared_lock graph_lock(mu_);
-        return version_ >= lsn;
-      });
+      lock, std::chrono::milliseconds(std::max<int64_t>(0, timeout_ms)),
+      [&] { return published_version_.load(std::memory_order_acquire) >= lsn; });
   if (ok) return absl::OkStatus();
   return absl::DeadlineExceededError(absl::StrCat(
       "version ", lsn, " not visible after ", timeout_ms, " ms"));
@@ -78,15 +76,14 @@ void EngineImpl::NotifyVersion() {
 }
 
 uint64_t EngineImpl::FileHash(const std::string& rel) const {
-  std::shared_lock lock(mu_);
-  return graph_->FileHash(rel);
+  return state_.Read()->graph->FileHash(rel);
 }
 
 std::vector<std::string> EngineImpl::FilesUnder(const std::string& dir) const {
   std::vector<std::string> out;
   const std::string prefix = dir.empty() ? "" : dir + "/";
-  std::shared_lock lock(mu_);
-  for (auto& [p, h] : graph_->Files())
+  LeftRight<Replica>::ReadGuard state = state_.Read();
+  for (auto& [p, h] : state->graph->Files())
     if (p.rfind(prefix, 0) == 0) out.push_back(p);
   return out;
 }
@@ -108,10 +105,7 @@ absl::StatusOr<uint64_t> EngineImpl::CommitParsed(std::vector<ParsedFile> files)
       mutations.back().upserts.push_back(std::move(f.input));
     }
   }
-  if (mutations.empty()) {
-    std::shared_lock lock(mu_);
-    return version_;
-  }
+  if (mutations.empty()) return state_.front().version;
   return Commit(std::move(mutations));
 }
 

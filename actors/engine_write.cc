@@ -21,29 +21,87 @@ absl::Status EngineImpl::CheckWritable() const {
 
 absl::StatusOr<uint64_t> EngineImpl::Commit(
     std::vector<recovery::Mutation> mutations) {
+  if (absl::Status s = EnsureBack(); !s.ok()) return s;
   uint64_t lsn;
   if (store_) {
     absl::StatusOr<uint64_t> logged = store_->Append(mutations);
     if (!logged.ok()) return logged.status();
     lsn = *logged;
   } else {
-    std::shared_lock lock(mu_);
-    lsn = version_ + mutations.size();
+    lsn = state_.front().version + mutations.size();
   }
-  {
-    std::unique_lock lock(mu_);
-    graph_->BeginBatch();
-    for (recovery::Mutation& m : mutations)
-      recovery::ApplyMutation(std::move(m), *graph_, &root_);
-    graph_->EndBatch();
-    version_ = lsn;
-    // The search index follows the change (O(slots), not a rebuild).
-    std::lock_guard index_lock(index_mu_);
-    if (index_) index_->Sync(*graph_);
-  }
-  NotifyVersion();
+  Publish(std::move(mutations), lsn);
   MaybeCompact();
   return lsn;
+}
+
+void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+                         uint64_t lsn) {
+  r.graph->BeginBatch();
+  for (recovery::Mutation& m : mutations)
+    recovery::ApplyMutation(std::move(m), *r.graph, &r.root);
+  r.graph->EndBatch();
+  r.version = lsn;
+  // The search index follows the slots that changed (O(change)).
+  r.graph->TakeChangedSlots(&changed_slots_);
+  std::lock_guard index_lock(r.index_mu);
+  if (r.index) r.index->Update(*r.graph, changed_slots_);
+}
+
+void EngineImpl::Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn) {
+  // The second application needs its own copy (applying consumes facts).
+  std::vector<recovery::Mutation> again = mutations;
+  Replica& back = *state_.back();
+  if (!back.index) {
+    // The published copy's index (built by a query since) describes this
+    // copy's state too: copy it rather than have a query build another.
+    const Replica& front = state_.front();
+    std::lock_guard index_lock(front.index_mu);
+    if (front.index)
+      back.index = std::make_unique<query::SearchIndex>(front.index->Clone());
+  }
+  ApplyTo(back, std::move(mutations), lsn);
+  state_.Publish();
+  published_version_.store(lsn, std::memory_order_release);
+  NotifyVersion();
+  // The grace period: then the old copy is the writer's alone.
+  state_.WaitForReaders();
+  ApplyTo(*state_.back(), std::move(again), lsn);
+}
+
+void EngineImpl::PublishNew(std::unique_ptr<Replica> r) {
+  const uint64_t lsn = r->version;
+  state_.WaitForReaders();
+  state_.set_back(std::move(r));
+  state_.Publish();
+  published_version_.store(lsn, std::memory_order_release);
+  NotifyVersion();
+  state_.WaitForReaders();
+  state_.set_back(nullptr);  // EnsureBack clones the new state when needed
+}
+
+absl::Status EngineImpl::EnsureBack() {
+  if (state_.back() != nullptr) return absl::OkStatus();
+  const Replica& front = state_.front();
+  auto r = std::make_unique<Replica>();
+  // An image reproduces the graph exactly (same slots, same behaviour
+  // under later edits), so the two copies stay equal.
+  std::string image;
+  front.graph->SaveImage(&image);
+  absl::StatusOr<std::unique_ptr<graph::Graph>> g = graph::Graph::LoadImage(image);
+  if (!g.ok())  // an image this build just wrote: a bug, reported as one
+    return absl::InternalError(absl::StrCat("copying the graph: ", g.status().message()));
+  r->graph = std::move(*g);
+  r->graph->set_track_changes(true);
+  r->version = front.version;
+  r->root = front.root;
+  {
+    std::lock_guard index_lock(front.index_mu);
+    if (front.index)
+      r->index = std::make_unique<query::SearchIndex>(front.index->Clone());
+  }
+  state_.set_back(std::move(r));
+  return absl::OkStatus();
 }
 
 void EngineImpl::MaybeCompact() {
@@ -78,11 +136,7 @@ absl::StatusOr<uint64_t> EngineImpl::Checkpoint() {
 }
 
 absl::StatusOr<std::string> EngineImpl::RelativePath(const std::string& path) const {
-  std::string root;
-  {
-    std::shared_lock lock(mu_);
-    root = root_;
-  }
+  const std::string root = state_.Read()->root;
   fs::path p(path);
   if (p.is_relative()) {
     std::string rel = p.lexically_normal().generic_string();
@@ -107,14 +161,11 @@ absl::StatusOr<uint64_t> EngineImpl::UpdateFile(const std::string& path,
   absl::StatusOr<std::string> rel = RelativePath(path);
   if (!rel.ok()) return rel.status();
   const uint64_t hash = ContentHash(bytes);
-  if (FileHash(*rel) == hash) {
-    std::shared_lock lock(mu_);
-    return version_;  // nothing changed
-  }
   std::string root;
   {
-    std::shared_lock lock(mu_);
-    root = root_;
+    LeftRight<Replica>::ReadGuard state = state_.Read();
+    if (state->graph->FileHash(*rel) == hash) return state->version;  // no change
+    root = state->root;
   }
   ParsedFile f;
   f.path = *rel;

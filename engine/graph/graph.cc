@@ -71,6 +71,7 @@ EntityIdx Graph::NewEntity(const Entity& e) {
     in_.emplace_back();
   }
   entities_[idx].flags |= kLive;
+  if (track_changes_) changed_slots_.push_back(idx);
   ++live_entities_;
   by_id_[e.id] = idx;
   by_name_[e.name].push_back(idx);
@@ -111,6 +112,7 @@ void Graph::FreeEntity(EntityIdx idx) {
   e.flags = 0;
   --live_entities_;
   zombies_.push_back(idx);
+  if (track_changes_) changed_slots_.push_back(idx);
 }
 
 void Graph::AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,

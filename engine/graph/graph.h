@@ -128,6 +128,19 @@ class Graph {
   // Bytes held by the graph's own structures (approximate).
   size_t MemoryBytes() const;
 
+  // ---- change tracking (for indexes that follow the graph)
+  // While on, every slot whose entity is created or freed is recorded
+  // (possibly more than once) until TakeChangedSlots hands the record over.
+  void set_track_changes(bool on) {
+    track_changes_ = on;
+    if (!on) changed_slots_.clear();
+  }
+  // Moves the recorded slots into *out (replacing its contents).
+  void TakeChangedSlots(std::vector<EntityIdx>* out) {
+    out->swap(changed_slots_);
+    changed_slots_.clear();
+  }
+
   // XXH3-64 over the sorted entities and edges: equal digests mean equal
   // graphs, whatever the order of the edits that built them.
   uint64_t Digest() const;
@@ -250,6 +263,8 @@ class Graph {
   std::vector<std::pair<uint32_t, uint32_t>> pending_;  // (file, ref)
   bool batch_ = false;
   bool resolve_all_ = false;
+  bool track_changes_ = false;
+  std::vector<EntityIdx> changed_slots_;
 };
 
 }  // namespace aim::graph

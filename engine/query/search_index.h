@@ -56,10 +56,11 @@ class SearchIndex {
  public:
   SearchIndex() = default;
   explicit SearchIndex(const Graph& g) { Rebuild(g); }
-  SearchIndex(const SearchIndex&) = delete;
   SearchIndex& operator=(const SearchIndex&) = delete;
   SearchIndex(SearchIndex&&) = default;
   SearchIndex& operator=(SearchIndex&&) = default;
+  // A copy (for a second copy of the graph that is in the same state).
+  SearchIndex Clone() const { return SearchIndex(*this); }
 
   // Indexes every live entity of `g` afresh.
   void Rebuild(const Graph& g);
@@ -95,6 +96,8 @@ class SearchIndex {
   size_t MemoryBytes() const;
 
  private:
+  SearchIndex(const SearchIndex&) = default;
+
   struct Entry {
     EntityIdx entity = graph::kNoEntity;
     model::StrId name = 0;

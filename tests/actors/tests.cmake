@@ -14,3 +14,5 @@ aim_test(actors_cli_daemon_test actors/cli_daemon_test.cc)
 target_link_libraries(actors_cli_daemon_test PRIVATE aim_server aim_engine)
 target_compile_definitions(actors_cli_daemon_test PRIVATE AIM_BINARY="$<TARGET_FILE:aim>")
 add_dependencies(actors_cli_daemon_test aim)
+# Snapshot isolation's primitive (two copies, one writer, many readers).
+aim_test(actors_left_right_test actors/left_right_test.cc)
