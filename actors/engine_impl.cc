@@ -140,6 +140,10 @@ EngineStats EngineImpl::Stats() const {
     std::lock_guard lock(error_mu_);
     s.checkpoint_error = checkpoint_error_;
   }
+  s.commits = commits_.load(std::memory_order_relaxed);
+  s.apply_us = apply_us_.load(std::memory_order_relaxed);
+  s.catchup_us = catchup_us_.load(std::memory_order_relaxed);
+  s.grace_us = grace_us_.load(std::memory_order_relaxed);
   s.replayed = replayed_;
   s.pending = pending_.load();
   s.recovery_note = recovery_note_;

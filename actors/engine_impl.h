@@ -126,6 +126,8 @@ class EngineImpl final : public Engine {
   LeftRight<Replica> state_;
   std::atomic<uint64_t> published_version_{0};  // for WaitFor
   std::vector<graph::EntityIdx> changed_slots_;  // the writer's scratch
+  // The writer's counters (EngineStats::commits, apply_us, ...).
+  std::atomic<uint64_t> commits_{0}, apply_us_{0}, catchup_us_{0}, grace_us_{0};
 
   // Background checkpoints.
   std::mutex compact_mu_;  // guards compactor_

@@ -1,4 +1,5 @@
 // Mutations: file updates from a host, the WAL, background checkpoints.
+#include <chrono>
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
@@ -60,13 +61,25 @@ void EngineImpl::Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn
     if (front.index)
       back.index = std::make_unique<query::SearchIndex>(front.index->Clone());
   }
+  const auto t0 = std::chrono::steady_clock::now();
   ApplyTo(back, std::move(mutations), lsn);
   state_.Publish();
   published_version_.store(lsn, std::memory_order_release);
   NotifyVersion();
+  const auto t1 = std::chrono::steady_clock::now();
   // The grace period: then the old copy is the writer's alone.
   state_.WaitForReaders();
+  const auto t2 = std::chrono::steady_clock::now();
   ApplyTo(*state_.back(), std::move(again), lsn);
+  const auto t3 = std::chrono::steady_clock::now();
+  auto us = [](auto d) {
+    return static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  };
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  apply_us_.fetch_add(us(t1 - t0), std::memory_order_relaxed);
+  grace_us_.fetch_add(us(t2 - t1), std::memory_order_relaxed);
+  catchup_us_.fetch_add(us(t3 - t2), std::memory_order_relaxed);
 }
 
 void EngineImpl::PublishNew(std::unique_ptr<Replica> r) {

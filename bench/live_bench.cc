@@ -149,6 +149,12 @@ void BM_SaveToQueryReady(benchmark::State& state) {
       static_cast<double>(after.wal_sync_us - before.wal_sync_us) / 1000.0 / edits;
   state.counters["syncs/edit"] =
       static_cast<double>(after.wal_syncs - before.wal_syncs) / edits;
+  // The writer's share: applying before the edit is visible, and after.
+  const double commits = std::max<double>(1, static_cast<double>(after.commits - before.commits));
+  state.counters["apply_ms"] =
+      static_cast<double>(after.apply_us - before.apply_us) / 1000.0 / commits;
+  state.counters["catchup_ms"] =
+      static_cast<double>(after.catchup_us - before.catchup_us) / 1000.0 / commits;
 }
 BENCHMARK(BM_SaveToQueryReady)->Arg(0)->Arg(1)->ArgName("large")
     ->Iterations(std::atoi(Env("AIM_BENCH_LIVE_EDITS", "1000").c_str()))

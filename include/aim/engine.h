@@ -162,6 +162,14 @@ struct EngineStats {
   size_t wal_segments = 0;
   uint64_t wal_syncs = 0;       // fdatasyncs since open, and their time
   uint64_t wal_sync_us = 0;
+  // The writer since open: commits, the time spent applying them to the
+  // copy about to be published (what a waiting query waits for), then to
+  // the other copy (after publishing), and waiting for queries still on
+  // that copy to finish (the grace period).
+  uint64_t commits = 0;
+  uint64_t apply_us = 0;
+  uint64_t catchup_us = 0;
+  uint64_t grace_us = 0;
   std::string write_error;      // set once writes are refused (fail-stop)
   std::string checkpoint_error; // the last background checkpoint's failure
   // What opening did.
