@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,18 +92,20 @@ class EngineImpl final : public Engine {
   // Wakes WaitFor (after a publish).
   void NotifyVersion();
   // The writer's side of the two copies (engine_write.cc); callers hold
-  // write_mu_.
+  // write_mu_. After a commit publishes version n, the other copy still
+  // lacks n's change (catchup_): the next commit applies it there first,
+  // after the grace period, while the log syncs its own record.
   // Makes sure there is a second copy (a clone of the published one).
   absl::Status EnsureBack();
-  // Applies `mutations` to the unpublished copy, publishes it as version
-  // `lsn`, wakes WaitFor, then brings the other copy to the same state.
-  void Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn);
+  // Brings the unpublished copy to the published state (the catch-up)
+  // and gives it the published copy's search index if it has none.
+  void CatchUp();
   // Publishes a whole new state (the other copy is dropped, and cloned
   // again by the next EnsureBack).
   void PublishNew(std::unique_ptr<Replica> r);
-  // Applies `mutations` to `r` (its index follows).
-  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
-               uint64_t lsn);
+  // Applies `mutations` to `r`'s graph (its index follows).
+  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations);
+  class SideThread;
   // Starts the actor system on first use (engine_live.cc).
   LiveSystem& Live() const;
 
@@ -126,6 +129,12 @@ class EngineImpl final : public Engine {
   LeftRight<Replica> state_;
   std::atomic<uint64_t> published_version_{0};  // for WaitFor
   std::vector<graph::EntityIdx> changed_slots_;  // the writer's scratch
+  std::vector<recovery::Mutation> catchup_;  // what the other copy lacks
+  uint64_t catchup_lsn_ = 0;
+  bool catchup_pending_ = false;
+  // Runs the work on the unpublished copy while the log syncs (started
+  // on the first such commit).
+  std::unique_ptr<SideThread> side_;
   // The writer's counters (EngineStats::commits, apply_us, ...).
   std::atomic<uint64_t> commits_{0}, apply_us_{0}, catchup_us_{0}, grace_us_{0};
 
@@ -146,6 +155,55 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> pending_{0};
   mutable std::mutex version_mu_;
   mutable std::condition_variable version_cv_;
+};
+
+// A thread that runs one job at a time for the writer.
+class EngineImpl::SideThread {
+ public:
+  SideThread() : thread_([this] { Loop(); }) {}
+  ~SideThread() {
+    {
+      std::lock_guard lock(mu_);
+      exit_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  void Start(std::function<void()> job) {
+    {
+      std::lock_guard lock(mu_);
+      job_ = std::move(job);
+      done_ = false;
+    }
+    cv_.notify_all();
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return done_; });
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return exit_ || job_ != nullptr; });
+      if (job_ == nullptr) return;
+      std::function<void()> job = std::move(job_);
+      job_ = nullptr;
+      lock.unlock();
+      job();
+      lock.lock();
+      done_ = true;
+      cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::function<void()> job_;
+  bool done_ = true;
+  bool exit_ = false;
+  std::thread thread_;
 };
 
 // Conversions from the graph to the public types.

@@ -1,6 +1,10 @@
 // Mutations: file updates from a host, the WAL, background checkpoints.
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "actors/engine_impl.h"
@@ -20,39 +24,93 @@ absl::Status EngineImpl::CheckWritable() const {
   return absl::OkStatus();
 }
 
+namespace {
+
+uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::steady_clock::now() - t)
+                                   .count());
+}
+
+}  // namespace
+
 absl::StatusOr<uint64_t> EngineImpl::Commit(
     std::vector<recovery::Mutation> mutations) {
   if (absl::Status s = EnsureBack(); !s.ok()) return s;
+  // The unpublished copy gets the change while the log syncs it (applying
+  // consumes the facts: it gets a copy; the log reads the original, which
+  // then becomes the other copy's catch-up).
+  std::vector<recovery::Mutation> to_apply = mutations;
+  auto work = [this, &to_apply] {
+    CatchUp();
+    const auto t = std::chrono::steady_clock::now();
+    ApplyTo(*state_.back(), std::move(to_apply));
+    apply_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
+  };
   uint64_t lsn;
   if (store_) {
-    absl::StatusOr<uint64_t> logged = store_->Append(mutations);
-    if (!logged.ok()) return logged.status();
+    absl::StatusOr<uint64_t> logged;
+    if (options_.durability != Durability::kNone) {
+      if (!side_) side_ = std::make_unique<SideThread>();
+      side_->Start(work);
+      logged = store_->Append(mutations);
+      side_->Wait();
+    } else {
+      logged = store_->Append(mutations);  // no sync to hide work behind
+      if (logged.ok()) work();
+    }
+    if (!logged.ok()) {
+      // The unpublished copy may hold a change the log refused: drop it
+      // (once the readers of the old version have left it; writes are
+      // refused from now on anyway).
+      state_.WaitForReaders();
+      state_.set_back(nullptr);
+      catchup_.clear();
+      catchup_pending_ = false;
+      return logged.status();
+    }
     lsn = *logged;
   } else {
     lsn = state_.front().version + mutations.size();
+    work();
   }
-  Publish(std::move(mutations), lsn);
+  state_.back()->version = lsn;
+  state_.Publish();
+  published_version_.store(lsn, std::memory_order_release);
+  NotifyVersion();
+  commits_.fetch_add(1, std::memory_order_relaxed);
+  catchup_ = std::move(mutations);
+  catchup_lsn_ = lsn;
+  catchup_pending_ = true;
   MaybeCompact();
   return lsn;
 }
 
-void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
-                         uint64_t lsn) {
+void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations) {
   r.graph->BeginBatch();
   for (recovery::Mutation& m : mutations)
     recovery::ApplyMutation(std::move(m), *r.graph, &r.root);
   r.graph->EndBatch();
-  r.version = lsn;
   // The search index follows the slots that changed (O(change)).
   r.graph->TakeChangedSlots(&changed_slots_);
   std::lock_guard index_lock(r.index_mu);
   if (r.index) r.index->Update(*r.graph, changed_slots_);
 }
 
-void EngineImpl::Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn) {
-  // The second application needs its own copy (applying consumes facts).
-  std::vector<recovery::Mutation> again = mutations;
+void EngineImpl::CatchUp() {
   Replica& back = *state_.back();
+  if (catchup_pending_) {
+    // The grace period: then the old copy is the writer's alone.
+    auto t = std::chrono::steady_clock::now();
+    state_.WaitForReaders();
+    grace_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
+    t = std::chrono::steady_clock::now();
+    ApplyTo(back, std::move(catchup_));
+    back.version = catchup_lsn_;
+    catchup_.clear();
+    catchup_pending_ = false;
+    catchup_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
+  }
   if (!back.index) {
     // The published copy's index (built by a query since) describes this
     // copy's state too: copy it rather than have a query build another.
@@ -61,29 +119,12 @@ void EngineImpl::Publish(std::vector<recovery::Mutation> mutations, uint64_t lsn
     if (front.index)
       back.index = std::make_unique<query::SearchIndex>(front.index->Clone());
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  ApplyTo(back, std::move(mutations), lsn);
-  state_.Publish();
-  published_version_.store(lsn, std::memory_order_release);
-  NotifyVersion();
-  const auto t1 = std::chrono::steady_clock::now();
-  // The grace period: then the old copy is the writer's alone.
-  state_.WaitForReaders();
-  const auto t2 = std::chrono::steady_clock::now();
-  ApplyTo(*state_.back(), std::move(again), lsn);
-  const auto t3 = std::chrono::steady_clock::now();
-  auto us = [](auto d) {
-    return static_cast<uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-  };
-  commits_.fetch_add(1, std::memory_order_relaxed);
-  apply_us_.fetch_add(us(t1 - t0), std::memory_order_relaxed);
-  grace_us_.fetch_add(us(t2 - t1), std::memory_order_relaxed);
-  catchup_us_.fetch_add(us(t3 - t2), std::memory_order_relaxed);
 }
 
 void EngineImpl::PublishNew(std::unique_ptr<Replica> r) {
   const uint64_t lsn = r->version;
+  catchup_.clear();  // the other copy is replaced, not caught up
+  catchup_pending_ = false;
   state_.WaitForReaders();
   state_.set_back(std::move(r));
   state_.Publish();

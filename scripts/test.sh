@@ -32,5 +32,5 @@ if [ "${AIM_TEST_TSAN:-0}" = "1" ]; then
   cmake --build build-tsan -j2 --target $tsan_tests
   TSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
     ctest --test-dir build-tsan -j2 --output-on-failure \
-      -R '^(LiveTest|LeftRightTest|ActorTest|Watcher|LogTest|LogFaultTest|LogPosixTest|StoreTest|DurabilityTest)'
+      -R '^(Modes/LiveIsolationTest|LiveTest|LeftRightTest|ActorTest|Watcher|LogTest|LogFaultTest|LogPosixTest|StoreTest|DurabilityTest)'
 fi
