@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 
 #include "engine/query/search_index.h"
 #include "engine/query/text.h"
@@ -135,6 +136,45 @@ TEST(SearchTest, IndexFollowsIncrementalEdits) {
   index.Sync(*g);
   ExpectIndexMatchesScan(*g, other, 20);
   ExpectIndexMatchesScan(*g, index, 20);
+}
+
+// The live engine's way: the graph records the slots an edit touched, and
+// the index updates just those (no scan of every slot).
+TEST(SearchTest, IndexFollowsTheGraphsChangedSlots) {
+  auto g = ZooGraph();
+  g->set_track_changes(true);
+  std::vector<EntityIdx> changed;
+  g->TakeChangedSlots(&changed);  // what building recorded: not wanted
+  SearchIndex index(*g);
+  const std::vector<std::map<std::string, std::string>> edits = {
+      {{"src/net/udp.rs", "pub fn connect(port: u16) -> u16 { port }\npub fn connect_all() {}\n"}},
+      {{"src/net/tcp.rs", "pub struct TcpStream;\npub fn renamed_connect() {}\n"}},
+      {{"src/net/udp.rs", "pub fn only_this() {}\n"}},
+  };
+  for (const auto& edit : edits) {
+    g->UpsertFile(FromSources("zoo", edit)[0]);
+    g->TakeChangedSlots(&changed);
+    EXPECT_FALSE(changed.empty());
+    index.Update(*g, changed);
+    ExpectIndexMatchesScan(*g, index, 20);
+  }
+  ASSERT_TRUE(g->RemoveFile("src/net/udp.rs"));
+  g->TakeChangedSlots(&changed);
+  index.Update(*g, changed);
+  EXPECT_EQ(Render(*g, Search(*g, index, "only_this")), Strings{});
+  ExpectIndexMatchesScan(*g, index, 20);
+  // A copy answers the same and then follows edits on its own.
+  SearchIndex copy = index.Clone();
+  ExpectIndexMatchesScan(*g, copy, 20);
+  g->UpsertFile(FromSources("zoo", {{"src/net/udp.rs", "pub fn back_again() {}\n"}})[0]);
+  g->TakeChangedSlots(&changed);
+  copy.Update(*g, changed);
+  ExpectIndexMatchesScan(*g, copy, 20);
+  // Without tracking, nothing is recorded.
+  g->set_track_changes(false);
+  g->UpsertFile(FromSources("zoo", {{"src/net/udp.rs", "pub fn untracked() {}\n"}})[0]);
+  g->TakeChangedSlots(&changed);
+  EXPECT_TRUE(changed.empty());
 }
 
 TEST(SearchTest, EmptyIndexAndEmptyGraph) {
