@@ -266,8 +266,10 @@ void Graph::Build(uint32_t fi, FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
   f.path = strings_.Intern(in.path);
-  // 1. The old references let go of their edges.
-  for (Ref& r : f.refs) Unresolve(r, f.path);
+  // 1. The old references let go of their edges, last made first: an
+  // edge is looked up from the end of its target's in-list, where the
+  // file's last resolution appended it (a hub's list can be long).
+  for (auto r = f.refs.rbegin(); r != f.refs.rend(); ++r) Unresolve(*r, f.path);
   f.refs.clear();
   f.scopes.clear();
   ++f.gen;

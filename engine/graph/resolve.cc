@@ -108,7 +108,8 @@ EntityIdx Graph::External(StrId path) {
 
 void Graph::Unresolve(Ref& r, StrId file) {
   const uint8_t flags = EdgeFlags(r.flags);
-  for (auto [from, to, c] : r.made) {
+  for (auto m = r.made.rbegin(); m != r.made.rend(); ++m) {  // last made first
+    const auto [from, to, c] = *m;
     RemoveEdge(from, to, r.kind, c, file, r.line, flags);
     for (EntityIdx x : {from, to}) {
       if (live(x) && entities_[x].kind == EntityKind::kExternal &&
