@@ -93,8 +93,10 @@ class EngineImpl final : public Engine {
   void NotifyVersion();
   // The writer's side of the two copies (engine_write.cc); callers hold
   // write_mu_. After a commit publishes version n, the other copy still
-  // lacks n's change (catchup_): the next commit applies it there first,
-  // after the grace period, while the log syncs its own record.
+  // lacks n's change (catchup_): the side thread applies it there once the
+  // grace period is over, while the writer returns; the next change to the
+  // copies waits for that first (WaitSide). The unpublished copy gets a
+  // commit's change on the side thread while the log syncs it.
   // Makes sure there is a second copy (a clone of the published one).
   absl::Status EnsureBack();
   // Brings the unpublished copy to the published state (the catch-up)
@@ -106,6 +108,7 @@ class EngineImpl final : public Engine {
   // Applies `mutations` to `r`'s graph (its index follows).
   void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations);
   class SideThread;
+  void WaitSide();
   // Starts the actor system on first use (engine_live.cc).
   LiveSystem& Live() const;
 
@@ -132,8 +135,7 @@ class EngineImpl final : public Engine {
   std::vector<recovery::Mutation> catchup_;  // what the other copy lacks
   uint64_t catchup_lsn_ = 0;
   bool catchup_pending_ = false;
-  // Runs the work on the unpublished copy while the log syncs (started
-  // on the first such commit).
+  // Runs the work on the unpublished copy (started by the first commit).
   std::unique_ptr<SideThread> side_;
   // The writer's counters (EngineStats::commits, apply_us, ...).
   std::atomic<uint64_t> commits_{0}, apply_us_{0}, catchup_us_{0}, grace_us_{0};

@@ -34,9 +34,15 @@ uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
 
 }  // namespace
 
+void EngineImpl::WaitSide() {
+  if (side_) side_->Wait();
+}
+
 absl::StatusOr<uint64_t> EngineImpl::Commit(
     std::vector<recovery::Mutation> mutations) {
+  WaitSide();  // the last commit's catch-up
   if (absl::Status s = EnsureBack(); !s.ok()) return s;
+  if (!side_) side_ = std::make_unique<SideThread>();
   // The unpublished copy gets the change while the log syncs it (applying
   // consumes the facts: it gets a copy; the log reads the original, which
   // then becomes the other copy's catch-up).
@@ -51,7 +57,6 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   if (store_) {
     absl::StatusOr<uint64_t> logged;
     if (options_.durability != Durability::kNone) {
-      if (!side_) side_ = std::make_unique<SideThread>();
       side_->Start(work);
       logged = store_->Append(mutations);
       side_->Wait();
@@ -82,6 +87,9 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   catchup_ = std::move(mutations);
   catchup_lsn_ = lsn;
   catchup_pending_ = true;
+  // The other copy catches up in the background (after the grace period);
+  // the next change to the copies waits for it.
+  side_->Start([this] { CatchUp(); });
   MaybeCompact();
   return lsn;
 }
@@ -122,6 +130,7 @@ void EngineImpl::CatchUp() {
 }
 
 void EngineImpl::PublishNew(std::unique_ptr<Replica> r) {
+  WaitSide();
   const uint64_t lsn = r->version;
   catchup_.clear();  // the other copy is replaced, not caught up
   catchup_pending_ = false;
