@@ -18,18 +18,26 @@ namespace aim::host {
 
 caf::behavior ReaderActor(caf::event_based_actor*, EngineImpl* engine) {
   return {[engine](query_atom, QueryJob& job) {
+    HandOffReceive();
     job.done(engine->Query(job.request));
   }};
 }
 
 caf::behavior ParserActor(caf::event_based_actor*, int /*index*/) {
   return {[](parse_atom, const std::string& root, const std::string& rel,
-             uint64_t old_hash) { return ParseWorkspaceFile(root, rel, old_hash); }};
+             uint64_t old_hash) {
+    HandOffReceive();
+    ParsedFile f = ParseWorkspaceFile(root, rel, old_hash);
+    HandOffSend();
+    return f;
+  }};
 }
 
 caf::behavior OwnerActor(caf::event_based_actor*, EngineImpl* engine) {
   return {[engine](apply_atom, std::vector<ParsedFile>& files) {
+    HandOffReceive();
     absl::StatusOr<uint64_t> lsn = engine->CommitParsed(std::move(files));
+    HandOffSend();
     return lsn.ok() ? ApplyReply{absl::OkStatus(), *lsn}
                     : ApplyReply{lsn.status(), 0};
   }};
@@ -116,20 +124,26 @@ struct LiveSystem::Impl {
         const uint64_t old_hash = impl->forced.erase(changes[i].path)
                                       ? 0
                                       : impl->engine.FileHash(changes[i].path);
+        HandOffSend();
         handles.push_back(self->request(impl->parsers, caf::infinite,
                                         parse_atom::value, root, changes[i].path,
                                         old_hash));
       }
       for (size_t k = 0; k < handles.size(); ++k)
         handles[k].receive(
-            [&](ParsedFile& f) { files[asked[k]] = std::move(f); },
+            [&](ParsedFile& f) {
+              HandOffReceive();
+              files[asked[k]] = std::move(f);
+            },
             [&](caf::error& e) {
               files[asked[k]].skip = true;
               files[asked[k]].problem = to_string(e);
             });
+      HandOffSend();
       self->request(impl->owner, caf::infinite, apply_atom::value, std::move(files))
           .receive(
               [&](ApplyReply& r) {
+                HandOffReceive();
                 if (!r.status.ok())
                   std::fprintf(stderr, "aim watch: %s\n",
                                std::string(r.status.message()).c_str());
@@ -240,6 +254,7 @@ bool LiveSystem::watching() const {
 
 void LiveSystem::Query(QueryRequest request,
                        std::function<void(absl::StatusOr<QueryResult>)> done) {
+  HandOffSend();
   caf::anon_send(impl_->readers, query_atom::value,
                  QueryJob{std::move(request), std::move(done)});
 }
@@ -250,9 +265,11 @@ absl::StatusOr<uint64_t> LiveSystem::Apply(std::vector<ParsedFile> files) {
   absl::StatusOr<uint64_t> out = absl::InternalError("no reply from the graph owner");
   {
     caf::scoped_actor self{impl_->sys};
+    HandOffSend();
     self->request(impl_->owner, caf::infinite, apply_atom::value, std::move(files))
         .receive(
             [&](ApplyReply& r) {
+              HandOffReceive();
               out = r.status.ok() ? absl::StatusOr<uint64_t>(r.lsn)
                                   : absl::StatusOr<uint64_t>(r.status);
             },

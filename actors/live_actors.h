@@ -30,7 +30,33 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ParsedFile)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<aim::host::ParsedFile>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(aim::host::ApplyReply)
 
+// CAF hands a message from one thread to another inside libcaf_core,
+// which Debian does not build with ThreadSanitizer, so TSan cannot see
+// that a message was filled in before its receiver reads it (and reports
+// a race as soon as the data moves on to a thread of our own). Under TSan
+// every send releases, and every receive acquires, one sync object; in
+// other builds these are empty.
+#if defined(__SANITIZE_THREAD__)
+#define AIM_TSAN_HANDOFF 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AIM_TSAN_HANDOFF 1
+#endif
+#endif
+#ifdef AIM_TSAN_HANDOFF
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace aim::host {
+
+#ifdef AIM_TSAN_HANDOFF
+inline char g_caf_handoff;
+inline void HandOffSend() { __tsan_release(&g_caf_handoff); }
+inline void HandOffReceive() { __tsan_acquire(&g_caf_handoff); }
+#else
+inline void HandOffSend() {}
+inline void HandOffReceive() {}
+#endif
 
 using query_atom = caf::atom_constant<caf::atom("query")>;
 using parse_atom = caf::atom_constant<caf::atom("parse")>;
