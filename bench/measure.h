@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,19 @@ size_t CountLines(const std::string& s);
 // (compressible roughly as real ones are, about 3:1). Deterministic in
 // `seed`.
 std::string EditPayload(size_t n, uint64_t seed);
+
+// `n` elements drawn from `from` with repetition, deterministic in `seed`
+// (empty when `from` is).
+template <typename T>
+std::vector<T> Sample(const std::vector<T>& from, size_t n, uint64_t seed) {
+  std::vector<T> out;
+  if (from.empty()) return out;
+  std::mt19937_64 rng(seed);
+  std::uniform_int_distribution<size_t> pick(0, from.size() - 1);
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(from[pick(rng)]);
+  return out;
+}
 
 }  // namespace aim::bench
 

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
-#include <random>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -24,16 +23,6 @@ Json QuantilesJson(const std::vector<double>& micros) {
               {"p999_us", q.p999}, {"max_us", q.max}, {"mean_us", q.mean}};
 }
 
-std::vector<Target> Sample(const std::vector<Target>& from, size_t n,
-                           uint64_t seed) {
-  std::vector<Target> out;
-  if (from.empty()) return out;
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<size_t> pick(0, from.size() - 1);
-  for (size_t i = 0; i < n; ++i) out.push_back(from[pick(rng)]);
-  return out;
-}
-
 absl::Status LoadWorld(const RigOptions& options, World* world) {
   world->options = options;
   std::error_code ec;
@@ -45,6 +34,8 @@ absl::Status LoadWorld(const RigOptions& options, World* world) {
     CorpusFile c;
     c.abs_path = f.abs_path;
     c.rel_path = f.input.path;
+    c.crate = f.input.crate;
+    c.module = f.input.module;
     c.bytes = ReadFile(f.abs_path);
     c.lines = CountLines(c.bytes);
     world->bytes += c.bytes.size();
@@ -212,8 +203,10 @@ Json MeasureOpen(const World& w) {
   double best = 1e30;
   EngineStats s;
   for (int r = 0; r < rounds; ++r) {
+    Options o;
+    o.db_dir = w.db_dir;
     const auto t0 = Clock::now();
-    auto engine = OpenDb(w, Durability::kBatch);
+    auto engine = Engine::Open(o);
     const double ms = SecondsSince(t0) * 1e3;
     if (!engine.ok()) return {{"error", std::string(engine.status().message())}};
     best = std::min(best, ms);

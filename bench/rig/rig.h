@@ -38,6 +38,7 @@ struct RigOptions {
 struct CorpusFile {
   std::string abs_path;
   std::string rel_path;  // relative to the corpus root, as the engine has it
+  std::string crate, module;  // its place in the workspace
   std::string bytes;
   size_t lines = 0;
 };
@@ -88,6 +89,9 @@ Json RunSqlitePeer(const World& world);
 Json RunCtagsPeer(const World& world, const Json& extraction);
 Json RunRocksdbPeer(const World& world, const Json& aim_wal);
 
+// {"built": false, "note": "peer not built: ..."} for a peer compiled out.
+Json PeerNotBuilt(const std::string& cmake_option, const std::string& package);
+
 // Report files (report.cc): the Markdown summary and the chart (gnuplot,
 // SVG; skipped with a note when gnuplot is missing). Returns the names of
 // the files written.
@@ -100,10 +104,6 @@ std::vector<std::string> WriteSummary(const Json& report,
 // `append` returns false on an error, which stops that thread.
 Json AppendRun(const World& world, int writers, double seconds,
                const std::function<bool(const std::string&)>& append);
-
-// Samples `n` of `from` (with repetition; deterministic in `seed`).
-std::vector<Target> Sample(const std::vector<Target>& from, size_t n,
-                           uint64_t seed);
 
 // {"n", "p50_us", "p99_us", "p999_us", "max_us", "mean_us"} of samples in
 // microseconds.
