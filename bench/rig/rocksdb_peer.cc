@@ -9,13 +9,9 @@
 
 #ifndef AIM_BENCH_HAVE_ROCKSDB
 
-namespace aim::bench::rig {
-Json RunRocksdbPeer(const World&, const Json&) {
-  return {{"built", false},
-          {"note", "peer not built: configure with -DAIM_BENCH_ROCKSDB=ON "
-                   "and install librocksdb-dev"}};
+aim::bench::rig::Json aim::bench::rig::RunRocksdbPeer(const World&, const Json&) {
+  return PeerNotBuilt("AIM_BENCH_ROCKSDB", "librocksdb-dev");
 }
-}  // namespace aim::bench::rig
 
 #else
 

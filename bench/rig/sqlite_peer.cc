@@ -8,20 +8,21 @@
 
 #ifndef AIM_BENCH_HAVE_SQLITE
 
-namespace aim::bench::rig {
-Json RunSqlitePeer(const World&) {
-  return {{"built", false},
-          {"note", "peer not built: configure with -DAIM_BENCH_SQLITE=ON "
-                   "and install libsqlite3-dev"}};
+aim::bench::rig::Json aim::bench::rig::RunSqlitePeer(const World&) {
+  return PeerNotBuilt("AIM_BENCH_SQLITE", "libsqlite3-dev");
 }
-}  // namespace aim::bench::rig
 
 #else
 
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <functional>
 #include <map>
+
+#include "aim/extract.h"
+#include "engine/graph/graph.h"
+#include "engine/query/query.h"
 
 namespace aim::bench::rig {
 
@@ -89,6 +90,7 @@ CREATE INDEX edges_file ON edges(file);
 )";
 
 constexpr const char* kLookup = "SELECT id, kind FROM nodes WHERE qualified = ?1";
+constexpr const char* kById = "SELECT id, kind FROM nodes WHERE id = ?1";
 
 constexpr const char* kWhatImplements = R"(
 SELECT n.id, n.kind, n.qualified, n.file, n.line FROM edges e
@@ -166,46 +168,97 @@ class Peer {
   std::unique_ptr<Stmt> insert_node_, insert_edge_, delete_nodes_, delete_edges_;
 };
 
-// The per-op comparison: AIM's Engine::Query and SQLite on the same targets.
-Json CompareOp(const char* op, Engine& engine, Peer& peer,
-               const std::vector<Target>& targets, const char* sql) {
-  Stmt lookup(peer.db(), kLookup), query(peer.db(), sql);
-  if (!lookup.ok() || !query.ok())
+// The graph the engine holds, built directly (engine/graph): AIM's query
+// functions by entity index, without the Engine API's name lookup and
+// conversion to strings.
+std::unique_ptr<graph::Graph> BuildGraph(const World& w) {
+  auto g = std::make_unique<graph::Graph>();
+  g->BeginBatch();
+  for (const CorpusFile& f : w.files)
+    g->UpsertFile({f.rel_path, f.crate, f.module, ExtractFacts(f.rel_path, f.bytes)});
+  g->EndBatch();
+  return g;
+}
+
+// One operation, asked of both sides.
+struct Op {
+  const char* kind;  // the Engine query kind
+  const char* sql;   // ?1 = the target's id (?2 = member levels)
+  // AIM's query function on the graph; returns the hits.
+  std::function<size_t(const graph::Graph&, graph::EntityIdx)> core;
+};
+
+double Ratio(const Json& slow, const Json& fast, const char* stat) {
+  return slow[stat].get<double>() / std::max(1e-3, fast[stat].get<double>());
+}
+
+// Each side runs all targets in turn (so that neither evicts the other's
+// caches between calls):
+//   aim         Engine::Query by qualified path (public API: name lookup,
+//               the query, display order, conversion to strings)
+//   aim_core    Graph::ById + the engine/query function (hits with paths)
+//   sqlite      SELECT by qualified path, then the query, every column read
+//   sqlite_by_id  the row by primary key, then the query
+Json CompareOp(const Op& op, Engine& engine, const graph::Graph& g, Peer& peer,
+               const std::vector<Target>& targets) {
+  Stmt lookup(peer.db(), kLookup), by_id(peer.db(), kById), query(peer.db(), op.sql);
+  if (!lookup.ok() || !by_id.ok() || !query.ok())
     return {{"error", sqlite3_errmsg(peer.db())}};
-  std::vector<double> aim_us, sql_us;
-  double aim_hits = 0, sql_hits = 0;
+  std::vector<double> aim_us, core_us, sql_us, sql_id_us;
+  double aim_hits = 0, core_hits = 0, sql_hits = 0;
   for (const Target& t : targets) {
-    QueryRequest req{.kind = op, .args = {t.qualified}};
+    QueryRequest req{.kind = op.kind, .args = {t.qualified}};
     if (req.kind == "blast-radius") req.depth = 3;
-    auto t0 = Clock::now();
+    const auto t0 = Clock::now();
     auto r = engine.Query(req);
     aim_us.push_back(MicrosSince(t0));
     if (r.ok()) aim_hits += static_cast<double>(r->results.size());
-    t0 = Clock::now();
-    lookup.Bind(1, t.qualified);
-    int64_t id = 0;
-    std::string kind;
-    if (sqlite3_step(lookup.get()) == SQLITE_ROW) {
-      id = sqlite3_column_int64(lookup.get(), 0);
-      kind = reinterpret_cast<const char*>(sqlite3_column_text(lookup.get(), 1));
-    }
-    sqlite3_reset(lookup.get());
-    query.Bind(1, id);
-    const bool members = kind == "struct" || kind == "enum" || kind == "union" ||
-                         kind == "type" || kind == "trait";
-    if (sqlite3_bind_parameter_count(query.get()) > 1) query.Bind(2, int64_t{members ? 2 : 0});
-    sql_hits += static_cast<double>(query.Drain());
-    sql_us.push_back(MicrosSince(t0));
   }
+  for (const Target& t : targets) {
+    const auto t0 = Clock::now();
+    const graph::EntityIdx e = g.ById(t.id);
+    const size_t hits = e == graph::kNoEntity ? 0 : op.core(g, e);
+    core_us.push_back(MicrosSince(t0));
+    core_hits += static_cast<double>(hits);
+  }
+  // The SQLite side: `find` binds the target and steps to its row (id,
+  // kind); then the query runs.
+  auto run_sql = [&](Stmt& find, auto bind, std::vector<double>* us) {
+    for (const Target& t : targets) {
+      const auto t0 = Clock::now();
+      bind(find, t);
+      int64_t id = 0;
+      std::string kind;
+      if (sqlite3_step(find.get()) == SQLITE_ROW) {
+        id = sqlite3_column_int64(find.get(), 0);
+        kind = reinterpret_cast<const char*>(sqlite3_column_text(find.get(), 1));
+      }
+      sqlite3_reset(find.get());
+      query.Bind(1, id);
+      if (sqlite3_bind_parameter_count(query.get()) > 1) {
+        const bool members = kind == "struct" || kind == "enum" || kind == "union" ||
+                             kind == "type" || kind == "trait";
+        query.Bind(2, int64_t{members ? 2 : 0});
+      }
+      const size_t rows = query.Drain();
+      us->push_back(MicrosSince(t0));
+      if (us == &sql_us) sql_hits += static_cast<double>(rows);
+    }
+  };
+  run_sql(lookup, [](Stmt& s, const Target& t) { s.Bind(1, t.qualified); }, &sql_us);
+  run_sql(by_id, [](Stmt& s, const Target& t) { s.Bind(1, Id(t.id)); }, &sql_id_us);
   const double n = targets.empty() ? 1 : static_cast<double>(targets.size());
   Json out = {{"aim", QuantilesJson(aim_us)},
+              {"aim_core", QuantilesJson(core_us)},
               {"sqlite", QuantilesJson(sql_us)},
+              {"sqlite_by_id", QuantilesJson(sql_id_us)},
               {"aim_hits_mean", aim_hits / n},
+              {"aim_core_hits_mean", core_hits / n},
               {"sqlite_hits_mean", sql_hits / n}};
-  out["ratio_p50"] = out["sqlite"]["p50_us"].get<double>() /
-                     std::max(1e-3, out["aim"]["p50_us"].get<double>());
-  out["ratio_mean"] = out["sqlite"]["mean_us"].get<double>() /
-                      std::max(1e-3, out["aim"]["mean_us"].get<double>());
+  out["ratio_mean"] = Ratio(out["sqlite"], out["aim"], "mean_us");
+  out["ratio_p50"] = Ratio(out["sqlite"], out["aim"], "p50_us");
+  out["core_ratio_mean"] = Ratio(out["sqlite_by_id"], out["aim_core"], "mean_us");
+  out["core_ratio_p50"] = Ratio(out["sqlite_by_id"], out["aim_core"], "p50_us");
   return out;
 }
 
@@ -244,12 +297,23 @@ Json RunSqlitePeer(const World& w) {
 
   const size_t n = w.options.peer_samples;
   Json ops = Json::object();
-  ops["what-implements"] = CompareOp("what-implements", **engine, peer,
-                                     Sample(w.traits, n, 21), kWhatImplements);
-  ops["callers"] = CompareOp("callers", **engine, peer,
-                             Sample(w.callables, n, 22), kCallers);
-  ops["blast-radius"] = CompareOp("blast-radius", **engine, peer,
-                                  Sample(w.named, n, 23), kBlastRadius);
+  const std::unique_ptr<graph::Graph> g = BuildGraph(w);
+  const Op what_implements{"what-implements", kWhatImplements,
+                           [](const graph::Graph& gr, graph::EntityIdx e) {
+                             return query::WhatImplements(gr, e).size();
+                           }};
+  const Op callers{"callers", kCallers, [](const graph::Graph& gr, graph::EntityIdx e) {
+                     return query::Callers(gr, e, 1).size();
+                   }};
+  const Op blast_radius{"blast-radius", kBlastRadius,
+                        [](const graph::Graph& gr, graph::EntityIdx e) {
+                          return query::BlastRadius(gr, e, 3).size();
+                        }};
+  ops["what-implements"] =
+      CompareOp(what_implements, **engine, *g, peer, Sample(w.traits, n, 21));
+  ops["callers"] = CompareOp(callers, **engine, *g, peer, Sample(w.callables, n, 22));
+  ops["blast-radius"] =
+      CompareOp(blast_radius, **engine, *g, peer, Sample(w.named, n, 23));
 
   // A file's facts replaced: AIM UpdateFile (re-extract, resolve, log with
   // durability none: SQLite's WAL + synchronous=NORMAL does not sync a
@@ -271,10 +335,8 @@ Json RunSqlitePeer(const World& w) {
     sql_us.push_back(MicrosSince(a));
   }
   Json upd = {{"aim", QuantilesJson(aim_us)}, {"sqlite", QuantilesJson(sql_us)}};
-  upd["ratio_p50"] = upd["sqlite"]["p50_us"].get<double>() /
-                     std::max(1e-3, upd["aim"]["p50_us"].get<double>());
-  upd["ratio_mean"] = upd["sqlite"]["mean_us"].get<double>() /
-                      std::max(1e-3, upd["aim"]["mean_us"].get<double>());
+  upd["ratio_mean"] = Ratio(upd["sqlite"], upd["aim"], "mean_us");
+  upd["ratio_p50"] = Ratio(upd["sqlite"], upd["aim"], "p50_us");
   ops["update-file"] = std::move(upd);
   out["ops"] = std::move(ops);
   return out;

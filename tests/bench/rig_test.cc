@@ -2,36 +2,24 @@
 // writes a well-formed report with every expected key. No timing is
 // checked (the machine may be loaded); bad input must fail clearly.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
 #include "nlohmann/json.hpp"
+#include "tests/support/run_command.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
-struct BenchRun {
-  int status = -1;
-  std::string output;  // stdout and stderr
-};
+using BenchRun = aim::testing::CommandResult;
 
 BenchRun RunBench(const std::string& args) {
-  BenchRun r;
-  const std::string cmd = std::string(AIM_BENCH_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) r.output.append(buf, n);
-  const int raw = pclose(p);
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return r;
+  return aim::testing::RunCommand(std::string(AIM_BENCH_BINARY) + " " + args);
 }
 
 class AimBenchRigTest : public testing::Test {
@@ -59,7 +47,7 @@ TEST_F(AimBenchRigTest, QuickRunWritesAWellFormedReport) {
   const fs::path results = dir_ / "results";
   const BenchRun r = RunBench("--quick --corpus " + std::string(AIM_SOURCE_DIR) +
                          "/tests/fixtures --results " + results.string());
-  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("results: " + results.string()), std::string::npos) << r.output;
   std::ifstream in(results / "report.json");
   ASSERT_TRUE(in) << "no report.json";
@@ -123,6 +111,12 @@ TEST_F(AimBenchRigTest, QuickRunWritesAWellFormedReport) {
       EXPECT_GT(Number(sql, std::string("/ops/") + op + "/sqlite/n"), 0) << op;
       EXPECT_GT(Number(sql, std::string("/ops/") + op + "/ratio_mean"), 0) << op;
     }
+    for (const char* op : {"what-implements", "callers", "blast-radius"}) {
+      const std::string o = std::string("/ops/") + op;
+      EXPECT_GT(Number(sql, o + "/aim_core/n"), 0) << op;
+      EXPECT_GT(Number(sql, o + "/sqlite_by_id/n"), 0) << op;
+      EXPECT_GT(Number(sql, o + "/core_ratio_mean"), 0) << op;
+    }
   }
   const Json& ctags = j["peers"]["ctags"];
   if (ctags["built"].get<bool>()) {
@@ -142,7 +136,7 @@ TEST_F(AimBenchRigTest, QuickRunWritesAWellFormedReport) {
 TEST_F(AimBenchRigTest, MissingCorpusIsAClearError) {
   const BenchRun r = RunBench("--quick --corpus " + (dir_ / "no-such-dir").string() +
                          " --results " + (dir_ / "results").string());
-  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("corpus directory not found"), std::string::npos) << r.output;
 }
 
@@ -150,7 +144,7 @@ TEST_F(AimBenchRigTest, CorpusWithoutRustIsAClearError) {
   fs::create_directories(dir_ / "empty");
   const BenchRun r = RunBench("--quick --corpus " + (dir_ / "empty").string() +
                          " --results " + (dir_ / "results").string());
-  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("no Rust source file"), std::string::npos) << r.output;
 }
 
@@ -160,7 +154,7 @@ TEST_F(AimBenchRigTest, UnwritableResultsIsAClearError) {
   std::ofstream(dir_ / "file") << "x";
   const BenchRun r = RunBench("--quick --corpus " + std::string(AIM_SOURCE_DIR) +
                          "/tests/fixtures --results " + (dir_ / "file" / "results").string());
-  EXPECT_EQ(r.status, 2) << r.output;
+  EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("results directory"), std::string::npos) << r.output;
 }
 
