@@ -2,8 +2,8 @@
 // synchronous=NORMAL, indexes on edges(from, kind) and (to, kind)), asked
 // the same questions as AIM: what-implements and callers as joins,
 // blast-radius depth 3 as a recursive CTE, and a file's facts replaced in
-// one transaction. Both sides look the target up by qualified path and
-// read every row of the answer.
+// one transaction. Queries are compared twice (see CompareOp): by name
+// through the public API, and by id through AIM's query functions.
 #include "bench/rig/rig.h"
 
 #ifndef AIM_BENCH_HAVE_SQLITE
@@ -31,7 +31,8 @@ namespace {
 // A prepared statement, finalized on destruction.
 class Stmt {
  public:
-  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
+  Stmt(sqlite3* db, const char* sql)
+      : ok_(sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK) {}
   ~Stmt() { sqlite3_finalize(s_); }
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
