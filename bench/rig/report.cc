@@ -170,37 +170,40 @@ void PeerTables(const Json& r, std::ostream& md) {
 bool Chart(const Json& r, const std::string& dir) {
   const std::string gp = dir + "/chart.gp", peers = dir + "/chart-peers.dat",
                     queries = dir + "/chart-queries.dat";
-  {
+  const Json& sql = r["peers"]["sqlite"];
+  const bool with_peers = sql.contains("ops");  // else one panel
+  if (with_peers) {
     std::ofstream out(peers);
-    const Json& sql = r["peers"]["sqlite"];
-    if (sql.contains("ops"))
-      for (const auto& [op, v] : sql["ops"].items())
-        out << '"' << op << "\" " << Get(v, {"aim", "mean_us"}) << " "
-            << Get(v, {"aim_core", "mean_us"}) << " " << Get(v, {"sqlite", "mean_us"})
-            << " " << Get(v, {"sqlite_by_id", "mean_us"}) << "\n";
+    for (const auto& [op, v] : sql["ops"].items())
+      out << '"' << op << "\" " << Get(v, {"aim", "mean_us"}) << " "
+          << Get(v, {"aim_core", "mean_us"}) << " " << Get(v, {"sqlite", "mean_us"})
+          << " " << Get(v, {"sqlite_by_id", "mean_us"}) << "\n";
   }
+  if (!r["queries"].contains("idle")) return false;
   {
     std::ofstream out(queries);
-    if (r["queries"].contains("idle"))
-      for (const auto& [kind, v] : r["queries"]["idle"].items())
-        out << '"' << kind << "\" " << Get(v, {"p99_us"}) << " "
-            << Get(r["queries"]["under_edits"], {kind.c_str(), "p99_us"}) << "\n";
+    for (const auto& [kind, v] : r["queries"]["idle"].items())
+      out << '"' << kind << "\" " << Get(v, {"p99_us"}) << " "
+          << Get(r["queries"]["under_edits"], {kind.c_str(), "p99_us"}) << "\n";
   }
   std::ofstream s(gp);
-  s << "set terminal svg size 1000,420 font 'sans,11' background rgb 'white'\n"
+  s << "set terminal svg size " << (with_peers ? 1000 : 500)
+    << ",420 font 'sans,11' background rgb 'white'\n"
     << "set output '" << dir << "/chart.svg'\n"
-    << "set multiplot layout 1,2 title 'aim-bench: " << r["corpus"].value("files", 0)
-    << " files, " << Int(Get(r, {"corpus", "lines"})) << " lines'\n"
+    << "set multiplot layout 1," << (with_peers ? 2 : 1) << " title 'aim-bench: "
+    << Int(Get(r, {"corpus", "files"})) << " files, " << Int(Get(r, {"corpus", "lines"}))
+    << " lines'\n"
     << "set style data histograms\nset style histogram clustered gap 1\n"
     << "set style fill solid 0.8 border -1\nset logscale y\nset yrange [0.1:*]\n"
     << "set grid ytics\nset xtics rotate by -30\n"
     << "set key top left font ',10' samplen 1\nset offsets 0, 0, graph 0.3, 0\n"
-    << "set ylabel 'µs (log)'\n"
-    << "set title 'AIM vs SQLite, mean per operation'\n"
-    << "plot '" << peers << "' using 2:xtic(1) title 'AIM Engine::Query', "
-    << "'' using 3 title 'AIM engine/query', '' using 4 title 'SQLite by name', "
-    << "'' using 5 title 'SQLite by id'\n"
-    << "set title 'AIM query p99, idle vs under edits'\n"
+    << "set ylabel 'µs (log)'\n";
+  if (with_peers)
+    s << "set title 'AIM vs SQLite, mean per operation'\n"
+      << "plot '" << peers << "' using 2:xtic(1) title 'AIM Engine::Query', "
+      << "'' using 3 title 'AIM engine/query', '' using 4 title 'SQLite by name', "
+      << "'' using 5 title 'SQLite by id'\n";
+  s << "set title 'AIM query p99, idle vs under edits'\n"
     << "plot '" << queries << "' using 2:xtic(1) title 'idle', '' using 3 title 'under edits'\n"
     << "unset multiplot\n";
   s.close();
@@ -234,7 +237,8 @@ std::vector<std::string> WriteSummary(const Json& r, const std::string& dir) {
   AimTable(r, md);
   PeerTables(r, md);
   md << (chart ? "![chart](chart.svg)\n"
-               : "No chart: gnuplot not found (apt-get install gnuplot-nox).\n");
+               : "No chart: gnuplot is missing (apt-get install gnuplot-nox) or "
+                 "failed on chart.gp.\n");
   written.push_back("report.md");
   if (chart) written.push_back("chart.svg");
   return written;
