@@ -177,7 +177,12 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::Range(1, 10000000));
   app.add_option("--edits", o.edits, "Save-to-query-ready measurements")
       ->capture_default_str()->check(CLI::Range(1, 10000000));
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; usage errors exit 2, as the aim tool's do.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (o.quick) {
     o.query_samples = std::min<size_t>(o.query_samples, 50);
     o.peer_samples = std::min<size_t>(o.peer_samples, 20);

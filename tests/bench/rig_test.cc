@@ -140,6 +140,16 @@ TEST_F(AimBenchRigTest, MissingCorpusIsAClearError) {
   EXPECT_NE(r.output.find("corpus directory not found"), std::string::npos) << r.output;
 }
 
+TEST_F(AimBenchRigTest, BadArgumentsAreUsageErrors) {
+  const std::string results = " --results " + (dir_ / "results").string();
+  BenchRun r = RunBench("--quick --wal-writers 0" + results);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("--wal-writers"), std::string::npos) << r.output;
+  r = RunBench("--no-such-option" + results);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_FALSE(fs::exists(dir_ / "results"));  // nothing ran
+}
+
 TEST_F(AimBenchRigTest, CorpusWithoutRustIsAClearError) {
   fs::create_directories(dir_ / "empty");
   const BenchRun r = RunBench("--quick --corpus " + (dir_ / "empty").string() +
