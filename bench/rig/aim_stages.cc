@@ -23,6 +23,11 @@ Json QuantilesJson(const std::vector<double>& micros) {
               {"p999_us", q.p999}, {"max_us", q.max}, {"mean_us", q.mean}};
 }
 
+World::~World() {
+  std::error_code ec;
+  if (!scratch.empty()) fs::remove_all(scratch, ec);
+}
+
 absl::Status LoadWorld(const RigOptions& options, World* world) {
   world->options = options;
   std::error_code ec;

@@ -136,8 +136,6 @@ int Run(const RigOptions& o) {
   report["machine"]["load_average_end"] = LoadAverage();
   report["finished"] = UtcStamp("%Y-%m-%dT%H:%M:%SZ");
 
-  std::error_code ec;
-  fs::remove_all(w.scratch, ec);
   {
     std::ofstream out(o.results + "/report.json");
     out << report.dump(2) << "\n";

@@ -53,10 +53,15 @@ struct Target {
 // What every stage shares: the corpus, a database holding it and the
 // populations queries are sampled from.
 struct World {
+  World() = default;
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+  ~World();  // removes `scratch`
+
   RigOptions options;
   std::vector<CorpusFile> files;
   uint64_t bytes = 0, lines = 0;
-  std::string scratch;  // removed at exit
+  std::string scratch;  // databases and peers' files of this run
   std::string db_dir;   // the ingested database (2 threads)
   std::vector<Target> callables, types, traits, named;
   std::vector<size_t> small_files;  // indexes of files of 1..200 lines
