@@ -32,6 +32,7 @@
 #include "aim/engine.h"
 #include "aim/extract.h"
 #include "bench/corpus.h"
+#include "bench/measure.h"
 #include "engine/graph/graph.h"
 
 #ifndef AIM_CARGO_REGISTRY
@@ -54,20 +55,10 @@ std::string TempDb(const char* tag) {
   return p.string();
 }
 
-size_t ResidentBytes() {
-  std::ifstream in("/proc/self/statm");
-  size_t pages = 0, resident = 0;
-  in >> pages >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
+using aim::bench::ResidentBytes;
 
 double CheckpointBytes(const std::string& db) {
-  double bytes = 0;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator(db, ec))
-    if (e.path().filename().string().rfind("checkpoint-", 0) == 0)
-      bytes += static_cast<double>(e.file_size(ec));
-  return bytes;
+  return static_cast<double>(aim::bench::FileBytes(db, "checkpoint-"));
 }
 
 void BM_Ingest(benchmark::State& state) {

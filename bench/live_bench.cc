@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "aim/engine.h"
+#include "bench/measure.h"
 
 #ifndef AIM_CARGO_REGISTRY
 #define AIM_CARGO_REGISTRY "/usr/share/cargo/registry"
@@ -34,33 +35,20 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using aim::bench::Clock;
 
 std::string Env(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return v ? v : fallback;
 }
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using aim::bench::AtomicSave;
+using aim::bench::ReadFile;
 
-void AtomicSave(const fs::path& p, const std::string& text) {
-  const fs::path tmp = p.string() + ".aimtmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    out << text;
-  }
-  fs::rename(tmp, p);
-}
-
-size_t Lines(const std::string& s) { return std::count(s.begin(), s.end(), '\n'); }
+size_t Lines(const std::string& s) { return aim::bench::CountLines(s); }
 
 double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[static_cast<size_t>(p * (v.size() - 1))];
+  return aim::bench::Percentile(v, p);
 }
 
 struct World {

@@ -28,6 +28,7 @@
 #include "actors/workspace.h"
 #include "aim/extract.h"
 #include "bench/corpus.h"
+#include "bench/measure.h"
 #include "engine/graph/graph.h"
 #include "engine/query/query.h"
 #include "engine/query/search_index.h"
@@ -116,15 +117,7 @@ World& TheWorld() {
   return *w;
 }
 
-std::vector<EntityIdx> Sample(const std::vector<EntityIdx>& from, size_t n,
-                              uint64_t seed) {
-  std::vector<EntityIdx> out;
-  if (from.empty()) return out;
-  std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<size_t> pick(0, from.size() - 1);
-  for (size_t i = 0; i < n; ++i) out.push_back(from[pick(rng)]);
-  return out;
-}
+using aim::bench::Sample;
 
 // Runs `fn(i)` once per iteration over sample i, timing each call.
 template <typename Fn>

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "aim/engine.h"
+#include "bench/measure.h"
 #include "wal/env.h"
 #include "wal/log.h"
 
@@ -34,39 +35,13 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using aim::bench::Clock;
+using aim::bench::EditPayload;
+using aim::bench::Percentile;
 
+// A fresh directory for one benchmark's files.
 std::string TempDir(const std::string& tag) {
-  fs::path p = fs::temp_directory_path() /
-               ("aim-walbench-" + tag + "-" + std::to_string(getpid()));
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p.string();
-}
-
-// A payload like a small file edit's facts: identifiers, paths, signatures
-// (compressible roughly as real ones are, about 3:1).
-std::string EditPayload(size_t n, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  static const char* words[] = {"fn", "pub", "impl", "self", "Result", "Vec",
-                                "tokio::net::TcpStream", "connect", "io",
-                                "Option<&str>", "u32", "crate::util::checksum"};
-  std::string s;
-  while (s.size() < n) {
-    s += words[rng() % 12];
-    s += static_cast<char>('a' + rng() % 26);
-    s += std::to_string(rng() % 1000);
-    s += ' ';
-  }
-  s.resize(n);
-  return s;
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * (v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + k, v.end());
-  return v[k];
+  return aim::bench::ScratchDir("walbench-" + tag);
 }
 
 struct Shared {

@@ -13,6 +13,9 @@ PACKAGES=(
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # fuzzing and sanitizers
   clang libclang-rt-14-dev
+  # benchmark peers (aim-bench only, never the engine): SQLite and RocksDB
+  # as storage peers, universal-ctags as a parsing peer, gnuplot for the chart
+  libsqlite3-dev librocksdb-dev universal-ctags gnuplot-nox
   # real Rust crates used as test and benchmark corpora
   librust-tokio-dev librust-serde-dev librust-regex-dev librust-clap-dev librust-syn-dev
 )

@@ -18,27 +18,16 @@
 
 #include "aim/server.h"
 #include "tests/actors/engine_fixture.h"
+#include "tests/support/run_command.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct AimRun {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
+using AimRun = aim::testing::CommandResult;
 
 AimRun RunAim(const std::string& args) {
-  AimRun r;
-  std::string cmd = std::string(AIM_BINARY) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = ::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return aim::testing::RunCommand(std::string(AIM_BINARY) + " " + args);
 }
 
 // Replaces the digits right after each `prefix` (before each `suffix`
