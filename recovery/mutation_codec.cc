@@ -1,5 +1,7 @@
 #include "recovery/mutation_codec.h"
 
+#include <algorithm>
+
 #include "engine/model/coding.h"
 #include "recovery/file_input_codec.h"
 
@@ -62,6 +64,38 @@ void ApplyMutation(Mutation m, graph::Graph& g, std::string* root) {
   if (m.root && root != nullptr) *root = std::move(*m.root);
   for (const std::string& p : m.removals) g.RemoveFile(p);
   for (graph::FileInput& f : m.upserts) g.UpsertFile(std::move(f));
+}
+
+void MutationFold::Add(Mutation m) {
+  ++added_;
+  if (m.root) root_ = std::move(m.root);
+  // Within one mutation removals come first, as ApplyMutation does them.
+  for (std::string& p : m.removals) last_[std::move(p)] = std::nullopt;
+  for (graph::FileInput& f : m.upserts) {
+    std::string path = f.path;
+    last_[std::move(path)] = std::move(f);
+  }
+}
+
+Mutation MutationFold::Take() {
+  Mutation m;
+  m.root = std::move(root_);
+  root_.reset();
+  std::vector<std::string> paths;
+  paths.reserve(last_.size());
+  for (const auto& [p, f] : last_) paths.push_back(p);
+  std::sort(paths.begin(), paths.end());
+  for (std::string& p : paths) {
+    std::optional<graph::FileInput>& f = last_[p];
+    if (f) {
+      m.upserts.push_back(std::move(*f));
+    } else {
+      m.removals.push_back(std::move(p));
+    }
+  }
+  last_.clear();
+  added_ = 0;
+  return m;
 }
 
 }  // namespace aim::recovery

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/graph/graph.h"
 
@@ -34,6 +35,26 @@ absl::StatusOr<Mutation> DecodeMutation(std::string_view bytes);
 // Applies removals, then upserts (a path in both ends up upserted). The
 // caller brackets many with BeginBatch/EndBatch when replaying.
 void ApplyMutation(Mutation m, graph::Graph& g, std::string* root);
+
+// Folds a run of mutations into one with the same effect on a graph: the
+// last upsert or removal of each path, and the last root. Sound because a
+// graph's state is a function of the set of its files' facts, whatever the
+// order of the edits that brought them (graph.h); replay then rebuilds each
+// file once however often the log changed it.
+class MutationFold {
+ public:
+  void Add(Mutation m);
+  // The folded mutation (removals, then upserts, each in path order); the
+  // fold is empty again afterwards.
+  Mutation Take();
+  size_t added() const { return added_; }
+
+ private:
+  std::optional<std::string> root_;
+  // path -> its last facts, or nullopt for a removal.
+  absl::flat_hash_map<std::string, std::optional<graph::FileInput>> last_;
+  size_t added_ = 0;
+};
 
 }  // namespace aim::recovery
 

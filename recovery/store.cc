@@ -117,10 +117,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   info.load_ms = MsSince(start);
 
   const auto replay_start = Clock::now();
+  // Records are folded (each file's last state), then applied once.
+  MutationFold replayed;
   wal::RecordFn apply = [&](uint64_t lsn, std::string_view payload) {
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
     if (!m.ok()) return BadRecord(lsn, m.status());
-    ApplyMutation(std::move(*m), g, &out->root);
+    replayed.Add(std::move(*m));
     ++info.replayed;
     return absl::OkStatus();
   };
@@ -140,6 +142,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     scan = std::move(report.scan);
     info.salvaged = std::move(report.moved);
   }
+  ApplyMutation(replayed.Take(), g, &out->root);
   g.EndBatch();
   info.torn_tail = scan.torn;
   info.torn_why = scan.torn_why;
@@ -224,10 +227,11 @@ absl::StatusOr<uint64_t> Store::Compact() {
   base = CheckpointData();
   const absl::Status stop = absl::CancelledError("compaction reached its LSN");
   (*g)->BeginBatch();
+  MutationFold folded;
   wal::RecordFn fold = [&](uint64_t lsn, std::string_view payload) {
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
     if (!m.ok()) return BadRecord(lsn, m.status());
-    ApplyMutation(std::move(*m), **g, &root);
+    folded.Add(std::move(*m));
     return lsn >= through ? stop : absl::OkStatus();
   };
   // Records up to `through` were all written before this scan began, so
@@ -236,6 +240,7 @@ absl::StatusOr<uint64_t> Store::Compact() {
       wal::ScanLog(env_, wal::JoinPath(dir_, kWalDir),
                    wal::RecoveryMode::kPointInTime, base_lsn, fold);
   if (!scan.ok() && scan.status() != stop) return scan.status();
+  ApplyMutation(folded.Take(), **g, &root);
   (*g)->EndBatch();
   CheckpointData data;
   data.lsn = through;

@@ -266,10 +266,8 @@ void Graph::Build(uint32_t fi, FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
   f.path = strings_.Intern(in.path);
-  // 1. The old references let go of their edges, last made first: an
-  // edge is looked up from the end of its target's in-list, where the
-  // file's last resolution appended it (a hub's list can be long).
-  for (auto r = f.refs.rbegin(); r != f.refs.rend(); ++r) Unresolve(*r, f.path);
+  // 1. The old references let go of their edges.
+  UnresolveFile(f);
   f.refs.clear();
   f.scopes.clear();
   ++f.gen;

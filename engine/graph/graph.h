@@ -214,6 +214,10 @@ class Graph {
   struct Cursor;
   void Resolve(uint32_t file_idx, uint32_t ref_idx);
   void Unresolve(Ref& r, StrId file);
+  // Unresolve for every reference of `f`, with one pass over each
+  // adjacency list that loses edges (a hub's in-list can hold tens of
+  // thousands, and a file often has several edges into it).
+  void UnresolveFile(File& f);
   EntityIdx External(StrId path);
   // Follows a path from a scope chain (innermost first). Fills `out` with
   // the entities named, or `external` with the path as expanded; returns

@@ -126,6 +126,111 @@ void Graph::Unresolve(Ref& r, StrId file) {
 
 namespace aim::graph {
 
+namespace {
+
+// An edge's identity in one list (every field).
+std::pair<uint64_t, uint64_t> EdgeKey(const Edge& e) {
+  return {uint64_t{e.other} << 32 | e.file,
+          uint64_t{e.line} << 32 | uint64_t{static_cast<uint8_t>(e.kind)} << 16 |
+              uint64_t{static_cast<uint8_t>(e.confidence)} << 8 | e.flags};
+}
+
+// Removes from `list` one element equal to each of `gone` (all present),
+// keeping the order of the rest: what removing them one by one gives.
+// One pass; most elements are ruled out by their `other` alone (the edges
+// a file withdraws come from, or go to, a few nearby slots).
+void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) {
+  EntityIdx lo = kNoEntity, hi = 0;
+  for (const Edge& e : gone) lo = std::min(lo, e.other), hi = std::max(hi, e.other);
+  constexpr size_t kFew = 8;
+  std::pair<uint64_t, uint64_t> few[kFew];
+  uint32_t few_left[kFew];
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint32_t> many;
+  size_t n_few = 0, left = gone.size();
+  if (gone.size() <= kFew) {
+    for (const Edge& e : gone) {
+      const auto k = EdgeKey(e);
+      size_t j = 0;
+      while (j < n_few && few[j] != k) ++j;
+      if (j == n_few) few[n_few] = k, few_left[n_few++] = 0;
+      ++few_left[j];
+    }
+  } else {
+    for (const Edge& e : gone) ++many[EdgeKey(e)];
+  }
+  auto take = [&](const Edge& e) {
+    const auto k = EdgeKey(e);
+    if (gone.size() <= kFew) {
+      for (size_t j = 0; j < n_few; ++j)
+        if (few_left[j] != 0 && few[j] == k) return --few_left[j], true;
+      return false;
+    }
+    auto it = many.find(k);
+    if (it == many.end() || it->second == 0) return false;
+    --it->second;
+    return true;
+  };
+  size_t w = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const Edge& e = list[i];
+    if (left != 0 && e.other >= lo && e.other <= hi && take(e)) {
+      --left;
+      continue;
+    }
+    if (w != i) list[w] = e;
+    ++w;
+  }
+  list.resize(w);
+}
+
+}  // namespace
+
+void Graph::UnresolveFile(File& f) {
+  // (list owner, edge as that list holds it), for the out- and in-lists.
+  std::vector<std::pair<EntityIdx, Edge>> outs, ins;
+  for (Ref& r : f.refs) {
+    for (const Ref::Made& m : r.made) {
+      if (!live(m.from) || !live(m.to)) continue;  // dropped with an entity
+      const Edge out = r.OutEdge(m, f.path);
+      Edge in = out;
+      in.other = m.from;
+      outs.emplace_back(m.from, out);
+      ins.emplace_back(m.to, in);
+    }
+  }
+  auto by_owner = [](const auto& a, const auto& b) { return a.first < b.first; };
+  // Every edge a reference made is in both lists until it is removed here.
+  auto remove_all = [&](std::vector<std::pair<EntityIdx, Edge>>& v,
+                        std::vector<EdgeList>& lists) {
+    std::stable_sort(v.begin(), v.end(), by_owner);
+    std::vector<Edge> run;
+    for (size_t i = 0; i < v.size();) {
+      size_t j = i;
+      run.clear();
+      while (j < v.size() && v[j].first == v[i].first) run.push_back(v[j++].second);
+      RemoveEach(lists[v[i].first], run);
+      i = j;
+    }
+  };
+  remove_all(outs, out_);
+  remove_all(ins, in_);
+  edge_count_ -= outs.size();
+  // Externals nothing refers to any more go, in the order Unresolve would
+  // have dropped them.
+  for (Ref& r : f.refs) {
+    for (const Ref::Made& m : r.made) {
+      for (EntityIdx x : {m.from, m.to}) {
+        if (live(x) && entities_[x].kind == EntityKind::kExternal &&
+            in_[x].empty() && out_[x].empty()) {
+          externals_.erase(entities_[x].qualified);
+          FreeEntity(x);
+        }
+      }
+    }
+    r.made.clear();
+  }
+}
+
 const Graph::EntityList* Graph::Members(StrId scope, StrId name) const {
   auto it = members_.find(ScopeName{scope, name});
   return it == members_.end() ? nullptr : &it->second;

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <thread>
 
@@ -83,6 +84,38 @@ class StoreTest : public ::testing::Test {
   wal::MemEnv env_;
   StoreOptions options_;
 };
+
+// Folding a stream of mutations (what replay does) has the same effect as
+// applying them one by one: same graph, same root.
+TEST(MutationFoldTest, EqualsApplyingOneByOne) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    std::mt19937_64 rng(seed);
+    Model one_by_one, folded;
+    MutationFold fold;
+    const int n = 1 + static_cast<int>(rng() % 40);
+    for (int k = 0; k < n; ++k) {
+      const int i = static_cast<int>(rng() % 6);
+      Mutation m = rng() % 4 == 0 ? Removal(i) : Upsert(i, static_cast<int>(rng() % 4));
+      if (rng() % 5 == 0) {  // removed and upserted in one mutation: upserted
+        Mutation both = Upsert(i, static_cast<int>(rng() % 4));
+        both.removals = Removal(i).removals;
+        m = std::move(both);
+      }
+      if (rng() % 7 == 0) m.root = "/root/" + std::to_string(k);
+      one_by_one.Apply(m);
+      fold.Add(std::move(m));
+    }
+    EXPECT_EQ(fold.added(), static_cast<size_t>(n));
+    Mutation all = fold.Take();
+    EXPECT_EQ(fold.added(), 0u);
+    EXPECT_LE(all.upserts.size() + all.removals.size(), 6u);  // once per path
+    EXPECT_TRUE(std::is_sorted(all.removals.begin(), all.removals.end()));
+    folded.Apply(all);
+    EXPECT_EQ(folded.g.Digest(), one_by_one.g.Digest()) << "seed " << seed;
+    EXPECT_EQ(folded.root, one_by_one.root) << "seed " << seed;
+    EXPECT_TRUE(fold.Take().upserts.empty());
+  }
+}
 
 TEST_F(StoreTest, ReplayRebuildsTheAcknowledgedGraph) {
   Model model;
