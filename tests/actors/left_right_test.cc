@@ -78,11 +78,14 @@ TEST(LeftRightTest, ConcurrentReadersSeeOnlyWholeVersionsInOrder) {
   constexpr uint64_t kVersions = 20000;
   std::atomic<bool> stop{false};
   std::atomic<uint64_t> torn{0}, backwards{0}, reads{0};
+  std::atomic<int> started{0};
   std::vector<std::thread> readers;
   for (int t = 0; t < 4; ++t)
     readers.emplace_back([&] {
       uint64_t last = 0;
+      bool counted = false;
       while (!stop.load(std::memory_order_relaxed)) {
+        if (!counted) ++started, counted = true;
         auto g = lr.Read();
         const uint64_t a = g->a;
         std::this_thread::yield();  // widen the window for a torn read
@@ -92,6 +95,7 @@ TEST(LeftRightTest, ConcurrentReadersSeeOnlyWholeVersionsInOrder) {
         ++reads;
       }
     });
+  while (started.load() < 4) std::this_thread::yield();  // all reading
   for (uint64_t v = 1; v <= kVersions; ++v) Set(lr, v);
   stop = true;
   for (auto& t : readers) t.join();
