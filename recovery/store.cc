@@ -122,6 +122,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (!m.ok()) return BadRecord(lsn, m.status());
     ApplyMutation(std::move(*m), g, &out->root);
     ++info.replayed;
+    AIM_KILL_POINT("recovery.replay");
     return absl::OkStatus();
   };
   const std::string wal_dir = wal::JoinPath(dir, kWalDir);
