@@ -86,7 +86,7 @@ class Child {
       const std::string seed_s = std::to_string(seed), cycle_s = std::to_string(cycle);
       ::execl(c.self.c_str(), "aim-crash", "child", "--db", db.c_str(), "--mode",
               DurabilityName(d), "--seed", seed_s.c_str(), "--cycle", cycle_s.c_str(),
-              "--max-edits", "60", "--ack-fd", "3", static_cast<char*>(nullptr));
+              "--max-edits", "30", "--ack-fd", "3", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -184,14 +184,14 @@ void KillRun::Cycle(uint64_t cycle) {
     const size_t n_points = sizeof kPoints / sizeof kPoints[0];
     const uint64_t pick = rng() % (n_points + 2);
     if (pick >= n_points) {
-      kill_at = "*:" + std::to_string(1 + rng() % 300);
+      kill_at = "*:" + std::to_string(1 + rng() % 200);
     } else {
       const Point& p = kPoints[pick];
-      kill_at = std::string(p.name) + ":" + std::to_string(1 + rng() % (p.common ? 40 : 6));
+      kill_at = std::string(p.name) + ":" + std::to_string(1 + rng() % (p.common ? 30 : 3));
     }
     kind = "whitebox";
   } else {
-    kill_after_acks = static_cast<int64_t>(rng() % 40);
+    kill_after_acks = static_cast<int64_t>(rng() % 25);
     delay_us = rng() % 3000;
     kind = "blackbox";
   }
@@ -266,7 +266,7 @@ int RunChild(const ChildConfig& c) {
   say("open " + std::to_string(start) + " " + std::to_string(e.Digest()));
   Workload w(c.seed);
   std::mt19937_64 rng(MixSeed(c.seed, c.cycle) ^ 0x9e3779b97f4a7c15ull);
-  uint64_t next_checkpoint = 3 + rng() % 12;
+  uint64_t next_checkpoint = 5 + rng() % 15;
   for (uint64_t k = 0; k < c.max_edits; ++k) {
     const uint64_t i = start + k;
     absl::StatusOr<uint64_t> lsn = Apply(e, w.At(i));
@@ -280,7 +280,7 @@ int RunChild(const ChildConfig& c) {
     }
     say("ack " + std::to_string(*lsn));
     if (--next_checkpoint == 0) {
-      next_checkpoint = 3 + rng() % 12;
+      next_checkpoint = 5 + rng() % 15;
       if (absl::StatusOr<uint64_t> cp = e.Checkpoint(); !cp.ok()) {
         say("error in checkpoint: " + std::string(cp.status().message()));
         return 5;
