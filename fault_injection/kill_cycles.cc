@@ -301,7 +301,13 @@ Summary RunKillCycles(const KillConfig& c) {
   for (uint64_t run = 0, cycle = 0; cycle < c.cycles; ++run) {
     const Durability mode = c.modes[run % c.modes.size()];
     KillRun r(c, run, mode, &s);
-    for (uint64_t k = 0; k < per_db && cycle < c.cycles; ++k, ++cycle) r.Cycle(cycle);
+    for (uint64_t k = 0; k < per_db && cycle < c.cycles; ++k, ++cycle) {
+      r.Cycle(cycle);
+      if ((cycle + 1) % 500 == 0)
+        std::fprintf(stderr, "aim-crash: %" PRIu64 " kill cycles, %" PRIu64
+                             " recoveries verified, %s\n",
+                     cycle + 1, s.recoveries_verified, s.ok() ? "no failure" : "FAILURES");
+    }
   }
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
