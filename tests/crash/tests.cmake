@@ -14,3 +14,5 @@ add_test(NAME crash_harness_quick
   COMMAND aim-crash all --seed 1 --cycles ${AIM_CRASH_QUICK_CYCLES}
           --dir ${CMAKE_CURRENT_BINARY_DIR}/crash-scratch)
 set_tests_properties(crash_harness_quick PROPERTIES TIMEOUT 900)
+aim_test(crash_regression_test crash/regression_test.cc)
+target_link_libraries(crash_regression_test PRIVATE aim_crash_harness aim_wal)
