@@ -264,6 +264,8 @@ int RunChild(const ChildConfig& c) {
   Engine& e = **opened;
   const uint64_t start = e.Stats().version;
   say("open " + std::to_string(start) + " " + std::to_string(e.Digest()));
+  for (const std::string& name : Debris(nullptr, c.db))
+    say("error: crash debris left after recovery: " + name);
   Workload w(c.seed);
   std::mt19937_64 rng(MixSeed(c.seed, c.cycle) ^ 0x9e3779b97f4a7c15ull);
   uint64_t next_checkpoint = 5 + rng() % 15;

@@ -61,6 +61,8 @@ void PowerRun::Cycle(uint64_t cycle) {
     const uint64_t must_have = mode_ == Durability::kNone ? floor_ : acked_;
     if (VerifyRecovered(&s_, where, lsn, e.Digest(), must_have, issued_, model_)) {
     }
+    for (const std::string& name : Debris(&faulty_, kDb))
+      s_.Fail(&s_.other_failures, where + ": crash debris left after recovery: " + name);
     // What survived a power cut is on disk: the new baseline.
     acked_ = issued_ = floor_ = lsn;
     if (!during_recovery) faulty_.Arm({.kinds = kOpAll, .nth = death_at, .permanent = true});

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "recovery/store.h"
+#include "wal/env.h"
 
 namespace aim::fault {
 
@@ -57,6 +58,19 @@ void CheckDatabaseVerifies(Summary* s, const std::string& where, wal::Env* env,
   if (!check.ok() && check.status().code() != absl::StatusCode::kNotFound)
     s->Fail(&s->other_failures, where + ": the database does not verify: " +
                                     std::string(check.status().message()));
+}
+
+std::vector<std::string> Debris(wal::Env* env, const std::string& dir) {
+  if (env == nullptr) env = wal::Env::Default();
+  std::vector<std::string> out;
+  for (const std::string& d : {dir, wal::JoinPath(dir, "wal")}) {
+    absl::StatusOr<std::vector<std::string>> names = env->ListDir(d);
+    if (!names.ok()) continue;
+    for (const std::string& n : *names)
+      if (n.size() > 4 && n.compare(n.size() - 4, 4, ".tmp") == 0)
+        out.push_back(wal::JoinPath(d, n));
+  }
+  return out;
 }
 
 }  // namespace aim::fault

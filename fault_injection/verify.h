@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "aim/engine.h"
 #include "fault_injection/harness.h"
@@ -35,6 +36,11 @@ void CheckFailStop(Summary* s, const std::string& where, Engine& e,
 // The database in `dir` must verify (a torn tail is not damage).
 void CheckDatabaseVerifies(Summary* s, const std::string& where, wal::Env* env,
                            const std::string& dir);
+
+// Temporary files in the database directory and its wal/ ("*.tmp": a
+// checkpoint, MANIFEST or segment whose creation a crash cut short). A
+// database just opened for writing must have none: recovery removes them.
+std::vector<std::string> Debris(wal::Env* env, const std::string& dir);
 
 }  // namespace aim::fault
 

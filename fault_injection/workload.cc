@@ -33,7 +33,7 @@ std::string Workload::Source(int file, uint64_t serial, bool large) {
   s += "impl " + trait + "M" + f + " for S" + f + " { fn go(&self) { crate::m" +
        peer + "::f" + peer + "(); } }\n";
   // Large: 35-70 KB, more than two WAL segments of the harness (16 KiB).
-  const int fns = large ? 400 + static_cast<int>(rng_() % 400)
+  const int fns = large ? 700 + static_cast<int>(rng_() % 700)
                         : 1 + static_cast<int>(rng_() % 6);
   for (int k = 0; k < fns; ++k) {
     const std::string callee = std::to_string(rng_() % 16);
