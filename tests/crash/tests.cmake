@@ -3,12 +3,12 @@
 aim_test(crash_harness_test crash/harness_test.cc)
 target_link_libraries(crash_harness_test PRIVATE aim_crash_harness aim_recovery aim_wal)
 # A few hundred kill cycles (blackbox, and kill points when compiled in),
-# power cuts and the I/O fault loops: about two minutes on 2 cores (fewer
+# power cuts and the I/O fault loops: under two minutes on 2 cores (fewer
 # cycles under the sanitizers, which are several times slower).
 if(AIM_SANITIZE STREQUAL "")
-  set(AIM_CRASH_QUICK_CYCLES 300)
+  set(AIM_CRASH_QUICK_CYCLES 200)
 else()
-  set(AIM_CRASH_QUICK_CYCLES 60)
+  set(AIM_CRASH_QUICK_CYCLES 50)
 endif()
 add_test(NAME crash_harness_quick
   COMMAND aim-crash all --seed 1 --cycles ${AIM_CRASH_QUICK_CYCLES}
