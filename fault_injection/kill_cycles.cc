@@ -163,6 +163,7 @@ class KillRun {
   Model model_;
   const std::string db_, err_;
   uint64_t acked_ = 0;  // the last LSN any child acknowledged (or recovered)
+  int recovery_kills_left_ = 0;  // a streak of crashes during recovery
 };
 
 void KillRun::Cycle(uint64_t cycle) {
@@ -177,8 +178,13 @@ void KillRun::Cycle(uint64_t cycle) {
 #else
   const bool whitebox = false;
 #endif
-  if (dice < 15) {
-    kill_after_spawn_us = static_cast<int64_t>(rng() % 20000);
+  if (dice < 10 && recovery_kills_left_ == 0)
+    recovery_kills_left_ = 1 + static_cast<int>(rng() % 4);
+  if (recovery_kills_left_ > 0) {
+    // Dies while opening, maybe again and again: recovery must survive
+    // crashes of its own.
+    --recovery_kills_left_;
+    kill_after_spawn_us = static_cast<int64_t>(rng() % 150000);
     kind = "blackbox during recovery";
   } else if (whitebox && dice < 60) {
     const size_t n_points = sizeof kPoints / sizeof kPoints[0];
@@ -240,6 +246,7 @@ void KillRun::Cycle(uint64_t cycle) {
     const size_t at = err.find("kill point ");
     if (at != std::string::npos)
       point = err.substr(at + 11, err.find('\n', at) - at - 11);
+    if (kill_after_spawn_us >= 0 && opened) point = "blackbox soon after recovery";
     ++s_.kills[point];
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
     ++s_.kills["(none: clean exit)"];
