@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <cinttypes>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -23,6 +24,11 @@ namespace {
 
 using aim::Durability;
 using aim::fault::Summary;
+
+// SIGINT / SIGTERM end the kill loop after its current cycle, so that a
+// long run cut short still prints its table.
+volatile std::sig_atomic_t g_stop = 0;
+extern "C" void OnStop(int) { g_stop = 1; }
 
 std::string SelfPath(const char* argv0) {
   char buf[4096];
@@ -102,7 +108,11 @@ int main(int argc, char** argv) {
     c.modes = Modes(modes);
     c.whitebox = !no_whitebox;
     c.verbose = verbose;
+    c.stop = &g_stop;
+    std::signal(SIGINT, OnStop);
+    std::signal(SIGTERM, OnStop);
     Summary s = aim::fault::RunKillCycles(c);
+    if (g_stop) std::printf("aim-crash: stopped by a signal after %" PRIu64 " cycles\n", s.cycles);
     report(s, "kill -9 cycles (child process, " + std::string(
 #ifdef AIM_KILL_POINTS
                   c.whitebox ? "blackbox + kill points" : "blackbox"

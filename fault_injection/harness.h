@@ -31,6 +31,7 @@
 #ifndef AIM_FAULT_INJECTION_HARNESS_H_
 #define AIM_FAULT_INJECTION_HARNESS_H_
 
+#include <csignal>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -73,6 +74,8 @@ struct KillConfig {
                                    Durability::kNone};
   bool whitebox = true;    // kill points (only if compiled in)
   bool verbose = false;
+  // Set (by a signal handler) to end the run after the current cycle.
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 Summary RunKillCycles(const KillConfig& config);
 

@@ -307,10 +307,11 @@ Summary RunKillCycles(const KillConfig& c) {
   const auto start = std::chrono::steady_clock::now();
   fs::create_directories(c.dir);
   const uint64_t per_db = std::max<uint64_t>(1, c.cycles_per_db);
-  for (uint64_t run = 0, cycle = 0; cycle < c.cycles; ++run) {
+  auto stopped = [&] { return c.stop != nullptr && *c.stop != 0; };
+  for (uint64_t run = 0, cycle = 0; cycle < c.cycles && !stopped(); ++run) {
     const Durability mode = c.modes[run % c.modes.size()];
     KillRun r(c, run, mode, &s);
-    for (uint64_t k = 0; k < per_db && cycle < c.cycles; ++k, ++cycle) {
+    for (uint64_t k = 0; k < per_db && cycle < c.cycles && !stopped(); ++k, ++cycle) {
       r.Cycle(cycle);
       if ((cycle + 1) % 500 == 0)
         std::fprintf(stderr, "aim-crash: %" PRIu64 " kill cycles, %" PRIu64
