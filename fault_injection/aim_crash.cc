@@ -136,10 +136,7 @@ int main(int argc, char** argv) {
     c.seed = seed;
     c.max_n = max_n;
     c.verbose = verbose;
-    std::vector<Durability> m;
-    for (Durability d : Modes(modes))
-      if (d != Durability::kNone) m.push_back(d);  // none promises nothing on a power cut
-    if (!m.empty()) c.modes = m;
+    c.modes = Modes(modes);
     report(aim::fault::RunFaultLoops(c), "I/O fault loops (N = 1, 2, 3, ...)");
   }
   if (all->parsed()) total.Print("all loops");

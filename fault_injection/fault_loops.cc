@@ -117,7 +117,7 @@ bool FaultOnce(const FaultLoopConfig& c, const Variant& v, Durability mode,
   faulty.Disarm();
   if (injected > 0) s->faults[v.name] += injected;
   // The power goes: what was acknowledged must have been durable (sync and
-  // batch), or at least handed to the OS before the close (none).
+  // batch). Mode none promises only to survive the process: no power cut.
   if (mode != Durability::kNone)
     mem.PowerCut(wal::MemEnv::PowerCutMode::kDropUnsynced);
   CheckDatabaseVerifies(s, where, &mem, kDb);

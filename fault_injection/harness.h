@@ -105,7 +105,9 @@ Summary RunPowerCuts(const PowerCutConfig& config);
 struct FaultLoopConfig {
   uint64_t seed = 1;
   uint64_t max_n = 0;  // 0: until a run completes without the fault firing
-  std::vector<Durability> modes = {Durability::kSync, Durability::kBatch};
+  // kNone is checked against a process crash (no power cut after it).
+  std::vector<Durability> modes = {Durability::kSync, Durability::kBatch,
+                                   Durability::kNone};
   bool verbose = false;
 };
 Summary RunFaultLoops(const FaultLoopConfig& config);
