@@ -130,6 +130,8 @@ int main(int argc, char** argv) {
     c.modes = Modes(modes);
     c.verbose = verbose;
     report(aim::fault::RunPowerCuts(c), "power cuts (in process, MemEnv)");
+    c.cycles = std::max<uint64_t>(1, c.cycles / 4);
+    report(aim::fault::RunGroupCommitCuts(c), "power cuts, concurrent writers (group commit)");
   }
   if (faults->parsed() || all->parsed()) {
     aim::fault::FaultLoopConfig c;

@@ -101,6 +101,9 @@ struct PowerCutConfig {
   bool verbose = false;
 };
 Summary RunPowerCuts(const PowerCutConfig& config);
+// The same with three writer threads at once (group commit), sync and
+// batch only; see group_commit.cc for how the expected state is found.
+Summary RunGroupCommitCuts(const PowerCutConfig& config);
 
 struct FaultLoopConfig {
   uint64_t seed = 1;

@@ -9,11 +9,14 @@ namespace {
 
 constexpr int kMaxLiveFiles = 24;
 
-std::string PathOf(int file) { return "src/m" + std::to_string(file) + ".rs"; }
-
 }  // namespace
 
-Workload::Workload(uint64_t seed) : rng_(seed) {}
+Workload::Workload(uint64_t seed, std::string prefix)
+    : rng_(seed), prefix_(std::move(prefix)) {}
+
+std::string Workload::PathOf(int file) const {
+  return prefix_ + std::to_string(file) + ".rs";
+}
 
 const Edit& Workload::At(uint64_t i) {
   while (edits_.size() <= i) Generate();

@@ -34,7 +34,8 @@ struct Edit {
 
 class Workload {
  public:
-  explicit Workload(uint64_t seed);
+  // Files are named <prefix><n>.rs.
+  explicit Workload(uint64_t seed, std::string prefix = "src/m");
 
   // Edit number i (0-based); generates as far as needed.
   const Edit& At(uint64_t i);
@@ -43,7 +44,10 @@ class Workload {
   void Generate();
   std::string Source(int file, uint64_t serial, bool large);
 
+  std::string PathOf(int file) const;
+
   std::mt19937_64 rng_;
+  const std::string prefix_;
   std::vector<Edit> edits_;
   std::vector<int> live_;      // files that exist after edits_
   std::vector<bool> exists_;   // by file number
