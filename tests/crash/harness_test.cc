@@ -81,6 +81,13 @@ TEST(HarnessTest, PowerCutsLoseNothingAcknowledged) {
   EXPECT_GT(s.recoveries_verified, 30u);
 }
 
+TEST(HarnessTest, PowerCutsWithConcurrentWritersLoseNothingAcknowledged) {
+  Summary s = RunGroupCommitCuts({.seed = 13, .cycles = 16, .cycles_per_db = 8});
+  s.Print("power cuts, concurrent writers");
+  EXPECT_TRUE(s.ok());
+  EXPECT_EQ(s.recoveries_verified, 16u);
+}
+
 TEST(HarnessTest, FaultLoopsFailStopAndLoseNothing) {
   Summary s = RunFaultLoops({.seed = 12, .max_n = 40});
   s.Print("fault loops");

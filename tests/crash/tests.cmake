@@ -6,9 +6,9 @@ target_link_libraries(crash_harness_test PRIVATE aim_crash_harness aim_recovery 
 # power cuts and the I/O fault loops: under two minutes on 2 cores (fewer
 # cycles under the sanitizers, which are several times slower).
 if(AIM_SANITIZE STREQUAL "")
-  set(AIM_CRASH_QUICK_CYCLES 200)
+  set(AIM_CRASH_QUICK_CYCLES 150)
 else()
-  set(AIM_CRASH_QUICK_CYCLES 50)
+  set(AIM_CRASH_QUICK_CYCLES 40)
 endif()
 add_test(NAME crash_harness_quick
   COMMAND aim-crash all --seed 1 --cycles ${AIM_CRASH_QUICK_CYCLES}
