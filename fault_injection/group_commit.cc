@@ -36,6 +36,8 @@ class GroupRun {
   }
 
   void Cycle(uint64_t cycle);
+  // A last open verifies the last cycle's power cut.
+  void Finish(uint64_t cycle);
 
  private:
   // The digest of a database holding the first k[t] edits of each writer.
@@ -158,6 +160,20 @@ void GroupRun::Cycle(uint64_t cycle) {
   CheckDatabaseVerifies(&s_, where, &mem_, kDb);
 }
 
+void GroupRun::Finish(uint64_t cycle) {
+  Options options = HarnessOptions(kDb, mode_);
+  options.env = &mem_;
+  absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Open(options);
+  const std::string where = "power-cut loop, concurrent writers --seed " +
+                            std::to_string(c_.seed) + " --cycles " +
+                            std::to_string(cycle + 1) + " (final open)";
+  if (!e.ok()) {
+    s_.Fail(&s_.other_failures, where + ": " + std::string(e.status().message()));
+    return;
+  }
+  Verify(where, (*e)->Stats().version, (*e)->Digest());
+}
+
 }  // namespace
 
 Summary RunGroupCommitCuts(const PowerCutConfig& c) {
@@ -171,6 +187,7 @@ Summary RunGroupCommitCuts(const PowerCutConfig& c) {
   for (uint64_t run = 0, cycle = 0; cycle < c.cycles; ++run) {
     GroupRun r(c, run, modes[run % modes.size()], &s);
     for (uint64_t k = 0; k < per_db && cycle < c.cycles; ++k, ++cycle) r.Cycle(cycle);
+    r.Finish(cycle - 1);
   }
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;

@@ -66,7 +66,8 @@ std::string ReadText(const std::string& path) {
 class Child {
  public:
   Child(const KillConfig& c, const std::string& db, Durability d, uint64_t seed,
-        uint64_t cycle, const std::string& kill_at, const std::string& err_path) {
+        uint64_t cycle, const std::string& kill_at, const std::string& err_path,
+        int max_edits) {
     int fds[2];
     if (::pipe(fds) != 0) std::abort();
     pid_ = ::fork();
@@ -83,10 +84,11 @@ class Child {
       }
       if (kill_at.empty()) ::unsetenv("AIM_KILL_AT");
       else ::setenv("AIM_KILL_AT", kill_at.c_str(), 1);
-      const std::string seed_s = std::to_string(seed), cycle_s = std::to_string(cycle);
+      const std::string seed_s = std::to_string(seed), cycle_s = std::to_string(cycle),
+                        edits_s = std::to_string(max_edits);
       ::execl(c.self.c_str(), "aim-crash", "child", "--db", db.c_str(), "--mode",
               DurabilityName(d), "--seed", seed_s.c_str(), "--cycle", cycle_s.c_str(),
-              "--max-edits", "30", "--ack-fd", "3", static_cast<char*>(nullptr));
+              "--max-edits", edits_s.c_str(), "--ack-fd", "3", static_cast<char*>(nullptr));
       ::_exit(127);
     }
     ::close(fds[1]);
@@ -147,8 +149,11 @@ class KillRun {
   }
 
   void Cycle(uint64_t cycle);
+  // A last open, without a kill, verifies the last cycle's crash.
+  void Finish(uint64_t cycle) { Cycle(cycle, true); }
 
  private:
+  void Cycle(uint64_t cycle, bool final);
   std::string Where(uint64_t cycle) const {
     return "kill loop --seed " + std::to_string(c_.seed) + " --cycles " +
            std::to_string(cycle + 1) + " (cycle " + std::to_string(cycle) + ", " +
@@ -166,7 +171,9 @@ class KillRun {
   int recovery_kills_left_ = 0;  // a streak of crashes during recovery
 };
 
-void KillRun::Cycle(uint64_t cycle) {
+void KillRun::Cycle(uint64_t cycle) { Cycle(cycle, false); }
+
+void KillRun::Cycle(uint64_t cycle, bool final) {
   std::mt19937_64 rng(MixSeed(c_.seed, cycle));
   const uint64_t dice = rng() % 100;
   std::string kill_at, kind;
@@ -178,9 +185,11 @@ void KillRun::Cycle(uint64_t cycle) {
 #else
   const bool whitebox = false;
 #endif
-  if (dice < 10 && recovery_kills_left_ == 0)
+  if (!final && dice < 10 && recovery_kills_left_ == 0)
     recovery_kills_left_ = 1 + static_cast<int>(rng() % 4);
-  if (recovery_kills_left_ > 0) {
+  if (final) {
+    kind = "(none: final verification)";
+  } else if (recovery_kills_left_ > 0) {
     // Dies while opening, maybe again and again: recovery must survive
     // crashes of its own.
     --recovery_kills_left_;
@@ -201,11 +210,11 @@ void KillRun::Cycle(uint64_t cycle) {
     delay_us = rng() % 3000;
     kind = "blackbox";
   }
-  ++s_.cycles;
+  if (!final) ++s_.cycles;
   const std::string where = Where(cycle) + (kill_at.empty() ? "" : " AIM_KILL_AT=" + kill_at);
   if (c_.verbose) std::fprintf(stderr, "cycle %" PRIu64 ": %s\n", cycle, where.c_str());
 
-  Child child(c_, db_, mode_, seed_, cycle, kill_at, err_);
+  Child child(c_, db_, mode_, seed_, cycle, kill_at, err_, final ? 0 : 30);
   if (kill_after_spawn_us >= 0) {
     ::usleep(static_cast<useconds_t>(kill_after_spawn_us));
     child.Kill();
@@ -249,7 +258,7 @@ void KillRun::Cycle(uint64_t cycle) {
     if (kill_after_spawn_us >= 0 && opened) point = "blackbox soon after recovery";
     ++s_.kills[point];
   } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    ++s_.kills["(none: clean exit)"];
+    ++s_.kills[final ? kind : "(none: clean exit)"];
   } else {
     s_.Fail(&s_.other_failures, where + ": child died with status " +
                                     std::to_string(status) + ": " + err);
@@ -313,6 +322,7 @@ Summary RunKillCycles(const KillConfig& c) {
     KillRun r(c, run, mode, &s);
     for (uint64_t k = 0; k < per_db && cycle < c.cycles && !stopped(); ++k, ++cycle) {
       r.Cycle(cycle);
+      if (k + 1 == per_db || cycle + 1 == c.cycles || stopped()) r.Finish(cycle);
       if ((cycle + 1) % 500 == 0)
         std::fprintf(stderr, "aim-crash: %" PRIu64 " kill cycles, %" PRIu64
                              " recoveries verified, %s\n",

@@ -24,6 +24,8 @@ class PowerRun {
       : c_(c), mode_(d), s_(*s), model_(MixSeed(c.seed, 2000003 + run)), faulty_(&mem_) {}
 
   void Cycle(uint64_t cycle);
+  // A last open verifies the last cycle's power cut.
+  void Finish(uint64_t cycle);
 
  private:
   const PowerCutConfig& c_;
@@ -104,6 +106,21 @@ void PowerRun::Cycle(uint64_t cycle) {
   CheckDatabaseVerifies(&s_, where, &mem_, kDb);
 }
 
+void PowerRun::Finish(uint64_t cycle) {
+  Options options = HarnessOptions(kDb, mode_);
+  options.env = &mem_;
+  absl::StatusOr<std::unique_ptr<Engine>> e = Engine::Open(options);
+  const std::string where = "power-cut loop --seed " + std::to_string(c_.seed) +
+                            " --cycles " + std::to_string(cycle + 1) + " (final open, " +
+                            DurabilityName(mode_) + ")";
+  if (!e.ok()) {
+    s_.Fail(&s_.other_failures, where + ": " + std::string(e.status().message()));
+    return;
+  }
+  VerifyRecovered(&s_, where, (*e)->Stats().version, (*e)->Digest(),
+                  mode_ == Durability::kNone ? floor_ : acked_, issued_, model_);
+}
+
 }  // namespace
 
 Summary RunPowerCuts(const PowerCutConfig& c) {
@@ -113,6 +130,7 @@ Summary RunPowerCuts(const PowerCutConfig& c) {
   for (uint64_t run = 0, cycle = 0; cycle < c.cycles; ++run) {
     PowerRun r(c, run, c.modes[run % c.modes.size()], &s);
     for (uint64_t k = 0; k < per_db && cycle < c.cycles; ++k, ++cycle) r.Cycle(cycle);
+    r.Finish(cycle - 1);
   }
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return s;
