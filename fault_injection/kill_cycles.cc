@@ -26,7 +26,10 @@ namespace {
 namespace fs = std::filesystem;
 
 // The kill points on the durability and recovery paths (grep
-// AIM_KILL_POINT). `common` ones are hit about once per edit.
+// AIM_KILL_POINT). `common` ones are hit about once per edit; the others
+// (a segment roll every ~30 edits, checkpoints) a few times per child.
+// wal.open.repair needs a torn tail, which a SIGKILL rarely leaves (the
+// power-cut loop makes them).
 struct Point {
   const char* name;
   bool common;
@@ -34,9 +37,9 @@ struct Point {
 constexpr Point kPoints[] = {
     {"wal.before_write", true},          {"wal.after_write", true},
     {"wal.before_sync", true},           {"wal.after_sync", true},
-    {"wal.before_ack", true},            {"wal.roll.sync_old", true},
-    {"wal.roll.create", true},           {"wal.roll.sync_new", true},
-    {"wal.roll.rename", true},           {"wal.roll.sync_dir", true},
+    {"wal.before_ack", true},            {"wal.roll.sync_old", false},
+    {"wal.roll.create", false},          {"wal.roll.sync_new", false},
+    {"wal.roll.rename", false},          {"wal.roll.sync_dir", false},
     {"wal.drop.remove", false},          {"wal.drop.sync_dir", false},
     {"atomic.before_rename", false},     {"atomic.before_sync_dir", false},
     {"manifest.write", false},           {"checkpoint.write", false},
