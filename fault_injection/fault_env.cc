@@ -87,6 +87,9 @@ absl::Status FaultEnv::Check(OpKind kind, std::string_view op,
   ops_.fetch_add(1);
   std::lock_guard lock(mu_);
   if (!armed_ || !(fault_.kinds & kind)) return absl::OkStatus();
+  if (!fault_.path_contains.empty() &&
+      path.find(fault_.path_contains) == std::string_view::npos)
+    return absl::OkStatus();
   bool fire = tripped_;
   if (!fire && countdown_ > 0 && --countdown_ == 0) {
     fire = true;

@@ -42,6 +42,8 @@ struct Fault {
   int err = 5;             // EIO
   bool permanent = false;  // and every later matching one
   bool lie = false;        // a failing Sync says OK (and does nothing)
+  // Only operations on paths containing this count (empty: every path).
+  std::string path_contains;
 };
 
 class FaultEnv final : public wal::Env {

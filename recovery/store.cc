@@ -70,6 +70,25 @@ absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(CheckpointData& data,
   return g;
 }
 
+// Removes the temp files of checkpoint and MANIFEST publications that a
+// crash cut short (a publication writes <name>.tmp, then renames it): they
+// are never read, and each may be a whole graph image. Caller holds the
+// lock. No directory sync: should a power cut bring one back, the next
+// open removes it again.
+absl::Status RemoveCrashDebris(wal::Env* env, const std::string& dir) {
+  absl::StatusOr<std::vector<std::string>> names = env->ListDir(dir);
+  if (!names.ok()) return names.status();
+  constexpr std::string_view kTmp = ".tmp";
+  for (const std::string& n : *names) {
+    if (n.size() <= kTmp.size() || !std::string_view(n).ends_with(kTmp)) continue;
+    const std::string_view target = std::string_view(n).substr(0, n.size() - kTmp.size());
+    uint64_t lsn;
+    if (target != kManifestName && !ParseCheckpointFileName(target, &lsn)) continue;
+    if (absl::Status s = env->Remove(wal::JoinPath(dir, n)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status BadRecord(uint64_t lsn, const absl::Status& s) {
   return absl::Status(s.code(), "WAL record LSN " + std::to_string(lsn) +
                                     " verifies but does not decode: " +
@@ -94,6 +113,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
         env->Lock(wal::JoinPath(dir, kLockName));
     if (!lock.ok()) return lock.status();
     store->lock_ = std::move(*lock);
+    if (absl::Status s = RemoveCrashDebris(env, dir); !s.ok()) return s;
   }
   const auto start = Clock::now();
   CheckpointData data;
@@ -124,6 +144,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (!m.ok()) return BadRecord(lsn, m.status());
     replayed.Add(std::move(*m));
     ++info.replayed;
+    AIM_KILL_POINT("recovery.replay");
     return absl::OkStatus();
   };
   const std::string wal_dir = wal::JoinPath(dir, kWalDir);

@@ -67,7 +67,9 @@ struct Recovered {
 
 class Store {
  public:
-  // Opens the database in `dir` (which must exist). Errors: Unavailable
+  // Opens the database in `dir` (which must exist); a writable open first
+  // removes the temp files of checkpoint and MANIFEST publications that a
+  // crash cut short (<name>.tmp). Errors: Unavailable
   // when another process holds the lock; DataLoss for a damaged manifest,
   // checkpoint or log (naming file, offset, LSN); I/O errors.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs one.
 # Usage: scripts/fuzz.sh [target] [seconds]   (default: fuzz_extract 60)
+# Targets: fuzz_extract fuzz_checkpoint fuzz_request fuzz_wal
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-fuzz_extract}
@@ -21,6 +22,14 @@ if [ "$target" = fuzz_request ] && [ -z "$(ls -A "$corpus")" ]; then
     '{"id":[1,{"a":null}],"op":"stats"}' '{"op":"ping"}' '{"query":"callers","args":[1]}'; do
     printf '%s' "$line" > "$corpus/seed-$n"; n=$((n + 1))
   done
+fi
+# The WAL decoder: sealed records (byte 0 bit 2; see fault_injection/fuzz_wal.cc),
+# one segment and two, and a raw segment header.
+if [ "$target" = fuzz_wal ] && [ -z "$(ls -A "$corpus")" ]; then
+  printf '\x04\x05\x00\x01\x00\x00\x00hello\x03\x00\x01\x00\x00\x00abc' > "$corpus/seed-0"
+  printf '\x0c\x02\x00\x01\x00\x08\x00hi\x02\x00\x01\x00\x08\x00yo\x01\x00\x01\x00\x08\x00!' > "$corpus/seed-1"
+  printf '\x06\x04\x00\x81\x00\x00\x00skip\x04\x00\x01\x01\x00\x00zstd' > "$corpus/seed-2"
+  printf '\x00AIMWAL01\x01\x00\x00\x00\x40\x00\x00\x00' > "$corpus/seed-3"
 fi
 if [ -z "$(ls -A "$corpus")" ]; then
   find tests/fixtures -name '*.rs' -exec cp {} "$corpus"/ \; 2>/dev/null || true

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # New machine, one command: install dependencies, build, and pass every test.
-#  1. Release build with warnings as errors; all tests (ctest).
+#  1. Release build with warnings as errors and the crash harness's kill
+#     points compiled in; all tests (ctest), the crash harness's quick run
+#     (crash_harness_quick) among them.
 #  2. The same tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 #  3. With AIM_TEST_TSAN=1: the concurrent tests (actors, live engine, group
 #     commit, compaction alongside writes, watcher) under ThreadSanitizer.
@@ -10,7 +12,8 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== build (Release, -Werror) and test"
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIM_WERROR=ON >/dev/null
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DAIM_WERROR=ON \
+  -DAIM_KILL_POINTS=ON >/dev/null  # kill points for the crash harness (test builds only)
 cmake --build build -j2
 ctest --test-dir build -j2 --output-on-failure
 

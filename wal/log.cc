@@ -125,6 +125,7 @@ absl::Status Log::Prepare(const LogScan& scan, uint64_t after_lsn,
         !s.ok())
       return s;
     report->zeroed_tail = true;
+    AIM_KILL_POINT("wal.open.repair");
   }
   if (absl::Status s = file_->Sync(); !s.ok()) return s;
   roll_next_ = last.last_lsn + 1 != next_lsn_;
@@ -213,6 +214,8 @@ absl::StatusOr<uint64_t> Log::Commit(Writer& w) {
       std::lock_guard write_lock(write_mu_);
       status = WriteGroup(group, sync);
     }
+    // Written (and synced, per the mode), not yet acknowledged.
+    if (status.ok()) AIM_KILL_POINT("wal.before_ack");
     lock.lock();
     if (!status.ok()) status = Fail(status);
   }
