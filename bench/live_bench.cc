@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +105,8 @@ void BM_SaveToQueryReady(benchmark::State& state) {
   World& w = TheWorld();
   const auto& files = state.range(0) == 0 ? w.small : w.large;
   const auto pause = std::chrono::milliseconds(state.range(1));
+  // AIM_BENCH_LIVE_TRACE=<ms>: print where each edit slower than that went.
+  const double trace = std::atof(Env("AIM_BENCH_LIVE_TRACE", "0").c_str());
   if (!w.ok || files.empty()) {
     state.SkipWithError("no live engine or no files of that size");
     return;
@@ -119,6 +122,7 @@ void BM_SaveToQueryReady(benchmark::State& state) {
     const std::string probe = "aim_probe_" + std::to_string(++serial);
     text += "\npub fn " + probe + "() {}\n";
     lines += static_cast<double>(Lines(text));
+    const aim::EngineStats s0 = trace ? w.engine->Stats() : aim::EngineStats{};
     const auto t0 = Clock::now();
     AtomicSave(f, text);
     bool seen = false;
@@ -131,6 +135,19 @@ void BM_SaveToQueryReady(benchmark::State& state) {
       return;
     }
     ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    if (trace && ms.back() > trace) {
+      // Where a slow edit's time went (the writer's counters since the save).
+      const aim::EngineStats s1 = w.engine->Stats();
+      std::fprintf(stderr,
+                   "slow edit: %.1f ms, %zu lines; commits %llu, apply %.1f ms, catch-up %.1f ms, "
+                   "grace %.1f ms, fsync %.1f ms\n",
+                   ms.back(), Lines(text),
+                   static_cast<unsigned long long>(s1.commits - s0.commits),
+                   static_cast<double>(s1.apply_us - s0.apply_us) / 1e3,
+                   static_cast<double>(s1.catchup_us - s0.catchup_us) / 1e3,
+                   static_cast<double>(s1.grace_us - s0.grace_us) / 1e3,
+                   static_cast<double>(s1.wal_sync_us - s0.wal_sync_us) / 1e3);
+    }
     if (pause.count() > 0) std::this_thread::sleep_for(pause);
   }
   const aim::EngineStats after = w.engine->Stats();
