@@ -247,7 +247,9 @@ class Engine {
   // it). DeadlineExceeded after `timeout_ms`.
   virtual absl::Status WaitFor(uint64_t lsn, int64_t timeout_ms) const = 0;
 
-  // Answers a query on the latest state. Errors: unknown query kind or
+  // Answers a query on the latest published version, on the caller's
+  // thread, without waiting for the writer (snapshot isolation: the whole
+  // answer comes from one version, QueryResult::version). Errors: unknown query kind or
   // missing arguments (InvalidArgument); a name that matches nothing
   // (NotFound, with near matches in the message). A name matching several
   // entities is not an error: the result has `ambiguous` set.
@@ -256,7 +258,9 @@ class Engine {
   virtual EngineStats Stats() const = 0;
 
   // Every entity and edge, in a deterministic order (entities by qualified
-  // path; edges by source, kind, target, file and line).
+  // path; edges by source, kind, target, file and line), all from one
+  // version. `fn` must not change the engine: the writer's next change
+  // waits until the walk is over.
   virtual void ForEachEntity(
       const std::function<void(const EntityInfo&)>& fn) const = 0;
   virtual void ForEachEdge(
