@@ -249,10 +249,10 @@ class Engine {
 
   // Answers a query on the latest published version, on the caller's
   // thread, without waiting for the writer (snapshot isolation: the whole
-  // answer comes from one version, QueryResult::version). Errors: unknown query kind or
-  // missing arguments (InvalidArgument); a name that matches nothing
-  // (NotFound, with near matches in the message). A name matching several
-  // entities is not an error: the result has `ambiguous` set.
+  // answer comes from one version, QueryResult::version). Errors: unknown
+  // query kind or missing arguments (InvalidArgument); a name that matches
+  // nothing (NotFound, with near matches in the message). A name matching
+  // several entities is not an error: the result has `ambiguous` set.
   virtual absl::StatusOr<QueryResult> Query(const QueryRequest& request) const = 0;
 
   virtual EngineStats Stats() const = 0;
