@@ -141,7 +141,10 @@ std::pair<uint64_t, uint64_t> EdgeKey(const Edge& e) {
 // a file withdraws come from, or go to, a few nearby slots).
 void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) {
   EntityIdx lo = kNoEntity, hi = 0;
-  for (const Edge& e : gone) lo = std::min(lo, e.other), hi = std::max(hi, e.other);
+  for (const Edge& e : gone) {
+    lo = std::min(lo, e.other);
+    hi = std::max(hi, e.other);
+  }
   constexpr size_t kFew = 8;
   std::pair<uint64_t, uint64_t> few[kFew];
   uint32_t few_left[kFew];
@@ -152,7 +155,10 @@ void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) 
       const auto k = EdgeKey(e);
       size_t j = 0;
       while (j < n_few && few[j] != k) ++j;
-      if (j == n_few) few[n_few] = k, few_left[n_few++] = 0;
+      if (j == n_few) {
+        few[n_few] = k;
+        few_left[n_few++] = 0;
+      }
       ++few_left[j];
     }
   } else {
@@ -161,8 +167,12 @@ void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) 
   auto take = [&](const Edge& e) {
     const auto k = EdgeKey(e);
     if (gone.size() <= kFew) {
-      for (size_t j = 0; j < n_few; ++j)
-        if (few_left[j] != 0 && few[j] == k) return --few_left[j], true;
+      for (size_t j = 0; j < n_few; ++j) {
+        if (few_left[j] != 0 && few[j] == k) {
+          --few_left[j];
+          return true;
+        }
+      }
       return false;
     }
     auto it = many.find(k);
