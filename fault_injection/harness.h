@@ -117,7 +117,8 @@ Summary RunFaultLoops(const FaultLoopConfig& config);
 
 // Engine options the loops use: small segments and checkpoints often, so
 // that rolls, drops and compactions happen within a few edits.
-Options HarnessOptions(const std::string& db, Durability d);
+// With `env` (null: the POSIX one).
+Options HarnessOptions(const std::string& db, Durability d, wal::Env* env = nullptr);
 
 }  // namespace aim::fault
 

@@ -57,9 +57,10 @@ const char* DurabilityName(Durability d) {
   return "?";
 }
 
-Options HarnessOptions(const std::string& db, Durability d) {
+Options HarnessOptions(const std::string& db, Durability d, wal::Env* env) {
   Options o;
   o.db_dir = db;
+  o.env = env;
   o.durability = d;
   o.wal_segment_bytes = 16 << 10;
   o.checkpoint_wal_bytes = 96 << 10;

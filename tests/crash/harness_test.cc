@@ -14,11 +14,7 @@ namespace {
 
 constexpr char kDb[] = "/db";
 
-Options On(wal::Env* env, Durability d) {
-  Options o = HarnessOptions(kDb, d);
-  o.env = env;
-  return o;
-}
+Options On(wal::Env* env, Durability d) { return HarnessOptions(kDb, d, env); }
 
 TEST(WorkloadTest, EveryEditIsOneLsnAndTheSeedDecidesAll) {
   Model a(7), b(7), c(8);

@@ -13,11 +13,7 @@ namespace {
 
 constexpr char kDb[] = "/db";
 
-Options On(wal::Env* env, Durability d) {
-  Options o = HarnessOptions(kDb, d);
-  o.env = env;
-  return o;
-}
+Options On(wal::Env* env, Durability d) { return HarnessOptions(kDb, d, env); }
 
 // Found by `aim-crash kill`: a crash between writing a checkpoint's temp
 // file and renaming it (kill point atomic.before_rename) left
