@@ -133,7 +133,6 @@ class EngineImpl final : public Engine {
   std::atomic<uint64_t> published_version_{0};  // for WaitFor
   std::vector<graph::EntityIdx> changed_slots_;  // the writer's scratch
   std::vector<recovery::Mutation> catchup_;  // what the other copy lacks
-  uint64_t catchup_lsn_ = 0;
   bool catchup_pending_ = false;
   // Runs the work on the unpublished copy (started by the first commit).
   std::unique_ptr<SideThread> side_;

@@ -85,7 +85,6 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   NotifyVersion();
   commits_.fetch_add(1, std::memory_order_relaxed);
   catchup_ = std::move(mutations);
-  catchup_lsn_ = lsn;
   catchup_pending_ = true;
   // The other copy catches up in the background (after the grace period);
   // the next change to the copies waits for it.
@@ -114,7 +113,7 @@ void EngineImpl::CatchUp() {
     grace_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
     t = std::chrono::steady_clock::now();
     ApplyTo(back, std::move(catchup_));
-    back.version = catchup_lsn_;
+    back.version = state_.front().version;  // the state it caught up to
     catchup_.clear();
     catchup_pending_ = false;
     catchup_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);

@@ -259,11 +259,9 @@ TEST(ContextTest, SameAsReferenceAtEveryBudget) {
 TEST(ContextTest, SameAsReferenceOnARealCrate) {
   // Hubs with hundreds of callers, where the budget cuts deep into a
   // section.
-  const std::string dir =
-      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
-  graph::Graph g;
-  testing::IngestAll(g, testing::LoadTree(dir));
+  std::unique_ptr<graph::Graph> real = testing::RealCrateGraph();
+  if (!real) GTEST_SKIP() << "regex-syntax-0.6.27 not installed";
+  graph::Graph& g = *real;
   SearchIndex index(g);
   std::vector<EntityIdx> all = g.LiveEntities();
   std::sort(all.begin(), all.end(), [&](EntityIdx a, EntityIdx b) {

@@ -115,11 +115,9 @@ TEST(DisplayOrderTest, RanksOfChangedEntitiesAreDroppedOnSync) {
 }
 
 TEST(DisplayOrderTest, SameOrderOnARealCrate) {
-  const std::string dir =
-      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
-  graph::Graph g;
-  testing::IngestAll(g, testing::LoadTree(dir));
+  std::unique_ptr<graph::Graph> real = testing::RealCrateGraph();
+  if (!real) GTEST_SKIP() << "regex-syntax-0.6.27 not installed";
+  graph::Graph& g = *real;
   SearchIndex index(g);
   std::vector<EntityIdx> all = g.LiveEntities();
   std::sort(all.begin(), all.end(), [&](EntityIdx a, EntityIdx b) {

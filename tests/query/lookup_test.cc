@@ -148,11 +148,9 @@ TEST_F(LookupTest, IndexGivesTheSameAnswers) {
 TEST(LookupRealCrateTest, IndexGivesTheSameCandidatesInTheSameOrder) {
   // Bare names shared by many items (`new`, `fmt`, ...): candidates are
   // ordered by the index's ranks, which must agree with their paths.
-  const std::string dir =
-      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
-  graph::Graph g;
-  testing::IngestAll(g, testing::LoadTree(dir));
+  std::unique_ptr<graph::Graph> real = testing::RealCrateGraph();
+  if (!real) GTEST_SKIP() << "regex-syntax-0.6.27 not installed";
+  graph::Graph& g = *real;
   SearchIndex index(g);
   size_t ambiguous = 0;
   for (EntityIdx e : g.LiveEntities()) {

@@ -3,6 +3,7 @@
 #ifndef AIM_TESTS_QUERY_QUERY_TEST_UTIL_H_
 #define AIM_TESTS_QUERY_QUERY_TEST_UTIL_H_
 
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,17 @@ namespace aim::testing {
 inline std::unique_ptr<graph::Graph> ZooGraph() {
   auto g = std::make_unique<graph::Graph>();
   IngestAll(*g, FromSources("zoo", ZooSources()));
+  return g;
+}
+
+// The graph of a crate from the Debian registry (regex-syntax by default:
+// hubs with hundreds of callers), or null when it is not installed.
+inline std::unique_ptr<graph::Graph> RealCrateGraph(
+    const std::string& crate = "regex-syntax-0.6.27") {
+  const std::string dir = std::string(AIM_CARGO_REGISTRY) + "/" + crate;
+  if (!std::filesystem::exists(dir)) return nullptr;
+  auto g = std::make_unique<graph::Graph>();
+  IngestAll(*g, LoadTree(dir));
   return g;
 }
 

@@ -257,11 +257,9 @@ TEST(SearchTest, PaddedContainsAgreesWithFind) {
 }
 
 TEST(SearchTest, IndexMatchesScanOnARealCrate) {
-  const std::string dir =
-      std::string(AIM_CARGO_REGISTRY) + "/regex-syntax-0.6.27";
-  if (!std::filesystem::exists(dir)) GTEST_SKIP() << dir << " not installed";
-  graph::Graph g;
-  testing::IngestAll(g, testing::LoadTree(dir));
+  std::unique_ptr<graph::Graph> real = testing::RealCrateGraph();
+  if (!real) GTEST_SKIP() << "regex-syntax-0.6.27 not installed";
+  graph::Graph& g = *real;
   ASSERT_GT(g.entity_count(), 1000u);
   SearchIndex index(g);
   size_t n = 0;
