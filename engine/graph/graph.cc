@@ -266,11 +266,20 @@ void Graph::Build(uint32_t fi, FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
   f.path = strings_.Intern(in.path);
-  // 1. The old references let go of their edges.
-  UnresolveFile(f);
+  // 1. The old references: a file with content keeps them aside, to carry
+  // over the resolution of every one that is still there (KeepResolved);
+  // a file without content lets go of them all.
+  std::vector<Ref> old_refs;
+  std::vector<std::vector<StrId>> old_scopes;
+  if (!in.crate.empty()) {
+    old_refs = std::move(f.refs);
+    old_scopes = std::move(f.scopes);
+  } else {
+    UnresolveFile(f);
+    ++f.gen;  // every handle to the old references goes stale
+  }
   f.refs.clear();
   f.scopes.clear();
-  ++f.gen;
 
   // 2. Withdraw the old registrations, remembering them to diff.
   using MemberKey = std::tuple<StrId, StrId, uint64_t>;
@@ -535,10 +544,7 @@ void Graph::Build(uint32_t fi, FileInput& in,
   }
 
   // 6. References.
-  auto add_ref = [&](Ref r) {
-    f.refs.push_back(std::move(r));
-    pending_.emplace_back(fi, static_cast<uint32_t>(f.refs.size() - 1));
-  };
+  auto add_ref = [&](Ref r) { f.refs.push_back(std::move(r)); };
   auto contain = [&](EntityIdx child, int32_t parent_item, uint32_t line) {
     Ref r;
     r.owner = child;
@@ -662,6 +668,155 @@ void Graph::Build(uint32_t fi, FileInput& in,
     }
     add_ref(std::move(r));
   }
+  KeepResolved(fi, std::move(old_refs), old_scopes);
+}
+
+namespace {
+
+// What a reference resolves to depends on these fields and on what its
+// lookups find (its line only goes into its edges).
+struct RefKey {
+  EntityIdx owner, fixed_source;
+  StrId path, src_path, self_type;
+  uint32_t scope;  // a scope chain's index in the new File::scopes
+  uint8_t kind, flags;
+  bool operator==(const RefKey&) const = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const RefKey& k) {
+    return H::combine(std::move(h), k.owner, k.fixed_source, k.path,
+                      k.src_path, k.self_type, k.scope, k.kind, k.flags);
+  }
+};
+
+}  // namespace
+
+// Carrying a resolution over is exact: a reference's targets are a
+// function of its key and of what its lookups see, and a lookup sees
+// something else only if a name it looked up is among the names this
+// change (or a later one before the next resolution) hands to Invalidate,
+// which then queues the kept reference by its handles: they stay valid
+// because it keeps its place and epoch. So the work of a save is the
+// references that changed, not the file.
+void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
+                         const std::vector<std::vector<StrId>>& old_scopes) {
+  File& f = files_[fi];
+  std::vector<Ref> fresh = std::move(f.refs);
+  f.refs.clear();
+  constexpr uint32_t kNone = UINT32_MAX;
+  // Old scope index -> new one (the same chain), or kNone.
+  std::vector<uint32_t> scope_map(old_scopes.size(), kNone);
+  if (!old_refs.empty()) {
+    absl::flat_hash_map<std::vector<StrId>, uint32_t> now;
+    now.reserve(f.scopes.size());
+    for (uint32_t i = 0; i < f.scopes.size(); ++i) now.emplace(f.scopes[i], i);
+    for (uint32_t i = 0; i < old_scopes.size(); ++i) {
+      auto it = now.find(old_scopes[i]);
+      if (it != now.end()) scope_map[i] = it->second;
+    }
+  }
+  auto key = [](const Ref& r, uint32_t scope) {
+    return RefKey{r.owner,     r.fixed_source, r.path,
+                  r.src_path,  r.self_type,    scope,
+                  static_cast<uint8_t>(r.kind), r.flags};
+  };
+  // Old references that can be carried over, by key, in file order.
+  absl::flat_hash_map<RefKey, absl::InlinedVector<uint32_t, 1>> by_key;
+  by_key.reserve(old_refs.size());
+  for (uint32_t i = 0; i < old_refs.size(); ++i) {
+    const Ref& r = old_refs[i];
+    if (r.flags & kRefDead) continue;
+    const uint32_t scope = r.scope < scope_map.size() ? scope_map[r.scope] : kNone;
+    bool ends_live = true;  // an edge lost to a freed entity: resolve again
+    for (const Ref::Made& m : r.made) ends_live &= live(m.from) && live(m.to);
+    if (!ends_live || (r.owner != kNoEntity && !live(r.owner))) continue;
+    by_key[key(r, scope)].push_back(i);
+  }
+  // Pair each new reference with the first unpaired old one of its key.
+  std::vector<uint32_t> place(fresh.size(), kNone);  // new -> old place
+  std::vector<bool> kept(old_refs.size(), false);
+  if (!by_key.empty()) {
+    absl::flat_hash_map<RefKey, uint32_t> used;  // key -> pairs made
+    for (uint32_t j = 0; j < fresh.size(); ++j) {
+      const RefKey k = key(fresh[j], fresh[j].scope);
+      auto it = by_key.find(k);
+      if (it == by_key.end()) continue;
+      uint32_t& n = used[k];
+      if (n == it->second.size()) continue;
+      place[j] = it->second[n++];
+      kept[place[j]] = true;
+    }
+  }
+  // The old references not carried over let go of their edges; the kept
+  // ones whose line moved have their edges rewritten with the new line.
+  std::vector<const Ref*> gone, moved;
+  for (uint32_t i = 0; i < old_refs.size(); ++i)
+    if (!kept[i] && !old_refs[i].made.empty()) gone.push_back(&old_refs[i]);
+  for (uint32_t j = 0; j < fresh.size(); ++j)
+    if (place[j] != kNone && old_refs[place[j]].line != fresh[j].line &&
+        !old_refs[place[j]].made.empty())
+      moved.push_back(&old_refs[place[j]]);
+  {
+    std::vector<const Ref*> drop = gone;
+    drop.insert(drop.end(), moved.begin(), moved.end());
+    RemoveMade(drop, f.path);
+  }
+  // Lay the references out: kept ones in their old places, new ones in
+  // the places left free (in order), then at the end; places nobody takes
+  // are dead. A place changing hands bumps its epoch, so the handles of
+  // what it held before go stale.
+  f.refs.resize(old_refs.size());
+  for (uint32_t j = 0; j < fresh.size(); ++j) {
+    if (place[j] == kNone) continue;
+    Ref& old = old_refs[place[j]];
+    Ref& r = f.refs[place[j]];
+    r = std::move(fresh[j]);
+    r.epoch = old.epoch;
+    r.made = std::move(old.made);
+    if (old.line != r.line) {
+      const uint8_t flags = EdgeFlags(r.flags);
+      for (const Ref::Made& m : r.made)
+        AddEdge(m.from, m.to, r.kind, m.confidence, f.path, r.line, flags);
+    }
+  }
+  uint32_t hole = 0;
+  auto next_free = [&] {
+    while (hole < old_refs.size() && kept[hole]) ++hole;
+    return hole;
+  };
+  for (uint32_t j = 0; j < fresh.size(); ++j) {
+    if (place[j] != kNone) continue;
+    uint32_t at = next_free();
+    if (at < old_refs.size()) {
+      ++hole;
+    } else {
+      at = static_cast<uint32_t>(f.refs.size());
+      f.refs.emplace_back();
+    }
+    const uint32_t epoch = at < old_refs.size() ? old_refs[at].epoch + 1 : 0;
+    f.refs[at] = std::move(fresh[j]);
+    f.refs[at].epoch = epoch;
+    pending_.emplace_back(fi, at);
+  }
+  for (uint32_t at = next_free(); at < old_refs.size(); at = next_free()) {
+    ++hole;
+    Ref dead;
+    dead.flags = kRefDead;
+    dead.epoch = old_refs[at].epoch + 1;
+    f.refs[at] = std::move(dead);
+  }
+  FreeOrphanExternals(gone);
+}
+
+void Graph::DropStale(std::vector<RefHandle>& handles) const {
+  size_t keep = 0;
+  for (const RefHandle& h : handles) {
+    const File& f = files_[h.file];
+    if (f.gen != h.gen || h.ref >= f.refs.size() ||
+        f.refs[h.ref].epoch != h.epoch)
+      continue;  // stale
+    handles[keep++] = h;
+  }
+  handles.resize(keep);
 }
 
 void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
@@ -670,16 +825,8 @@ void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
     auto it = deps_.find(name);
     if (it == deps_.end()) continue;
     auto& handles = it->second;
-    size_t keep = 0;
-    for (const RefHandle& h : handles) {
-      const File& f = files_[h.file];
-      if (f.gen != h.gen || h.ref >= f.refs.size() ||
-          f.refs[h.ref].epoch != h.epoch)
-        continue;  // stale
-      pending_.emplace_back(h.file, h.ref);
-      handles[keep++] = h;
-    }
-    handles.resize(keep);
+    DropStale(handles);
+    for (const RefHandle& h : handles) pending_.emplace_back(h.file, h.ref);
     if (handles.empty()) deps_.erase(it);
   }
 }

@@ -203,10 +203,17 @@ class Graph {
   // Removes one edge equal to the given one in every field.
   void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
                   StrId file, uint32_t line, uint8_t flags);
-  void Withdraw(uint32_t file_idx, absl::flat_hash_set<StrId>& changed);
   void Build(uint32_t file_idx, FileInput& input,
              absl::flat_hash_set<StrId>& changed);
+  // After Build made f.refs anew: every new reference equal to an old one
+  // but for its line takes over the old one's place, edges and lookups (what
+  // it resolves to cannot have changed unless a name it looked up did, and
+  // then Invalidate queues it); the others go to pending_. See graph.cc.
+  void KeepResolved(uint32_t file_idx, std::vector<Ref> old_refs,
+                    const std::vector<std::vector<StrId>>& old_scopes);
   void Invalidate(const absl::flat_hash_set<StrId>& changed);
+  // Drops the handles whose reference was resolved again (or is gone).
+  void DropStale(std::vector<RefHandle>& handles) const;
   void ResolvePending();
 
   // resolve.cc
@@ -218,6 +225,12 @@ class Graph {
   // adjacency list that loses edges (a hub's in-list can hold tens of
   // thousands, and a file often has several edges into it).
   void UnresolveFile(File& f);
+  // Removes the edges the given references made (each still in both lists
+  // unless an end was freed), with one pass per adjacency list.
+  void RemoveMade(std::span<const Ref* const> refs, StrId file);
+  // Frees the externals among the ends of `refs`' edges that nothing refers
+  // to any more, in the order Unresolve would have dropped them.
+  void FreeOrphanExternals(std::span<const Ref* const> refs);
   EntityIdx External(StrId path);
   // Follows a path from a scope chain (innermost first). Fills `out` with
   // the entities named, or `external` with the path as expanded; returns

@@ -16,6 +16,9 @@ inline constexpr uint8_t kRefDerive = 4;
 inline constexpr uint8_t kRefFixedSource = 8;   // source is `fixed_source`
 inline constexpr uint8_t kRefTargetOwner = 16;  // target is the owner
 inline constexpr uint8_t kRefBlanket = 32;
+// A place in File::refs no reference holds (the file lost references since
+// the places were handed out); it makes no edges and looks nothing up.
+inline constexpr uint8_t kRefDead = 64;
 
 // The flags of the edges a reference makes.
 inline uint8_t EdgeFlags(uint8_t ref_flags) {

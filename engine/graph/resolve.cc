@@ -195,13 +195,13 @@ void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) 
 
 }  // namespace
 
-void Graph::UnresolveFile(File& f) {
+void Graph::RemoveMade(std::span<const Ref* const> refs, StrId file) {
   // (list owner, edge as that list holds it), for the out- and in-lists.
   std::vector<std::pair<EntityIdx, Edge>> outs, ins;
-  for (Ref& r : f.refs) {
-    for (const Ref::Made& m : r.made) {
+  for (const Ref* r : refs) {
+    for (const Ref::Made& m : r->made) {
       if (!live(m.from) || !live(m.to)) continue;  // dropped with an entity
-      const Edge out = r.OutEdge(m, f.path);
+      const Edge out = r->OutEdge(m, file);
       Edge in = out;
       in.other = m.from;
       outs.emplace_back(m.from, out);
@@ -225,10 +225,11 @@ void Graph::UnresolveFile(File& f) {
   remove_all(outs, out_);
   remove_all(ins, in_);
   edge_count_ -= outs.size();
-  // Externals nothing refers to any more go, in the order Unresolve would
-  // have dropped them.
-  for (Ref& r : f.refs) {
-    for (const Ref::Made& m : r.made) {
+}
+
+void Graph::FreeOrphanExternals(std::span<const Ref* const> refs) {
+  for (const Ref* r : refs) {
+    for (const Ref::Made& m : r->made) {
       for (EntityIdx x : {m.from, m.to}) {
         if (live(x) && entities_[x].kind == EntityKind::kExternal &&
             in_[x].empty() && out_[x].empty()) {
@@ -237,8 +238,16 @@ void Graph::UnresolveFile(File& f) {
         }
       }
     }
-    r.made.clear();
   }
+}
+
+void Graph::UnresolveFile(File& f) {
+  std::vector<const Ref*> all;
+  all.reserve(f.refs.size());
+  for (const Ref& r : f.refs) all.push_back(&r);
+  RemoveMade(all, f.path);
+  FreeOrphanExternals(all);
+  for (Ref& r : f.refs) r.made.clear();
 }
 
 const Graph::EntityList* Graph::Members(StrId scope, StrId name) const {
@@ -486,6 +495,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
   File& f = files_[fi];
   if (ri >= f.refs.size()) return;
   Ref& r = f.refs[ri];
+  if (r.flags & kRefDead) return;
   Unresolve(r, f.path);
   ++r.epoch;
   Lookup L;
@@ -599,7 +609,15 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
 
   std::sort(L.deps.begin(), L.deps.end());
   L.deps.erase(std::unique(L.deps.begin(), L.deps.end()), L.deps.end());
-  for (StrId d : L.deps) deps_[d].push_back({fi, ri, f.gen, r.epoch});
+  for (StrId d : L.deps) {
+    std::vector<RefHandle>& handles = deps_[d];
+    // Handles go stale as references are resolved again; they are dropped
+    // when their list would grow, so a list stays within twice its live
+    // handles however often the files are saved.
+    if (handles.size() == handles.capacity() && handles.size() >= 8)
+      DropStale(handles);
+    handles.push_back({fi, ri, f.gen, r.epoch});
+  }
 }
 
 }  // namespace aim::graph
