@@ -105,8 +105,10 @@ class EngineImpl final : public Engine {
   // Publishes a whole new state (the other copy is dropped, and cloned
   // again by the next EnsureBack).
   void PublishNew(std::unique_ptr<Replica> r);
-  // Applies `mutations` to `r`'s graph (its index follows).
-  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations);
+  // Applies `mutations` to `r`'s graph (its index follows; before the
+  // change is published the index does not rebuild).
+  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+               bool before_publish);
   class SideThread;
   void WaitSide();
   // Starts the actor system on first use (engine_live.cc).

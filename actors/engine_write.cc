@@ -50,7 +50,7 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   auto work = [this, &to_apply] {
     CatchUp();
     const auto t = std::chrono::steady_clock::now();
-    ApplyTo(*state_.back(), std::move(to_apply));
+    ApplyTo(*state_.back(), std::move(to_apply), /*before_publish=*/true);
     apply_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
   };
   uint64_t lsn;
@@ -93,15 +93,18 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   return lsn;
 }
 
-void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations) {
+void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+                         bool before_publish) {
   r.graph->BeginBatch();
   for (recovery::Mutation& m : mutations)
     recovery::ApplyMutation(std::move(m), *r.graph, &r.root);
   r.graph->EndBatch();
-  // The search index follows the slots that changed (O(change)).
+  // The search index follows the slots that changed (O(change)). Its
+  // occasional rebuild (O(graph)) waits for the catch-up, after the change
+  // was published: a save does not wait for it to become visible.
   r.graph->TakeChangedSlots(&changed_slots_);
   std::lock_guard index_lock(r.index_mu);
-  if (r.index) r.index->Update(*r.graph, changed_slots_);
+  if (r.index) r.index->Update(*r.graph, changed_slots_, !before_publish);
 }
 
 void EngineImpl::CatchUp() {
@@ -112,7 +115,7 @@ void EngineImpl::CatchUp() {
     state_.WaitForReaders();
     grace_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
     t = std::chrono::steady_clock::now();
-    ApplyTo(back, std::move(catchup_));
+    ApplyTo(back, std::move(catchup_), /*before_publish=*/false);
     back.version = state_.front().version;  // the state it caught up to
     catchup_.clear();
     catchup_pending_ = false;

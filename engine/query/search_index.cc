@@ -192,9 +192,10 @@ void SearchIndex::UpdateSlot(const Graph& g, EntityIdx slot) {
   }
 }
 
-void SearchIndex::Update(const Graph& g, std::span<const EntityIdx> slots) {
+void SearchIndex::Update(const Graph& g, std::span<const EntityIdx> slots,
+                         bool may_rebuild) {
   for (EntityIdx s : slots) UpdateSlot(g, s);
-  MaybeRebuild(g);
+  if (may_rebuild) MaybeRebuild(g);
 }
 
 void SearchIndex::Sync(const Graph& g) {

@@ -65,8 +65,12 @@ class SearchIndex {
   // Indexes every live entity of `g` afresh.
   void Rebuild(const Graph& g);
   // Brings the given slots up to date (added, removed or replaced
-  // entities; slots that did not change are harmless).
-  void Update(const Graph& g, std::span<const EntityIdx> slots);
+  // entities; slots that did not change are harmless). Changes collect in
+  // a delta that queries also search; with `may_rebuild`, a delta grown
+  // past its bound is folded into a fresh build (O(graph)). A caller with
+  // a deadline passes false and lets a later Update do it.
+  void Update(const Graph& g, std::span<const EntityIdx> slots,
+              bool may_rebuild = true);
   // Finds the slots that changed since the last Rebuild/Update (by entity
   // id: O(slots)) and updates them.
   void Sync(const Graph& g);

@@ -177,6 +177,30 @@ TEST(SearchTest, IndexFollowsTheGraphsChangedSlots) {
   EXPECT_TRUE(changed.empty());
 }
 
+// A writer with a deadline updates without rebuilding: the delta grows
+// past its bound and still answers right; the next Update allowed to
+// rebuild folds it in.
+TEST(SearchTest, UpdateWithoutRebuildDefersIt) {
+  auto g = ZooGraph();
+  g->set_track_changes(true);
+  std::vector<EntityIdx> changed;
+  g->TakeChangedSlots(&changed);
+  SearchIndex index(*g);
+  std::string text;
+  for (int i = 0; i < 400; ++i) {  // past the delta's bound (256 entries)
+    text += "pub fn deferred_" + std::to_string(i) + "() {}\n";
+    g->UpsertFile(FromSources("zoo", {{"src/net/udp.rs", text}})[0]);
+    g->TakeChangedSlots(&changed);
+    index.Update(*g, changed, /*may_rebuild=*/false);
+  }
+  EXPECT_GT(index.delta_size(), 256u);
+  ExpectIndexMatchesScan(*g, index, 20);
+  EXPECT_EQ(Render(*g, Search(*g, index, "deferred_399")).size(), 1u);
+  index.Update(*g, {}, /*may_rebuild=*/true);
+  EXPECT_EQ(index.delta_size(), 0u);
+  ExpectIndexMatchesScan(*g, index, 20);
+}
+
 TEST(SearchTest, EmptyIndexAndEmptyGraph) {
   graph::Graph empty;
   SearchIndex index;
