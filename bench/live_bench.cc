@@ -96,11 +96,37 @@ bool Sees(aim::Engine& e, const std::string& name) {
   return r.ok() && !r->results.empty() && r->results[0].entity.name == name;
 }
 
+// Adds `item` to a file's text: at the end, or (mid) after the top-level
+// item that ends nearest the middle (a line "}"), which moves every line
+// below it as an edit in the middle of a file does.
+void InsertProbe(std::string& text, const std::string& item, bool mid) {
+  size_t at = std::string::npos;
+  if (mid) {
+    const size_t half = text.size() / 2;
+    size_t best = std::string::npos;
+    for (size_t p = text.find("\n}\n"); p != std::string::npos;
+         p = text.find("\n}\n", p + 1)) {
+      const size_t end = p + 3;  // just after the "}\n"
+      const size_t d = end > half ? end - half : half - end;
+      if (best == std::string::npos || d < best) {
+        best = d;
+        at = end;
+      }
+    }
+  }
+  if (at == std::string::npos) {
+    text += item;
+  } else {
+    text.insert(at, item);
+  }
+}
+
 // Args: 0 small files, 1 large files; the pause (ms) after each edit became
-// visible before the next save. With a pause, every save finds the engine
-// idle (an editor's saves, seconds apart); without one, each save queues
-// behind the previous one's remaining work (the other copy's catch-up), so
-// that is the figure of a sustained stream.
+// visible before the next save; 1 to add the new fn mid-file rather than at
+// the end (the lines below it move). With a pause, every save finds the
+// engine idle (an editor's saves, seconds apart); without one, each save
+// queues behind the previous one's remaining work (the other copy's
+// catch-up), so that is the figure of a sustained stream.
 void BM_SaveToQueryReady(benchmark::State& state) {
   World& w = TheWorld();
   const auto& files = state.range(0) == 0 ? w.small : w.large;
@@ -120,7 +146,7 @@ void BM_SaveToQueryReady(benchmark::State& state) {
     const fs::path& f = files[rng() % files.size()];
     std::string text = ReadFile(f);
     const std::string probe = "aim_probe_" + std::to_string(++serial);
-    text += "\npub fn " + probe + "() {}\n";
+    InsertProbe(text, "\npub fn " + probe + "() {}\n", state.range(2) != 0);
     lines += static_cast<double>(Lines(text));
     const aim::EngineStats s0 = trace ? w.engine->Stats() : aim::EngineStats{};
     const auto t0 = Clock::now();
@@ -167,7 +193,8 @@ void BM_SaveToQueryReady(benchmark::State& state) {
   state.counters["catchup_ms"] =
       static_cast<double>(after.catchup_us - before.catchup_us) / 1000.0 / commits;
 }
-BENCHMARK(BM_SaveToQueryReady)->ArgsProduct({{0, 1}, {0, 20}})->ArgNames({"large", "pause_ms"})
+BENCHMARK(BM_SaveToQueryReady)
+    ->ArgsProduct({{0, 1}, {0, 20}, {0, 1}})->ArgNames({"large", "pause_ms", "mid"})
     ->Iterations(std::atoi(Env("AIM_BENCH_LIVE_EDITS", "1000").c_str()))
     ->Unit(benchmark::kMillisecond)->UseRealTime();
 
