@@ -59,6 +59,10 @@ class FaultReadable final : public wal::ReadableFile {
     if (absl::Status s = env_->Check(kOpRead, "stat", path_); !s.ok()) return s;
     return base_->Size();
   }
+  absl::StatusOr<uint64_t> DataEnd() override {
+    if (absl::Status s = env_->Check(kOpRead, "seek", path_); !s.ok()) return s;
+    return base_->DataEnd();
+  }
 
  private:
   FaultEnv* env_;

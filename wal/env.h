@@ -52,6 +52,10 @@ class ReadableFile {
   // the end of the file.
   virtual absl::Status ReadAt(uint64_t offset, size_t n, std::string* out) = 0;
   virtual absl::StatusOr<uint64_t> Size() = 0;
+  // An offset from which on the file reads as zeros only: holes and space
+  // allocated but never written (a preallocated log segment's tail), as
+  // the file system reports them. Never beyond Size(); Size() when unknown.
+  virtual absl::StatusOr<uint64_t> DataEnd() { return Size(); }
 };
 
 // An exclusive advisory lock on a file, released when destroyed (or when the
@@ -97,6 +101,12 @@ class Env {
 
   // Reads a whole file.
   absl::Status ReadFile(const std::string& path, std::string* out);
+  // Reads a file's data: *out gets its bytes up to at least DataEnd() (and
+  // some zeros after it), *size its size; the bytes between out->size()
+  // and *size are zeros. A preallocated segment costs what was written in
+  // it, not its size.
+  absl::Status ReadFileData(const std::string& path, std::string* out,
+                            uint64_t* size);
   // Writes `data` to `path` whole or not at all: temp file, write, sync,
   // rename over `path`, sync the directory. On failure before the rename
   // `path` is untouched and the temp file removed; if only the directory

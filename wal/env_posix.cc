@@ -54,6 +54,23 @@ absl::Status Env::ReadFile(const std::string& path, std::string* out) {
   }
 }
 
+absl::Status Env::ReadFileData(const std::string& path, std::string* out,
+                               uint64_t* size) {
+  absl::StatusOr<std::unique_ptr<ReadableFile>> f = OpenReadable(path);
+  if (!f.ok()) return f.status();
+  absl::StatusOr<uint64_t> n = (*f)->Size();
+  if (!n.ok()) return n.status();
+  absl::StatusOr<uint64_t> end = (*f)->DataEnd();
+  if (!end.ok()) return end.status();
+  // A block of zeros past the data, so that a reader looking for the next
+  // record header there finds the zeros it would find in the whole file.
+  constexpr uint64_t kBlock = 4096;
+  const uint64_t want = std::min(*n, (*end + 2 * kBlock - 1) / kBlock * kBlock);
+  if (absl::Status s = (*f)->ReadAt(0, want, out); !s.ok()) return s;
+  *size = std::max<uint64_t>(*n, out->size());
+  return absl::OkStatus();
+}
+
 absl::Status Env::WriteFileAtomically(const std::string& path,
                                       std::string_view data) {
   const std::string tmp = path + ".tmp";
@@ -157,6 +174,26 @@ class PosixReadable final : public ReadableFile {
     struct stat st;
     if (::fstat(fd_, &st) != 0) return IoError(errno, "stat", path_);
     return static_cast<uint64_t>(st.st_size);
+  }
+  absl::StatusOr<uint64_t> DataEnd() override {
+    absl::StatusOr<uint64_t> size = Size();
+    if (!size.ok()) return size;
+    // The end of the last data extent: SEEK_DATA/SEEK_HOLE walk the
+    // extents (a file system that cannot tell reports all as data).
+    uint64_t end = 0;
+    off_t at = 0;
+    while (static_cast<uint64_t>(at) < *size) {
+      const off_t data = ::lseek(fd_, at, SEEK_DATA);
+      if (data < 0) {
+        if (errno == ENXIO) break;  // no data from `at` on
+        return *size;               // not supported here: all of it
+      }
+      const off_t hole = ::lseek(fd_, data, SEEK_HOLE);
+      if (hole < 0) return *size;
+      end = static_cast<uint64_t>(hole);
+      at = hole;
+    }
+    return std::min(end, *size);
   }
 
  private:
