@@ -8,7 +8,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config
   # libraries (see README "Dependencies" for why each is here)
   libcaf-dev libabsl-dev libxxhash-dev libzstd-dev zlib1g-dev
-  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev liburcu-dev
+  libcli11-dev nlohmann-json3-dev libtomlplusplus-dev libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev googletest libbenchmark-dev
   # fuzzing and sanitizers
