@@ -44,6 +44,8 @@ constexpr uint32_t kFlagZstdChecksum = 1u << 16;  // the frame has its own
 constexpr uint32_t kFlagGraphImage = 1u;
 constexpr uint32_t kKnownRequiredFlags = kFlagGraphImage;
 constexpr int kZstdLevel = 3;
+constexpr int kCompressThreads = 2;
+constexpr uint64_t kParallelCompressBytes = uint64_t{4} << 20;
 // zstd's default decoder limit (128 MiB window); a frame asking for more is
 // refused by zstd before it allocates.
 constexpr int kZstdWindowLogMax = 27;
@@ -293,34 +295,66 @@ absl::Status IoError(int err, std::string_view op, const std::string& file,
 absl::Status SealPayload(std::string_view payload, uint64_t lsn,
                          uint64_t file_count, std::string* out,
                          uint32_t extra_flags) {
-  if (payload.size() > kMaxCheckpointPayload)
+  const std::string_view pieces[] = {payload};
+  return SealPayload(pieces, lsn, file_count, out, extra_flags);
+}
+
+absl::Status SealPayload(std::span<const std::string_view> pieces,
+                         uint64_t lsn, uint64_t file_count, std::string* out,
+                         uint32_t extra_flags) {
+  uint64_t raw = 0;
+  for (std::string_view p : pieces) raw += p.size();
+  if (raw > kMaxCheckpointPayload)
     return absl::ResourceExhaustedError(
-        "checkpoint payload of " + std::to_string(payload.size()) +
+        "checkpoint payload of " + std::to_string(raw) +
         " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
   if (cctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+  auto zstd_error = [](size_t rc) {
+    return absl::InternalError(std::string("zstd compression failed: ") +
+                               ZSTD_getErrorName(rc));
+  };
   for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel},
                                std::pair{ZSTD_c_checksumFlag, 1}}) {
     size_t rc = ZSTD_CCtx_setParameter(cctx.get(), param, value);
-    if (ZSTD_isError(rc))
-      return absl::InternalError(std::string("zstd: ") + ZSTD_getErrorName(rc));
+    if (ZSTD_isError(rc)) return zstd_error(rc);
   }
-  out->assign(kCheckpointHeaderSize + ZSTD_compressBound(payload.size()), '\0');
-  size_t packed = ZSTD_compress2(cctx.get(), out->data() + kCheckpointHeaderSize,
-                                 out->size() - kCheckpointHeaderSize,
-                                 payload.data(), payload.size());
-  if (ZSTD_isError(packed))
-    return absl::InternalError(std::string("zstd compression failed: ") +
-                               ZSTD_getErrorName(packed));
-  out->resize(kCheckpointHeaderSize + packed);
+  // A large payload compresses on two threads (a checkpoint is written on
+  // a path someone waits for: the end of an ingest). A zstd built without
+  // threads refuses the setting and compresses on this one.
+  if (raw >= kParallelCompressBytes)
+    (void)ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_nbWorkers, kCompressThreads);
+  // The frame records the size (the reader checks it).
+  if (size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx.get(), raw); ZSTD_isError(rc))
+    return zstd_error(rc);
+  // Compressed straight into the file's buffer, left unfilled until then.
+  const size_t bound = kCheckpointHeaderSize + ZSTD_compressBound(raw);
+  std::unique_ptr<char[]> buf(new char[bound]);
+  ZSTD_outBuffer o{buf.get() + kCheckpointHeaderSize, bound - kCheckpointHeaderSize, 0};
+  for (std::string_view p : pieces) {
+    ZSTD_inBuffer in{p.data(), p.size(), 0};
+    while (in.pos < in.size) {
+      size_t rc = ZSTD_compressStream2(cctx.get(), &o, &in, ZSTD_e_continue);
+      if (ZSTD_isError(rc)) return zstd_error(rc);
+    }
+  }
+  ZSTD_inBuffer none{nullptr, 0, 0};
+  for (size_t left = 1; left != 0;) {
+    left = ZSTD_compressStream2(cctx.get(), &o, &none, ZSTD_e_end);
+    if (ZSTD_isError(left)) return zstd_error(left);
+  }
+  const size_t packed = o.pos;
+  out->assign(buf.get(), kCheckpointHeaderSize + packed);
+  buf.reset();
   char* h = out->data();
+  std::memset(h, 0, kCheckpointHeaderSize);
   std::memcpy(h, kCheckpointMagic.data(), kCheckpointMagic.size());
   EncodeFixed32(h + kOffVersion, kCheckpointVersion);
   EncodeFixed32(h + kOffHeaderSize, kCheckpointHeaderSize);
   EncodeFixed32(h + kOffFlags, kFlagZstdChecksum | extra_flags);
   EncodeFixed64(h + kOffLsn, lsn);
   EncodeFixed64(h + kOffFileCount, file_count);
-  EncodeFixed64(h + kOffRawSize, payload.size());
+  EncodeFixed64(h + kOffRawSize, raw);
   EncodeFixed64(h + kOffPackedSize, packed);
   EncodeFixed32(h + kOffPayloadCrc,
                 crc32c::Mask(crc32c::Value(h + kCheckpointHeaderSize, packed)));
@@ -338,8 +372,8 @@ absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out) {
   if (data.has_image()) {
     if (!data.files.empty())
       return absl::InvalidArgumentError("a checkpoint holds files or an image, not both");
-    payload.append(data.image());
-    return internal::SealPayload(payload, data.lsn, 0, out, kFlagGraphImage);
+    const std::string_view pieces[] = {payload, data.image()};
+    return internal::SealPayload(pieces, data.lsn, 0, out, kFlagGraphImage);
   }
   PutVarint64(&payload, data.files.size());
   for (const graph::FileInput& f : data.files) EncodeFileInput(f, &payload);

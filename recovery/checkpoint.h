@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -87,6 +88,11 @@ namespace internal {
 // behind the checksums.
 absl::Status SealPayload(std::string_view payload, uint64_t lsn,
                          uint64_t file_count, std::string* out,
+                         uint32_t extra_flags = 0);
+// The same for a payload given in pieces (one after the other), which are
+// compressed where they are rather than copied together first.
+absl::Status SealPayload(std::span<const std::string_view> pieces,
+                         uint64_t lsn, uint64_t file_count, std::string* out,
                          uint32_t extra_flags = 0);
 // The message WriteCheckpoint gives for an errno (exposed for tests: ENOSPC
 // cannot be provoked portably).
