@@ -66,18 +66,51 @@ void ApplyMutation(Mutation m, graph::Graph& g, std::string* root) {
   for (graph::FileInput& f : m.upserts) g.UpsertFile(std::move(f));
 }
 
+MutationFold::Last& MutationFold::At(std::string_view path) {
+  return last_[std::string(path)];
+}
+
 void MutationFold::Add(Mutation m) {
   ++added_;
   if (m.root) root_ = std::move(m.root);
   // Within one mutation removals come first, as ApplyMutation does them.
-  for (std::string& p : m.removals) last_[std::move(p)] = std::nullopt;
+  for (const std::string& p : m.removals) At(p).how = Last::How::kRemoved;
   for (graph::FileInput& f : m.upserts) {
-    std::string path = f.path;
-    last_[std::move(path)] = std::move(f);
+    Last& last = At(f.path);
+    last.how = Last::How::kFacts;
+    last.facts = std::move(f);
   }
 }
 
-Mutation MutationFold::Take() {
+absl::Status MutationFold::AddEncoded(uint64_t lsn, std::string_view payload) {
+  // The shape of EncodeMutation's output, read up to the one upsert's
+  // FileInput (which runs to the end of the payload): format, flags, no
+  // root, no removals, one upsert; the FileInput's format and path.
+  Reader r(payload);
+  bool one_upsert = r.Byte("mutation format") == kMutationFormat &&
+                    r.Varint64("mutation flags") == 0 &&
+                    r.Varint64("mutation removal count") == 0 &&
+                    r.Varint64("mutation upsert count") == 1;
+  const size_t input_at = r.offset();
+  std::string path;
+  one_upsert = one_upsert && r.Byte("FileInput format") == kFileInputFormat;
+  if (one_upsert) r.String(&path, "FileInput path");
+  if (!one_upsert || !r.ok()) {
+    absl::StatusOr<Mutation> m = DecodeMutation(payload);
+    if (!m.ok()) return m.status();
+    Add(std::move(*m));
+    return absl::OkStatus();
+  }
+  ++added_;
+  Last& last = At(path);
+  last.how = Last::How::kEncoded;
+  last.facts = graph::FileInput();
+  last.encoded.assign(payload.substr(input_at));  // reuses the buffer
+  last.lsn = lsn;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Mutation> MutationFold::Take() {
   Mutation m;
   m.root = std::move(root_);
   root_.reset();
@@ -85,16 +118,37 @@ Mutation MutationFold::Take() {
   paths.reserve(last_.size());
   for (const auto& [p, f] : last_) paths.push_back(p);
   std::sort(paths.begin(), paths.end());
+  absl::Status error;
   for (std::string& p : paths) {
-    std::optional<graph::FileInput>& f = last_[p];
-    if (f) {
-      m.upserts.push_back(std::move(*f));
-    } else {
-      m.removals.push_back(std::move(p));
+    Last& f = last_[p];
+    switch (f.how) {
+      case Last::How::kRemoved:
+        m.removals.push_back(std::move(p));
+        break;
+      case Last::How::kFacts:
+        m.upserts.push_back(std::move(f.facts));
+        break;
+      case Last::How::kEncoded: {
+        std::string_view in = f.encoded;
+        absl::StatusOr<graph::FileInput> input = DecodeFileInput(&in);
+        if (input.ok() && !in.empty())
+          input = absl::DataLossError("mutation: trailing bytes");
+        if (!input.ok()) {
+          if (error.ok())
+            error = absl::Status(input.status().code(),
+                                 "record LSN " + std::to_string(f.lsn) +
+                                     " verifies but does not decode: " +
+                                     std::string(input.status().message()));
+          break;
+        }
+        m.upserts.push_back(std::move(*input));
+        break;
+      }
     }
   }
   last_.clear();
   added_ = 0;
+  if (!error.ok()) return error;
   return m;
 }
 

@@ -44,15 +44,29 @@ void ApplyMutation(Mutation m, graph::Graph& g, std::string* root);
 class MutationFold {
  public:
   void Add(Mutation m);
+  // Adds an encoded mutation (a WAL record's payload). A record that
+  // upserts one file (what saving a file writes) is kept encoded, and
+  // decoded by Take only if no later record replaces that file: replaying
+  // a log that saved the same files again and again decodes each once.
+  // Errors: as DecodeMutation's, for what it decodes now.
+  absl::Status AddEncoded(uint64_t lsn, std::string_view payload);
   // The folded mutation (removals, then upserts, each in path order); the
-  // fold is empty again afterwards.
-  Mutation Take();
+  // fold is empty again afterwards. Errors: a kept record that does not
+  // decode after all (the message names its LSN).
+  absl::StatusOr<Mutation> Take();
   size_t added() const { return added_; }
 
  private:
+  // A file's last state: removed, facts, or facts still encoded.
+  struct Last {
+    enum class How { kRemoved, kFacts, kEncoded } how = How::kRemoved;
+    graph::FileInput facts;
+    std::string encoded;  // an encoded FileInput
+    uint64_t lsn = 0;     // of the record `encoded` is from
+  };
+  Last& At(std::string_view path);
   std::optional<std::string> root_;
-  // path -> its last facts, or nullopt for a removal.
-  absl::flat_hash_map<std::string, std::optional<graph::FileInput>> last_;
+  absl::flat_hash_map<std::string, Last> last_;
   size_t added_ = 0;
 };
 

@@ -89,6 +89,11 @@ absl::Status RemoveCrashDebris(wal::Env* env, const std::string& dir) {
   return absl::OkStatus();
 }
 
+// A record Take decoded late (its message names the LSN).
+absl::Status WalError(const absl::Status& s) {
+  return absl::Status(s.code(), "WAL " + std::string(s.message()));
+}
+
 absl::Status BadRecord(uint64_t lsn, const absl::Status& s) {
   return absl::Status(s.code(), "WAL record LSN " + std::to_string(lsn) +
                                     " verifies but does not decode: " +
@@ -140,9 +145,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // Records are folded (each file's last state), then applied once.
   MutationFold replayed;
   wal::RecordFn apply = [&](uint64_t lsn, std::string_view payload) {
-    absl::StatusOr<Mutation> m = DecodeMutation(payload);
-    if (!m.ok()) return BadRecord(lsn, m.status());
-    replayed.Add(std::move(*m));
+    if (absl::Status s = replayed.AddEncoded(lsn, payload); !s.ok())
+      return BadRecord(lsn, s);
     ++info.replayed;
     AIM_KILL_POINT("recovery.replay");
     return absl::OkStatus();
@@ -163,7 +167,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     scan = std::move(report.scan);
     info.salvaged = std::move(report.moved);
   }
-  ApplyMutation(replayed.Take(), g, &out->root);
+  absl::StatusOr<Mutation> folded = replayed.Take();
+  if (!folded.ok()) return WalError(folded.status());
+  ApplyMutation(std::move(*folded), g, &out->root);
   g.EndBatch();
   info.torn_tail = scan.torn;
   info.torn_why = scan.torn_why;
@@ -250,9 +256,8 @@ absl::StatusOr<uint64_t> Store::Compact() {
   (*g)->BeginBatch();
   MutationFold folded;
   wal::RecordFn fold = [&](uint64_t lsn, std::string_view payload) {
-    absl::StatusOr<Mutation> m = DecodeMutation(payload);
-    if (!m.ok()) return BadRecord(lsn, m.status());
-    folded.Add(std::move(*m));
+    if (absl::Status s = folded.AddEncoded(lsn, payload); !s.ok())
+      return BadRecord(lsn, s);
     return lsn >= through ? stop : absl::OkStatus();
   };
   // Records up to `through` were all written before this scan began, so
@@ -261,7 +266,9 @@ absl::StatusOr<uint64_t> Store::Compact() {
       wal::ScanLog(env_, wal::JoinPath(dir_, kWalDir),
                    wal::RecoveryMode::kPointInTime, base_lsn, fold);
   if (!scan.ok() && scan.status() != stop) return scan.status();
-  ApplyMutation(folded.Take(), **g, &root);
+  absl::StatusOr<Mutation> all = folded.Take();
+  if (!all.ok()) return WalError(all.status());
+  ApplyMutation(std::move(*all), **g, &root);
   (*g)->EndBatch();
   CheckpointData data;
   data.lsn = through;
