@@ -55,6 +55,8 @@ struct RecoveryInfo {
   std::string torn_why;
   std::vector<std::string> salvaged;  // salvage: files moved aside
   std::string salvage_why;
+  // The checkpoint's load; the scan of the log (beside the load) and
+  // the replay.
   double load_ms = 0, replay_ms = 0;
 };
 

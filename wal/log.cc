@@ -55,11 +55,20 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(Env* env, const std::string& dir,
   if (absl::Status s = env->CreateDir(dir); !s.ok()) return s;
   absl::StatusOr<LogScan> scan = ScanLog(env, dir, options.recovery, after_lsn, fn);
   if (!scan.ok()) return scan.status();
+  return OpenScanned(env, dir, options, after_lsn, *scan, report);
+}
+
+absl::StatusOr<std::unique_ptr<Log>> Log::OpenScanned(
+    Env* env, const std::string& dir, const LogOptions& options,
+    uint64_t after_lsn, const LogScan& scan, OpenReport* report) {
+  if (options.segment_bytes < 4096)
+    return absl::InvalidArgumentError("WAL segment size must be >= 4096 bytes");
+  if (absl::Status s = env->CreateDir(dir); !s.ok()) return s;
   OpenReport local;
   if (report == nullptr) report = &local;
-  report->scan = *scan;
+  report->scan = scan;
   std::unique_ptr<Log> log(new Log(env, dir, options));
-  if (absl::Status s = log->Prepare(*scan, after_lsn, report); !s.ok()) return s;
+  if (absl::Status s = log->Prepare(scan, after_lsn, report); !s.ok()) return s;
   return log;
 }
 

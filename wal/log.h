@@ -88,6 +88,13 @@ class Log {
   static absl::StatusOr<std::unique_ptr<Log>> Open(
       Env* env, const std::string& dir, const LogOptions& options,
       uint64_t after_lsn, const RecordFn& fn, OpenReport* report = nullptr);
+  // The same in two steps, for a caller that scans while it does other
+  // work and repairs only once that work succeeded: `scan` is what
+  // ScanLog(env, dir, options.recovery, after_lsn, ...) returned, with
+  // nothing written to `dir` since.
+  static absl::StatusOr<std::unique_ptr<Log>> OpenScanned(
+      Env* env, const std::string& dir, const LogOptions& options,
+      uint64_t after_lsn, const LogScan& scan, OpenReport* report = nullptr);
 
   // Syncs what was written (kNone) and closes; errors are logged in health.
   ~Log();
