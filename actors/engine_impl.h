@@ -111,6 +111,9 @@ class EngineImpl final : public Engine {
                bool before_publish);
   class SideThread;
   void WaitSide();
+  // Builds the published copy's search index on the side thread (a
+  // long-lived engine's first search then does not pay for it).
+  void PrebuildIndex();
   // Starts the actor system on first use (engine_live.cc).
   LiveSystem& Live() const;
 

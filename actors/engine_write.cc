@@ -38,6 +38,21 @@ void EngineImpl::WaitSide() {
   if (side_) side_->Wait();
 }
 
+void EngineImpl::PrebuildIndex() {
+  if (!options_.search_index) return;
+  std::lock_guard write_lock(write_mu_);
+  WaitSide();
+  if (!side_) side_ = std::make_unique<SideThread>();
+  // The published copy stays published until the next change, which waits
+  // for the side thread first; queries meanwhile wait on index_mu (as
+  // they would while building it themselves).
+  side_->Start([this] {
+    const Replica& front = state_.front();
+    std::lock_guard index_lock(front.index_mu);
+    if (!front.index) front.index = std::make_unique<query::SearchIndex>(*front.graph);
+  });
+}
+
 absl::StatusOr<uint64_t> EngineImpl::Commit(
     std::vector<recovery::Mutation> mutations) {
   WaitSide();  // the last commit's catch-up

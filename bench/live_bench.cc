@@ -86,6 +86,9 @@ World& TheWorld() {
     if (!engine.ok()) return world;
     world->engine = std::move(*engine);
     world->ok = world->engine->Watch(world->ws.string(), /*debounce_ms=*/0).ok();
+    // Steady state, not start-up: wait for the search index the engine
+    // builds after the initial ingest (a query waits while it is built).
+    (void)world->engine->Query({.kind = "search", .args = {"warm_up"}, .limit = 1});
     return world;
   }();
   return *w;
