@@ -59,9 +59,11 @@ struct World {
   bool ok = false;
 };
 
+World* g_world = nullptr;  // made by the first benchmark that runs
+
 World& TheWorld() {
   static World* w = [] {
-    auto* world = new World;
+    auto* world = g_world = new World;
     const std::string crate = Env("AIM_BENCH_LIVE_CRATE", "syn-1.0.107");
     world->dir = fs::temp_directory_path() / ("aim-livebench-" + std::to_string(getpid()));
     fs::remove_all(world->dir);
@@ -242,4 +244,15 @@ BENCHMARK(BM_QueryUnderEdits)->Arg(0)->Arg(1)->ArgName("edits")
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  if (g_world != nullptr) {  // the engine stops, then its files go
+    g_world->engine.reset();
+    std::error_code ec;
+    fs::remove_all(g_world->dir, ec);
+  }
+  return 0;
+}
