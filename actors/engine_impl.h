@@ -111,9 +111,10 @@ class EngineImpl final : public Engine {
                bool before_publish);
   class SideThread;
   void WaitSide();
-  // Builds the published copy's search index on the side thread (a
-  // long-lived engine's first search then does not pay for it).
-  void PrebuildIndex();
+  // On the side thread: builds the published copy's search index and the
+  // second copy, so that a long-lived engine's first search and first
+  // change do not pay for them.
+  void PrepareForEdits();
   // Starts the actor system on first use (engine_live.cc).
   LiveSystem& Live() const;
 

@@ -46,7 +46,7 @@ absl::Status EngineImpl::Watch(const std::string& dir, int debounce_ms) {
     live.StopWatching();
     return r.status();
   }
-  PrebuildIndex();
+  PrepareForEdits();
   return absl::OkStatus();
 }
 

@@ -38,8 +38,7 @@ void EngineImpl::WaitSide() {
   if (side_) side_->Wait();
 }
 
-void EngineImpl::PrebuildIndex() {
-  if (!options_.search_index) return;
+void EngineImpl::PrepareForEdits() {
   std::lock_guard write_lock(write_mu_);
   WaitSide();
   if (!side_) side_ = std::make_unique<SideThread>();
@@ -47,9 +46,14 @@ void EngineImpl::PrebuildIndex() {
   // for the side thread first; queries meanwhile wait on index_mu (as
   // they would while building it themselves).
   side_->Start([this] {
-    const Replica& front = state_.front();
-    std::lock_guard index_lock(front.index_mu);
-    if (!front.index) front.index = std::make_unique<query::SearchIndex>(*front.graph);
+    if (options_.search_index) {
+      const Replica& front = state_.front();
+      std::lock_guard index_lock(front.index_mu);
+      if (!front.index) front.index = std::make_unique<query::SearchIndex>(*front.graph);
+    }
+    // The second copy (with a copy of the index). Should this fail, the
+    // first change tries again and reports it.
+    (void)EnsureBack();
   });
 }
 

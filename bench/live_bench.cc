@@ -88,9 +88,6 @@ World& TheWorld() {
     if (!engine.ok()) return world;
     world->engine = std::move(*engine);
     world->ok = world->engine->Watch(world->ws.string(), /*debounce_ms=*/0).ok();
-    // Steady state, not start-up: wait for the search index the engine
-    // builds after the initial ingest (a query waits while it is built).
-    (void)world->engine->Query({.kind = "search", .args = {"warm_up"}, .limit = 1});
     return world;
   }();
   return *w;
@@ -132,8 +129,23 @@ void InsertProbe(std::string& text, const std::string& item, bool mid) {
 // engine idle (an editor's saves, seconds apart); without one, each save
 // queues behind the previous one's remaining work (the other copy's
 // catch-up), so that is the figure of a sustained stream.
+// Steady state, not start-up: one untimed save first (after the initial
+// ingest the engine builds its search index and its second copy of the
+// state in the background; the first change waits for them).
+void WarmUp(World& w) {
+  static bool done = false;
+  if (done || !w.ok || w.small.empty()) return;
+  done = true;
+  const fs::path& f = w.small.front();
+  AtomicSave(f, ReadFile(f) + "\npub fn aim_warm_up() {}\n");
+  const auto t0 = Clock::now();
+  while (!Sees(*w.engine, "aim_warm_up") && Clock::now() - t0 < std::chrono::seconds(10))
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+
 void BM_SaveToQueryReady(benchmark::State& state) {
   World& w = TheWorld();
+  WarmUp(w);
   const auto& files = state.range(0) == 0 ? w.small : w.large;
   const auto pause = std::chrono::milliseconds(state.range(1));
   // AIM_BENCH_LIVE_TRACE=<ms>: print where each edit slower than that went.
