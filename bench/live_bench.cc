@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
 #include <thread>
@@ -56,6 +57,10 @@ struct World {
   fs::path dir, ws;
   std::unique_ptr<aim::Engine> engine;
   std::vector<fs::path> small, large;  // ~100 and ~3,500 lines
+  // Their texts as installed: every save is one of them with one new fn
+  // (so a save adds a fn and drops the one the last save of that file
+  // added, and files do not grow over the run).
+  std::map<fs::path, std::string> original;
   bool ok = false;
 };
 
@@ -75,9 +80,12 @@ World& TheWorld() {
     if (ec) return world;
     for (auto& e : fs::recursive_directory_iterator(world->ws)) {
       if (e.path().extension() != ".rs") continue;
-      const size_t n = Lines(ReadFile(e.path()));
-      if (n >= 60 && n <= 150) world->small.push_back(e.path());
-      if (n >= 2500 && n <= 4500) world->large.push_back(e.path());
+      std::string text = ReadFile(e.path());
+      const size_t n = Lines(text);
+      const bool small = n >= 60 && n <= 150, large = n >= 2500 && n <= 4500;
+      if (small) world->small.push_back(e.path());
+      if (large) world->large.push_back(e.path());
+      if (small || large) world->original[e.path()] = std::move(text);
     }
     std::sort(world->small.begin(), world->small.end());
     std::sort(world->large.begin(), world->large.end());
@@ -137,7 +145,7 @@ void WarmUp(World& w) {
   if (done || !w.ok || w.small.empty()) return;
   done = true;
   const fs::path& f = w.small.front();
-  AtomicSave(f, ReadFile(f) + "\npub fn aim_warm_up() {}\n");
+  AtomicSave(f, w.original.at(f) + "\npub fn aim_warm_up() {}\n");
   const auto t0 = Clock::now();
   while (!Sees(*w.engine, "aim_warm_up") && Clock::now() - t0 < std::chrono::seconds(10))
     std::this_thread::sleep_for(std::chrono::microseconds(100));
@@ -161,7 +169,7 @@ void BM_SaveToQueryReady(benchmark::State& state) {
   const aim::EngineStats before = w.engine->Stats();
   for (auto _ : state) {
     const fs::path& f = files[rng() % files.size()];
-    std::string text = ReadFile(f);
+    std::string text = w.original.at(f);
     const std::string probe = "aim_probe_" + std::to_string(++serial);
     InsertProbe(text, "\npub fn " + probe + "() {}\n", state.range(2) != 0);
     lines += static_cast<double>(Lines(text));
@@ -232,7 +240,7 @@ void BM_QueryUnderEdits(benchmark::State& state) {
       int i = 0;
       while (!stop) {
         const fs::path& f = w.small[rng() % w.small.size()];
-        AtomicSave(f, ReadFile(f) + "\nfn aim_stream_" + std::to_string(++i) + "() {}\n");
+        AtomicSave(f, w.original.at(f) + "\nfn aim_stream_" + std::to_string(++i) + "() {}\n");
         std::this_thread::sleep_for(std::chrono::milliseconds(2));
       }
     });
