@@ -703,15 +703,24 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
   std::vector<Ref> fresh = std::move(f.refs);
   f.refs.clear();
   constexpr uint32_t kNone = UINT32_MAX;
-  // Old scope index -> new one (the same chain), or kNone.
+  // Old scope index -> new one (the same chain), or kNone. Chains are made
+  // in the order the file uses them, so most keep their index.
   std::vector<uint32_t> scope_map(old_scopes.size(), kNone);
   if (!old_refs.empty()) {
-    absl::flat_hash_map<std::vector<StrId>, uint32_t> now;
-    now.reserve(f.scopes.size());
-    for (uint32_t i = 0; i < f.scopes.size(); ++i) now.emplace(f.scopes[i], i);
-    for (uint32_t i = 0; i < old_scopes.size(); ++i) {
-      auto it = now.find(old_scopes[i]);
-      if (it != now.end()) scope_map[i] = it->second;
+    size_t same = 0;
+    while (same < old_scopes.size() && same < f.scopes.size() &&
+           old_scopes[same] == f.scopes[same]) {
+      scope_map[same] = static_cast<uint32_t>(same);
+      ++same;
+    }
+    if (same < old_scopes.size()) {
+      absl::flat_hash_map<std::vector<StrId>, uint32_t> now;
+      now.reserve(f.scopes.size());
+      for (uint32_t i = 0; i < f.scopes.size(); ++i) now.emplace(f.scopes[i], i);
+      for (size_t i = same; i < old_scopes.size(); ++i) {
+        auto it = now.find(old_scopes[i]);
+        if (it != now.end()) scope_map[i] = it->second;
+      }
     }
   }
   auto key = [](const Ref& r, uint32_t scope) {
@@ -719,31 +728,52 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
                   r.src_path,  r.self_type,    scope,
                   static_cast<uint8_t>(r.kind), r.flags};
   };
-  // Old references that can be carried over, by key, in file order.
-  absl::flat_hash_map<RefKey, absl::InlinedVector<uint32_t, 1>> by_key;
-  by_key.reserve(old_refs.size());
-  for (uint32_t i = 0; i < old_refs.size(); ++i) {
+  // Whether old reference i can be carried over, and its key.
+  auto old_key = [&](uint32_t i, RefKey* k) {
     const Ref& r = old_refs[i];
-    if (r.flags & kRefDead) continue;
-    const uint32_t scope = r.scope < scope_map.size() ? scope_map[r.scope] : kNone;
-    bool ends_live = true;  // an edge lost to a freed entity: resolve again
-    for (const Ref::Made& m : r.made) ends_live &= live(m.from) && live(m.to);
-    if (!ends_live || (r.owner != kNoEntity && !live(r.owner))) continue;
-    by_key[key(r, scope)].push_back(i);
-  }
-  // Pair each new reference with the first unpaired old one of its key.
+    if (r.flags & kRefDead) return false;
+    if (r.owner != kNoEntity && !live(r.owner)) return false;
+    for (const Ref::Made& m : r.made)  // an edge lost to a freed entity
+      if (!live(m.from) || !live(m.to)) return false;
+    *k = key(r, r.scope < scope_map.size() ? scope_map[r.scope] : kNone);
+    return true;
+  };
   std::vector<uint32_t> place(fresh.size(), kNone);  // new -> old place
   std::vector<bool> kept(old_refs.size(), false);
-  if (!by_key.empty()) {
+  auto pair = [&](uint32_t j, uint32_t i) {
+    place[j] = i;
+    kept[i] = true;
+  };
+  // An edit changes a run of the file: the references before it and after
+  // it pair up in place (no hashing); those of the run pair by key, each
+  // new one with the first unpaired old one.
+  const uint32_t n_old = static_cast<uint32_t>(old_refs.size());
+  const uint32_t n_new = static_cast<uint32_t>(fresh.size());
+  uint32_t lo = 0, hi = 0;  // common prefix and suffix
+  RefKey k;
+  while (lo < n_old && lo < n_new && old_key(lo, &k) &&
+         k == key(fresh[lo], fresh[lo].scope)) {
+    pair(lo, lo);
+    ++lo;
+  }
+  while (hi < n_old - lo && hi < n_new - lo &&
+         old_key(n_old - 1 - hi, &k) &&
+         k == key(fresh[n_new - 1 - hi], fresh[n_new - 1 - hi].scope)) {
+    pair(n_new - 1 - hi, n_old - 1 - hi);
+    ++hi;
+  }
+  if (lo + hi < n_old && lo + hi < n_new) {
+    absl::flat_hash_map<RefKey, absl::InlinedVector<uint32_t, 1>> by_key;
+    by_key.reserve(n_old - lo - hi);
+    for (uint32_t i = lo; i < n_old - hi; ++i)
+      if (old_key(i, &k)) by_key[k].push_back(i);
     absl::flat_hash_map<RefKey, uint32_t> used;  // key -> pairs made
-    for (uint32_t j = 0; j < fresh.size(); ++j) {
-      const RefKey k = key(fresh[j], fresh[j].scope);
+    for (uint32_t j = lo; j < n_new - hi && !by_key.empty(); ++j) {
+      k = key(fresh[j], fresh[j].scope);
       auto it = by_key.find(k);
       if (it == by_key.end()) continue;
       uint32_t& n = used[k];
-      if (n == it->second.size()) continue;
-      place[j] = it->second[n++];
-      kept[place[j]] = true;
+      if (n < it->second.size()) pair(j, it->second[n++]);
     }
   }
   // The old references not carried over let go of their edges; the kept
