@@ -107,7 +107,7 @@ class EngineImpl final : public Engine {
   void PublishNew(std::unique_ptr<Replica> r);
   // Applies `mutations` to `r`'s graph (its index follows; before the
   // change is published the index does not rebuild).
-  void ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+  void ApplyTo(Replica& r, const std::vector<recovery::Mutation>& mutations,
                bool before_publish);
   class SideThread;
   void WaitSide();

@@ -62,14 +62,13 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   WaitSide();  // the last commit's catch-up
   if (absl::Status s = EnsureBack(); !s.ok()) return s;
   if (!side_) side_ = std::make_unique<SideThread>();
-  // The unpublished copy gets the change while the log syncs it (applying
-  // consumes the facts: it gets a copy; the log reads the original, which
-  // then becomes the other copy's catch-up).
-  std::vector<recovery::Mutation> to_apply = mutations;
-  auto work = [this, &to_apply] {
+  // The unpublished copy gets the change while the log encodes and syncs
+  // it: both only read the mutations, which then become the other copy's
+  // catch-up.
+  auto work = [this, &mutations] {
     CatchUp();
     const auto t = std::chrono::steady_clock::now();
-    ApplyTo(*state_.back(), std::move(to_apply), /*before_publish=*/true);
+    ApplyTo(*state_.back(), mutations, /*before_publish=*/true);
     apply_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
   };
   uint64_t lsn;
@@ -112,11 +111,11 @@ absl::StatusOr<uint64_t> EngineImpl::Commit(
   return lsn;
 }
 
-void EngineImpl::ApplyTo(Replica& r, std::vector<recovery::Mutation> mutations,
+void EngineImpl::ApplyTo(Replica& r, const std::vector<recovery::Mutation>& mutations,
                          bool before_publish) {
   r.graph->BeginBatch();
-  for (recovery::Mutation& m : mutations)
-    recovery::ApplyMutation(std::move(m), *r.graph, &r.root);
+  for (const recovery::Mutation& m : mutations)
+    recovery::ApplyMutation(m, *r.graph, &r.root);
   r.graph->EndBatch();
   // The search index follows the slots that changed (O(change)). Its
   // occasional rebuild (O(graph)) waits for the catch-up, after the change
@@ -134,7 +133,7 @@ void EngineImpl::CatchUp() {
     state_.WaitForReaders();
     grace_us_.fetch_add(MicrosSince(t), std::memory_order_relaxed);
     t = std::chrono::steady_clock::now();
-    ApplyTo(back, std::move(catchup_), /*before_publish=*/false);
+    ApplyTo(back, catchup_, /*before_publish=*/false);
     back.version = state_.front().version;  // the state it caught up to
     catchup_.clear();
     catchup_pending_ = false;

@@ -60,10 +60,10 @@ absl::StatusOr<Mutation> DecodeMutation(std::string_view bytes) {
   return m;
 }
 
-void ApplyMutation(Mutation m, graph::Graph& g, std::string* root) {
-  if (m.root && root != nullptr) *root = std::move(*m.root);
+void ApplyMutation(const Mutation& m, graph::Graph& g, std::string* root) {
+  if (m.root && root != nullptr) *root = *m.root;
   for (const std::string& p : m.removals) g.RemoveFile(p);
-  for (graph::FileInput& f : m.upserts) g.UpsertFile(std::move(f));
+  for (const graph::FileInput& f : m.upserts) g.UpsertFile(f);
 }
 
 MutationFold::Last& MutationFold::At(std::string_view path) {

@@ -34,7 +34,7 @@ absl::StatusOr<Mutation> DecodeMutation(std::string_view bytes);
 
 // Applies removals, then upserts (a path in both ends up upserted). The
 // caller brackets many with BeginBatch/EndBatch when replaying.
-void ApplyMutation(Mutation m, graph::Graph& g, std::string* root);
+void ApplyMutation(const Mutation& m, graph::Graph& g, std::string* root);
 
 // Folds a run of mutations into one with the same effect on a graph: the
 // last upsert or removal of each path, and the last root. Sound because a

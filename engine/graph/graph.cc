@@ -237,7 +237,7 @@ bool Graph::RemoveFile(std::string_view path) {
   return true;
 }
 
-void Graph::UpsertFile(FileInput input) {
+void Graph::UpsertFile(const FileInput& input) {
   StrId p = strings_.Intern(input.path);
   uint32_t fi;
   auto it = file_index_.find(p);
@@ -262,7 +262,7 @@ void Graph::EndBatch() {
   ResolvePending();
 }
 
-void Graph::Build(uint32_t fi, FileInput& in,
+void Graph::Build(uint32_t fi, const FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
   f.path = strings_.Intern(in.path);

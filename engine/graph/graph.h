@@ -95,7 +95,8 @@ class Graph {
   Graph& operator=(const Graph&) = delete;
 
   // Replaces everything `input.path` contributed with its new facts.
-  void UpsertFile(FileInput input);
+  // (Only reads `input`: two copies of a graph can take the same facts.)
+  void UpsertFile(const FileInput& input);
   // Withdraws a file; false if it was not there.
   bool RemoveFile(std::string_view path);
   // While a batch is open, resolution is deferred; EndBatch resolves every
@@ -203,7 +204,7 @@ class Graph {
   // Removes one edge equal to the given one in every field.
   void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
                   StrId file, uint32_t line, uint8_t flags);
-  void Build(uint32_t file_idx, FileInput& input,
+  void Build(uint32_t file_idx, const FileInput& input,
              absl::flat_hash_set<StrId>& changed);
   // After Build made f.refs anew: every new reference equal to an old one
   // but for its line takes over the old one's place, edges and lookups (what
