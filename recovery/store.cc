@@ -133,9 +133,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   store->checkpoint_lsn_ = data.lsn;
   store->checkpoint_name_ = name;
   // The checkpoint's graph loads on this thread while another scans the
-  // log after it (a CPU-bound load beside a read of the log: on two cores
-  // the open costs the longer of the two). Both only read; the log is
-  // repaired (OpenScanned) once both have succeeded.
+  // log after it and folds its records (a CPU-bound load beside a read of
+  // the log: on two cores the open costs the longer of the two; all I/O is
+  // on the scanning thread). Both only read; the log is repaired
+  // (OpenScanned) once both have succeeded.
   MutationFold replayed;
   uint64_t replayed_records = 0;
   wal::RecordFn apply = [&replayed, &replayed_records](uint64_t lsn,
@@ -149,8 +150,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   const std::string wal_dir = wal::JoinPath(dir, kWalDir);
   const auto replay_start = Clock::now();
   absl::StatusOr<wal::LogScan> scanned = absl::UnknownError("not scanned");
+  absl::StatusOr<Mutation> folded = Mutation();
   std::thread scanner([&] {
     scanned = wal::ScanLog(env, wal_dir, options.log.recovery, data.lsn, apply);
+    if (scanned.ok()) folded = replayed.Take();  // decodes the saves kept
   });
   absl::StatusOr<std::unique_ptr<graph::Graph>> loaded = BuildGraph(data, name);
   info.load_ms = MsSince(start);
@@ -174,9 +177,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     store->log_ = std::move(*log);
     info.salvaged = std::move(report.moved);
   }
-  absl::StatusOr<Mutation> folded = replayed.Take();
   if (!folded.ok()) return WalError(folded.status());
-  ApplyMutation(std::move(*folded), g, &out->root);
+  ApplyMutation(*folded, g, &out->root);
   g.EndBatch();
   info.torn_tail = scan.torn;
   info.torn_why = scan.torn_why;
@@ -275,7 +277,7 @@ absl::StatusOr<uint64_t> Store::Compact() {
   if (!scan.ok() && scan.status() != stop) return scan.status();
   absl::StatusOr<Mutation> all = folded.Take();
   if (!all.ok()) return WalError(all.status());
-  ApplyMutation(std::move(*all), **g, &root);
+  ApplyMutation(*all, **g, &root);
   (*g)->EndBatch();
   CheckpointData data;
   data.lsn = through;
