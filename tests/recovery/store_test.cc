@@ -85,63 +85,55 @@ class StoreTest : public ::testing::Test {
   StoreOptions options_;
 };
 
-// Folding a stream of mutations (what replay does) has the same effect as
-// applying them one by one: same graph, same root.
-TEST(MutationFoldTest, EqualsApplyingOneByOne) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    std::mt19937_64 rng(seed);
-    Model one_by_one, folded;
-    MutationFold fold;
-    const int n = 1 + static_cast<int>(rng() % 40);
-    for (int k = 0; k < n; ++k) {
-      const int i = static_cast<int>(rng() % 6);
-      Mutation m = rng() % 4 == 0 ? Removal(i) : Upsert(i, static_cast<int>(rng() % 4));
-      if (rng() % 5 == 0) {  // removed and upserted in one mutation: upserted
-        Mutation both = Upsert(i, static_cast<int>(rng() % 4));
-        both.removals = Removal(i).removals;
-        m = std::move(both);
-      }
-      if (rng() % 7 == 0) m.root = "/root/" + std::to_string(k);
-      one_by_one.Apply(m);
-      fold.Add(std::move(m));
-    }
-    EXPECT_EQ(fold.added(), static_cast<size_t>(n));
-    Mutation all = *fold.Take();
-    EXPECT_EQ(fold.added(), 0u);
-    EXPECT_LE(all.upserts.size() + all.removals.size(), 6u);  // once per path
-    EXPECT_TRUE(std::is_sorted(all.removals.begin(), all.removals.end()));
-    folded.Apply(all);
-    EXPECT_EQ(folded.g.Digest(), one_by_one.g.Digest()) << "seed " << seed;
-    EXPECT_EQ(folded.root, one_by_one.root) << "seed " << seed;
-    EXPECT_TRUE(fold.Take()->upserts.empty());
+// One of the mutations a log holds: a save, a removal, both of a path in
+// one mutation (it ends up upserted), two files at once, a new root.
+Mutation RandomMutation(std::mt19937_64& rng, int k) {
+  const int i = static_cast<int>(rng() % 6);
+  Mutation m = rng() % 4 == 0 ? Removal(i) : Upsert(i, static_cast<int>(rng() % 4));
+  if (rng() % 5 == 0) {
+    Mutation both = Upsert(i, static_cast<int>(rng() % 4));
+    both.removals = Removal(i).removals;
+    m = std::move(both);
   }
+  if (rng() % 5 == 0) m.upserts.push_back(File((i + 1) % 6, static_cast<int>(rng() % 4)));
+  if (rng() % 7 == 0) m.root = "/root/" + std::to_string(k);
+  return m;
 }
 
-// The same through the encoded records replay reads: saves of one file
-// are kept encoded and only the last of each file is decoded; the rest
-// (roots, removals, several files) is decoded as it comes.
-TEST(MutationFoldTest, EncodedRecordsFoldTheSame) {
-  for (uint64_t seed = 1; seed <= 20; ++seed) {
-    std::mt19937_64 rng(seed);
-    Model one_by_one, folded;
-    MutationFold fold;
-    const int n = 1 + static_cast<int>(rng() % 40);
-    for (int k = 0; k < n; ++k) {
-      const int i = static_cast<int>(rng() % 6);
-      Mutation m = rng() % 4 == 0 ? Removal(i) : Upsert(i, static_cast<int>(rng() % 4));
-      if (rng() % 5 == 0) m.upserts.push_back(File((i + 1) % 6, static_cast<int>(rng() % 4)));
-      if (rng() % 7 == 0) m.root = "/root/" + std::to_string(k);
-      one_by_one.Apply(m);
-      std::string bytes;
-      EncodeMutation(m, &bytes);
-      ASSERT_TRUE(fold.AddEncoded(static_cast<uint64_t>(k + 1), bytes).ok());
+// Folding a stream of mutations (what replay does) has the same effect as
+// applying them one by one: same graph, same root. Also through the
+// encoded records replay reads (AddEncoded): saves of one file are kept
+// encoded and only the last of each file is decoded; the rest is decoded
+// as it comes.
+TEST(MutationFoldTest, EqualsApplyingOneByOne) {
+  for (bool encoded : {false, true}) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+      std::mt19937_64 rng(seed);
+      Model one_by_one, folded;
+      MutationFold fold;
+      const int n = 1 + static_cast<int>(rng() % 40);
+      for (int k = 0; k < n; ++k) {
+        Mutation m = RandomMutation(rng, k);
+        one_by_one.Apply(m);
+        if (encoded) {
+          std::string bytes;
+          EncodeMutation(m, &bytes);
+          ASSERT_TRUE(fold.AddEncoded(static_cast<uint64_t>(k + 1), bytes).ok());
+        } else {
+          fold.Add(std::move(m));
+        }
+      }
+      EXPECT_EQ(fold.added(), static_cast<size_t>(n));
+      absl::StatusOr<Mutation> all = fold.Take();
+      ASSERT_TRUE(all.ok()) << all.status();
+      EXPECT_EQ(fold.added(), 0u);
+      EXPECT_LE(all->upserts.size() + all->removals.size(), 6u);  // once per path
+      EXPECT_TRUE(std::is_sorted(all->removals.begin(), all->removals.end()));
+      folded.Apply(*all);
+      EXPECT_EQ(folded.g.Digest(), one_by_one.g.Digest()) << "seed " << seed;
+      EXPECT_EQ(folded.root, one_by_one.root) << "seed " << seed;
+      EXPECT_TRUE(fold.Take()->upserts.empty());
     }
-    EXPECT_EQ(fold.added(), static_cast<size_t>(n));
-    absl::StatusOr<Mutation> all = fold.Take();
-    ASSERT_TRUE(all.ok()) << all.status();
-    folded.Apply(*all);
-    EXPECT_EQ(folded.g.Digest(), one_by_one.g.Digest()) << "seed " << seed;
-    EXPECT_EQ(folded.root, one_by_one.root) << "seed " << seed;
   }
 }
 

@@ -322,12 +322,18 @@ TEST_F(LogFaultTest, FailedSegmentRenameIsFailStop) {
   EXPECT_EQ(r.lsns.size(), acked);
 }
 
-TEST(LogPosixTest, RoundTripOnTheRealFileSystem) {
+// A fresh, empty directory under the system's temporary directory.
+std::filesystem::path FreshTempDir(const std::string& name) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() /
-                 ("aim_log_test_" + std::to_string(::getpid()));
+  fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
+  return dir;
+}
+
+TEST(LogPosixTest, RoundTripOnTheRealFileSystem) {
+  namespace fs = std::filesystem;
+  const fs::path dir = FreshTempDir("aim_log_test");
   LogOptions options;
   options.segment_bytes = 64 << 10;
   {
@@ -352,10 +358,7 @@ TEST(LogPosixTest, RoundTripOnTheRealFileSystem) {
 // claiming it was synced, cut off as a torn tail).
 TEST(LogPosixTest, PreallocatedTailIsNotReadButLaterDataIsSeen) {
   namespace fs = std::filesystem;
-  fs::path dir = fs::temp_directory_path() /
-                 ("aim_log_prealloc_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
+  const fs::path dir = FreshTempDir("aim_log_prealloc");
   const std::string wal = (dir / "wal").string();
   LogOptions options;
   options.segment_bytes = 4 << 20;
