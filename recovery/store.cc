@@ -151,8 +151,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   const auto replay_start = Clock::now();
   absl::StatusOr<wal::LogScan> scanned = absl::UnknownError("not scanned");
   absl::StatusOr<Mutation> folded = Mutation();
+  const uint64_t after = data.lsn;  // (BuildGraph may change `data`)
   std::thread scanner([&] {
-    scanned = wal::ScanLog(env, wal_dir, options.log.recovery, data.lsn, apply);
+    scanned = wal::ScanLog(env, wal_dir, options.log.recovery, after, apply);
     if (scanned.ok()) folded = replayed.Take();  // decodes the saves kept
   });
   absl::StatusOr<std::unique_ptr<graph::Graph>> loaded = BuildGraph(data, name);
