@@ -108,13 +108,8 @@ absl::Status EngineImpl::Load() {
 
 absl::StatusOr<QueryResult> EngineImpl::Query(const QueryRequest& request) const {
   LeftRight<Replica>::ReadGuard state = state_.Read();
-  const query::SearchIndex* index = nullptr;
-  if (options_.search_index) {
-    std::lock_guard index_lock(state->index_mu);
-    if (!state->index)
-      state->index = std::make_unique<query::SearchIndex>(*state->graph);
-    index = state->index.get();
-  }
+  const query::SearchIndex* index =
+      options_.search_index ? state->EnsureIndex() : nullptr;
   absl::StatusOr<QueryResult> r = RunQuery(*state->graph, index, request);
   if (r.ok()) {
     r->version = state->version;

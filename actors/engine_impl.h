@@ -46,6 +46,13 @@ struct Replica {
   // a copy share it), then kept in step with the graph by the writer.
   mutable std::mutex index_mu;
   mutable std::unique_ptr<query::SearchIndex> index;
+
+  // The index, built now if this copy has none yet.
+  const query::SearchIndex* EnsureIndex() const {
+    std::lock_guard index_lock(index_mu);
+    if (!index) index = std::make_unique<query::SearchIndex>(*graph);
+    return index.get();
+  }
 };
 
 class EngineImpl final : public Engine {

@@ -46,11 +46,7 @@ void EngineImpl::PrepareForEdits() {
   // for the side thread first; queries meanwhile wait on index_mu (as
   // they would while building it themselves).
   side_->Start([this] {
-    if (options_.search_index) {
-      const Replica& front = state_.front();
-      std::lock_guard index_lock(front.index_mu);
-      if (!front.index) front.index = std::make_unique<query::SearchIndex>(*front.graph);
-    }
+    if (options_.search_index) state_.front().EnsureIndex();
     // The second copy (with a copy of the index). Should this fail, the
     // first change tries again and reports it.
     (void)EnsureBack();

@@ -137,6 +137,15 @@ void InsertProbe(std::string& text, const std::string& item, bool mid) {
 // engine idle (an editor's saves, seconds apart); without one, each save
 // queues behind the previous one's remaining work (the other copy's
 // catch-up), so that is the figure of a sustained stream.
+// Polls until a search finds `name` (false after 10 s from `since`).
+bool WaitUntilSeen(World& w, const std::string& name, Clock::time_point since) {
+  while (Clock::now() - since < std::chrono::seconds(10)) {
+    if (Sees(*w.engine, name)) return true;
+    std::this_thread::sleep_for(std::chrono::microseconds(20));
+  }
+  return false;
+}
+
 // Steady state, not start-up: one untimed save first (after the initial
 // ingest the engine builds its search index and its second copy of the
 // state in the background; the first change waits for them).
@@ -146,9 +155,7 @@ void WarmUp(World& w) {
   done = true;
   const fs::path& f = w.small.front();
   AtomicSave(f, w.original.at(f) + "\npub fn aim_warm_up() {}\n");
-  const auto t0 = Clock::now();
-  while (!Sees(*w.engine, "aim_warm_up") && Clock::now() - t0 < std::chrono::seconds(10))
-    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  (void)WaitUntilSeen(w, "aim_warm_up", Clock::now());
 }
 
 void BM_SaveToQueryReady(benchmark::State& state) {
@@ -176,12 +183,7 @@ void BM_SaveToQueryReady(benchmark::State& state) {
     const aim::EngineStats s0 = trace ? w.engine->Stats() : aim::EngineStats{};
     const auto t0 = Clock::now();
     AtomicSave(f, text);
-    bool seen = false;
-    while (Clock::now() - t0 < std::chrono::seconds(10)) {
-      if ((seen = Sees(*w.engine, probe))) break;
-      std::this_thread::sleep_for(std::chrono::microseconds(20));
-    }
-    if (!seen) {
+    if (!WaitUntilSeen(w, probe, t0)) {
       state.SkipWithError("an edit never became visible");
       return;
     }
