@@ -393,8 +393,8 @@ absl::Status WriteCheckpoint(wal::Env* env, const std::string& path,
   return env->WriteFileAtomically(path, bytes);
 }
 
-absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
-                                              const std::string& path) {
+absl::StatusOr<CheckpointFile> ReadCheckpointFile(wal::Env* env,
+                                                  const std::string& path) {
   absl::StatusOr<std::unique_ptr<wal::ReadableFile>> f = env->OpenReadable(path);
   if (!f.ok()) return f.status();
   absl::StatusOr<uint64_t> size = (*f)->Size();
@@ -405,12 +405,26 @@ absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
     return s;
   // Check the header against the size before reading (and allocating) the
   // rest: the size is the file's real size, so the bytes are on disk.
-  if (absl::StatusOr<Header> h = ParseHeader(head, *size, path); !h.ok())
-    return h.status();
-  std::string bytes;
-  if (absl::Status s = (*f)->ReadAt(0, *size, &bytes); !s.ok()) return s;
-  if (bytes.size() != *size) return Corrupt(path, "the file shrank while being read");
-  return Decode(bytes, path);
+  absl::StatusOr<Header> h = ParseHeader(head, *size, path);
+  if (!h.ok()) return h.status();
+  CheckpointFile file;
+  file.path = path;
+  file.lsn = h->lsn;
+  if (absl::Status s = (*f)->ReadAt(0, *size, &file.bytes); !s.ok()) return s;
+  if (file.bytes.size() != *size)
+    return Corrupt(path, "the file shrank while being read");
+  return file;
+}
+
+absl::StatusOr<CheckpointData> DecodeCheckpointFile(const CheckpointFile& file) {
+  return Decode(file.bytes, file.path);
+}
+
+absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
+                                              const std::string& path) {
+  absl::StatusOr<CheckpointFile> file = ReadCheckpointFile(env, path);
+  if (!file.ok()) return file.status();
+  return DecodeCheckpointFile(*file);
 }
 
 absl::Status WriteCheckpoint(const std::string& path, const CheckpointData& data) {

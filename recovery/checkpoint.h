@@ -76,6 +76,20 @@ absl::Status WriteCheckpoint(wal::Env* env, const std::string& path,
 absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
                                               const std::string& path);
 
+// ReadCheckpoint in two steps, for a caller that does its I/O on one thread
+// and the decoding (checksum, decompression, parsing: the CPU work) beside
+// other I/O. ReadCheckpointFile reads the file and verifies its header (so
+// `lsn` can be trusted as far as a header CRC goes); DecodeCheckpointFile
+// verifies and decodes the rest, with the errors ReadCheckpoint gives.
+struct CheckpointFile {
+  std::string path;
+  std::string bytes;  // the whole file
+  uint64_t lsn = 0;   // from the verified header
+};
+absl::StatusOr<CheckpointFile> ReadCheckpointFile(wal::Env* env,
+                                                  const std::string& path);
+absl::StatusOr<CheckpointData> DecodeCheckpointFile(const CheckpointFile& file);
+
 // The same on the real file system (wal::Env::Default()).
 absl::Status WriteCheckpoint(const std::string& path,
                              const CheckpointData& data);

@@ -19,36 +19,54 @@ double MsSince(Clock::time_point t) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t).count();
 }
 
-// Loads the checkpoint the manifest names (or a legacy one). No checkpoint
-// at all is an empty state at LSN 0.
-absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
-                            CheckpointData* data, std::string* name) {
+// Reads the checkpoint file the manifest names (or a legacy one) and checks
+// its header's LSN against the manifest. No checkpoint at all leaves
+// `file` empty: an empty state at LSN 0.
+absl::Status ReadCheckpointOf(wal::Env* env, const std::string& dir,
+                              CheckpointFile* file, std::string* name) {
   absl::StatusOr<Manifest> m = ReadManifest(env, dir);
   if (m.ok()) {
     const std::string path = wal::JoinPath(dir, m->checkpoint);
-    absl::StatusOr<CheckpointData> d = ReadCheckpoint(env, path);
-    if (!d.ok()) {
-      if (d.status().code() == absl::StatusCode::kNotFound)
+    absl::StatusOr<CheckpointFile> f = ReadCheckpointFile(env, path);
+    if (!f.ok()) {
+      if (f.status().code() == absl::StatusCode::kNotFound)
         return absl::DataLossError(std::string(kManifestName) + " names " +
                                    path + ", which is missing");
-      return d.status();
+      return f.status();
     }
-    if (d->lsn != m->checkpoint_lsn)
+    if (f->lsn != m->checkpoint_lsn)
       return absl::DataLossError("checkpoint " + path + " holds LSN " +
-                                 std::to_string(d->lsn) + ", not the LSN " +
+                                 std::to_string(f->lsn) + ", not the LSN " +
                                  std::to_string(m->checkpoint_lsn) +
                                  " its name and MANIFEST give");
-    *data = std::move(*d);
+    *file = std::move(*f);
     *name = m->checkpoint;
     return absl::OkStatus();
   }
   if (m.status().code() != absl::StatusCode::kNotFound) return m.status();
   const std::string legacy = wal::JoinPath(dir, kLegacyCheckpoint);
   if (!env->Exists(legacy)) return absl::OkStatus();
-  absl::StatusOr<CheckpointData> d = ReadCheckpoint(env, legacy);
+  absl::StatusOr<CheckpointFile> f = ReadCheckpointFile(env, legacy);
+  if (!f.ok()) return f.status();
+  *file = std::move(*f);
+  *name = kLegacyCheckpoint;
+  return absl::OkStatus();
+}
+
+// Verifies and decodes what ReadCheckpointOf read.
+absl::StatusOr<CheckpointData> DecodeRead(const CheckpointFile& file) {
+  if (file.bytes.empty()) return CheckpointData();
+  return DecodeCheckpointFile(file);
+}
+
+// Both: the checkpoint's contents.
+absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
+                            CheckpointData* data, std::string* name) {
+  CheckpointFile file;
+  if (absl::Status s = ReadCheckpointOf(env, dir, &file, name); !s.ok()) return s;
+  absl::StatusOr<CheckpointData> d = DecodeRead(file);
   if (!d.ok()) return d.status();
   *data = std::move(*d);
-  *name = kLegacyCheckpoint;
   return absl::OkStatus();
 }
 
@@ -122,21 +140,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (absl::Status s = RemoveCrashDebris(env, dir); !s.ok()) return s;
   }
   const auto start = Clock::now();
-  CheckpointData data;
+  CheckpointFile file;
   std::string name;
-  if (absl::Status s = LoadCheckpoint(env, dir, &data, &name); !s.ok()) return s;
+  if (absl::Status s = ReadCheckpointOf(env, dir, &file, &name); !s.ok()) return s;
   RecoveryInfo& info = out->info;
   info = RecoveryInfo();
   info.checkpoint = name;
-  info.checkpoint_lsn = data.lsn;
-  info.checkpoint_files = data.files.size();
-  store->checkpoint_lsn_ = data.lsn;
+  info.checkpoint_lsn = file.lsn;
+  store->checkpoint_lsn_ = file.lsn;
   store->checkpoint_name_ = name;
-  // The checkpoint's graph loads on this thread while another scans the
-  // log after it and folds its records (a CPU-bound load beside a read of
-  // the log: on two cores the open costs the longer of the two; all I/O is
-  // on the scanning thread). Both only read; the log is repaired
-  // (OpenScanned) once both have succeeded.
+  // Once the checkpoint file is read, another thread scans the log after
+  // its LSN and folds the records, while this one verifies, decompresses
+  // and loads the checkpoint (CPU work beside a read of the log: on two
+  // cores the open costs the longer of the two). All I/O stays on one
+  // thread at a time: the checkpoint read, then the scan. Both only read;
+  // the log is repaired (OpenScanned) once both have succeeded.
   MutationFold replayed;
   uint64_t replayed_records = 0;
   wal::RecordFn apply = [&replayed, &replayed_records](uint64_t lsn,
@@ -151,12 +169,25 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   const auto replay_start = Clock::now();
   absl::StatusOr<wal::LogScan> scanned = absl::UnknownError("not scanned");
   absl::StatusOr<Mutation> folded = Mutation();
-  const uint64_t after = data.lsn;  // (BuildGraph may change `data`)
+  const uint64_t after = file.lsn;
   std::thread scanner([&] {
     scanned = wal::ScanLog(env, wal_dir, options.log.recovery, after, apply);
     if (scanned.ok()) folded = replayed.Take();  // decodes the saves kept
   });
-  absl::StatusOr<std::unique_ptr<graph::Graph>> loaded = BuildGraph(data, name);
+  CheckpointData data;
+  absl::StatusOr<std::unique_ptr<graph::Graph>> loaded =
+      absl::UnknownError("not loaded");
+  {
+    absl::StatusOr<CheckpointData> decoded = DecodeRead(file);
+    file = CheckpointFile();
+    if (decoded.ok()) {
+      data = std::move(*decoded);
+      info.checkpoint_files = data.files.size();
+      loaded = BuildGraph(data, name);
+    } else {
+      loaded = decoded.status();
+    }
+  }
   info.load_ms = MsSince(start);
   scanner.join();
   if (!loaded.ok()) return loaded.status();
