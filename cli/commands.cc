@@ -143,14 +143,22 @@ int RunIngest(const CommonArgs& c, const std::string& dir, int threads) {
   return kExitOk;
 }
 
-int RunQuery(const CommonArgs& c, const QueryRequest& req) {
+[[noreturn]] void ExitNow(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+int RunQuery(const CommonArgs& c, const QueryRequest& req,
+             std::unique_ptr<Engine>* keep) {
   // A daemon serving the database answers (fresher and faster); without
   // one the database is opened read-only. The output is the same.
   ProtocolRequest preq;
   preq.query = req;
   auto daemon = AskDaemon(c, preq);
   if (!daemon.ok()) return Fail(daemon.status(), "query");
-  std::unique_ptr<Engine> engine;
+  std::unique_ptr<Engine>& engine = *keep;
   absl::StatusOr<QueryResult> res = absl::UnknownError("no answer");
   if (daemon->has_value()) {
     ProtocolReply& reply = **daemon;
@@ -226,7 +234,7 @@ int RunQuery(const CommonArgs& c, const QueryRequest& req) {
   return kExitOk;
 }
 
-int RunStats(const CommonArgs& c) {
+int RunStats(const CommonArgs& c, std::unique_ptr<Engine>* keep) {
   ProtocolRequest preq;
   preq.op = RequestOp::kStats;
   auto daemon = AskDaemon(c, preq);
@@ -238,7 +246,8 @@ int RunStats(const CommonArgs& c) {
   } else {
     auto engine = OpenDb(c, /*read_only=*/true);
     if (!engine.ok()) return Fail(engine.status(), "stats");
-    s = (*engine)->Stats();
+    *keep = std::move(*engine);
+    s = (*keep)->Stats();
   }
   if (c.json) {
     std::cout << EncodeStats(s) << "\n";

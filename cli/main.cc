@@ -192,11 +192,12 @@ int main(int argc, char** argv) {
   }
   if (parse->parsed()) return RunParse(parse_args);
   if (ingest->parsed()) return aim::cli::RunIngest(common, ingest_dir, threads);
-  if (query->parsed()) {
+  if (query->parsed() || stats->parsed()) {
     request.args = query_args;
-    return aim::cli::RunQuery(common, request);
+    std::unique_ptr<aim::Engine> engine;  // left open: see RunQuery
+    aim::cli::ExitNow(query->parsed() ? aim::cli::RunQuery(common, request, &engine)
+                                      : aim::cli::RunStats(common, &engine));
   }
-  if (stats->parsed()) return aim::cli::RunStats(common);
   if (check->parsed()) return aim::cli::RunCheck(common);
   if (exp->parsed()) return aim::cli::RunExport(common, format, out_path);
   if (watch->parsed()) return aim::cli::RunWatch(common, watch_dir, debounce_ms);
