@@ -1,7 +1,10 @@
 #include "recovery/store.h"
 
 #include <chrono>
+#include <functional>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "recovery/manifest.h"
 #include "wal/kill_point.h"
@@ -70,12 +73,24 @@ absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
   return absl::OkStatus();
 }
 
-// The graph a checkpoint holds: its image loaded, or its files resolved.
-absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(CheckpointData& data,
-                                                         const std::string& name) {
+// Runs the tasks at once: the first on this thread, each other one on a
+// thread of its own.
+void RunAtOnce(std::span<const std::function<void()>> tasks) {
+  std::vector<std::thread> threads;
+  threads.reserve(tasks.size());
+  for (size_t i = 1; i < tasks.size(); ++i) threads.emplace_back(tasks[i]);
+  if (!tasks.empty()) tasks[0]();
+  for (std::thread& t : threads) t.join();
+}
+
+// The graph a checkpoint holds: its image loaded (with `run`, parts of it
+// at once), or its files resolved.
+absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(
+    CheckpointData& data, const std::string& name,
+    const graph::RunTasks& run = nullptr) {
   if (data.has_image()) {
     absl::StatusOr<std::unique_ptr<graph::Graph>> g =
-        graph::Graph::LoadImage(data.image());
+        graph::Graph::LoadImage(data.image(), run);
     if (!g.ok())
       return absl::Status(g.status().code(), "checkpoint " + name + ": graph image: " +
                                                  std::string(g.status().message()));
@@ -183,7 +198,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (decoded.ok()) {
       data = std::move(*decoded);
       info.checkpoint_files = data.files.size();
-      loaded = BuildGraph(data, name);
+      loaded = BuildGraph(data, name, RunAtOnce);
     } else {
       loaded = decoded.status();
     }

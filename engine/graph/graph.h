@@ -19,6 +19,7 @@
 #define AIM_ENGINE_GRAPH_GRAPH_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -78,6 +79,11 @@ struct Edge {
   Confidence confidence = Confidence::kExact;
   uint8_t flags = 0;
 };
+
+// Runs every task and returns once all have finished. The engine makes no
+// threads; a caller with threads to spare passes a runner that runs the
+// tasks at once (tasks given together touch disjoint state).
+using RunTasks = std::function<void(std::span<const std::function<void()>>)>;
 
 // Where a file sits in the workspace.
 struct FileInput {
@@ -162,8 +168,9 @@ class Graph {
   // Errors: DataLoss for damaged bytes (the message names the field and
   // the byte offset); FailedPrecondition for a format version newer than
   // this build reads.
+  // `run`, when given, may load parts of the image at once (see RunTasks).
   static absl::StatusOr<std::unique_ptr<Graph>> LoadImage(
-      std::string_view bytes);
+      std::string_view bytes, const RunTasks& run = nullptr);
 
  private:
   struct Ref;

@@ -18,13 +18,20 @@ namespace aim::graph {
 
 void Graph::ImageSaver::Save() {
   w_.U8(image::kFormat);
-  Strings();
-  Entities();
-  Files();
-  Edges();
-  Tables();
-  Deps();
-  Pending();
+  for (auto [tag, section] :
+       {std::pair{image::kStrings, &ImageSaver::Strings},
+        std::pair{image::kEntities, &ImageSaver::Entities},
+        std::pair{image::kFiles, &ImageSaver::Files},
+        std::pair{image::kEdges, &ImageSaver::Edges},
+        std::pair{image::kTables, &ImageSaver::Tables},
+        std::pair{image::kDeps, &ImageSaver::Deps},
+        std::pair{image::kPending, &ImageSaver::Pending}}) {
+    w_.U8(tag);
+    const size_t length_at = w_.size();
+    w_.U64(0);
+    (this->*section)();
+    w_.PatchU64(length_at, w_.size() - length_at - 8);
+  }
   w_.U8(image::kEnd);
 }
 
@@ -48,7 +55,6 @@ void Graph::ImageSaver::Strings() {
   const size_t n = pool.size();
   size_t bytes = 0;
   for (StrId i = 1; i < n; ++i) bytes += pool.Get(i).size();
-  w_.U8(image::kStrings);
   w_.Varint(n);
   w_.Varint(bytes);
   for (StrId i = 1; i < n; ++i) w_.Varint(pool.Get(i).size());
@@ -80,7 +86,6 @@ void Graph::ImageSaver::Strings() {
 
 void Graph::ImageSaver::Entities() {
   const auto& es = g_.entities_;
-  w_.U8(image::kEntities);
   w_.Varint(es.size());
   for (const Entity& e : es) w_.U64(e.id);
   for (const Entity& e : es) w_.U64(e.sig_hash);
@@ -107,7 +112,6 @@ std::array<uint32_t, image::kRefOptional> Graph::ImageSaver::Optional(
 
 void Graph::ImageSaver::Files() {
   const auto& fs = g_.files_;
-  w_.U8(image::kFiles);
   w_.Varint(fs.size());
   for (const File& f : fs) w_.U32(f.path);
   for (const File& f : fs) w_.U32(f.crate);
@@ -272,7 +276,6 @@ void Graph::ImageSaver::Tables() {
   size_t i = 0;
   d.ForEach([&](auto& table) { table.reserve(sizes[i++]); });
   g_.DeriveTables(d);
-  w_.U8(image::kTables);
   for (size_t n : sizes) w_.Varint(n);
   auto str_key = [&](StrId k) { w_.U32(k); };
   auto scope_key = [&](const ScopeName& k) {
@@ -313,7 +316,6 @@ void Graph::ImageSaver::Deps() {
     keys.emplace_back(name, std::move(refs));
   }
   std::sort(keys.begin(), keys.end());
-  w_.U8(image::kDeps);
   w_.Varint(keys.size());
   for (const auto& [name, refs] : keys) {
     w_.U32(name);
@@ -327,7 +329,6 @@ void Graph::ImageSaver::Deps() {
 }
 
 void Graph::ImageSaver::Pending() {
-  w_.U8(image::kPending);
   w_.Varint(g_.pending_.size());
   for (auto [fi, ri] : g_.pending_) {
     w_.Varint(fi);

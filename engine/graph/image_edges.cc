@@ -133,7 +133,6 @@ void Graph::ImageSaver::Edges() {
     in_lists.emplace_back(t, Match(list, cands, e_in));
   }
 
-  w_.U8(image::kEdges);
   size_t n_stale = 0;
   for (uint8_t l : live) n_stale += !l;
   w_.Varint(n_stale);
@@ -166,30 +165,30 @@ void Graph::ImageSaver::Edges() {
 
 void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
                                       EdgeList& list) {
-  const size_t len = r_.Count(1, "edges.list_length");
-  if (!r_.ok()) return;
+  const size_t len = r_->Count(1, "edges.list_length");
+  if (!r_->ok()) return;
   list.resize(len);
   const uint64_t n_e = made_base_.back();
   for (Edge& ed : list) {
-    const size_t at = r_.offset();
-    const uint64_t v = r_.Varint("edges.entry");
-    if (!r_.ok()) return;
+    const size_t at = r_->offset();
+    const uint64_t v = r_->Varint("edges.entry");
+    if (!r_->ok()) return;
     if (v == 0) {  // written out in full
-      ed.other = r_.U32("edges.other");
-      ed.file = r_.U32("edges.file");
-      ed.line = r_.U32("edges.line");
-      const uint8_t b = r_.U8("edges.bits");
+      ed.other = r_->U32("edges.other");
+      ed.file = r_->U32("edges.file");
+      ed.line = r_->U32("edges.line");
+      const uint8_t b = r_->U8("edges.bits");
       ed.kind = static_cast<EdgeKind>(b & 7);
       ed.confidence = static_cast<Confidence>((b >> 3) & 3);
       ed.flags = static_cast<uint8_t>(b >> 5);
-      if (r_.ok() && (ed.other >= n_slots_ || ed.file >= n_str_ ||
+      if (r_->ok() && (ed.other >= n_slots_ || ed.file >= n_str_ ||
                       (b & 7) >= model::kEdgeKindCount || ((b >> 3) & 3) >= 3))
-        return r_.FailAt(at, "edges.entry", "edge out of range");
+        return r_->FailAt(at, "edges.entry", "edge out of range");
       continue;
     }
     const uint64_t e = v - 1;
     if (e >= n_e)
-      return r_.FailAt(at, "edges.entry",
+      return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " out of range (" +
                            std::to_string(n_e) + ")");
     const size_t ref = static_cast<size_t>(
@@ -199,7 +198,7 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
     const Ref& r = f.refs[ref - ref_base_[file_of_ref_[ref]]];
     const Ref::Made& m = r.made[e - made_base_[ref]];
     if ((out ? m.from : m.to) != slot)
-      return r_.FailAt(at, "edges.entry",
+      return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " does not " +
                            (out ? "start" : "end") + " at slot " +
                            std::to_string(slot));
@@ -209,19 +208,18 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
 }
 
 void Graph::ImageLoader::Edges() {
-  r_.Expect(image::kEdges, "edges tag");
   const size_t n = n_slots_;
   const uint64_t n_e = made_base_.back();
-  const size_t n_stale = r_.Count(1, "edges.stale_count");
-  if (!r_.ok()) return;
+  const size_t n_stale = r_->Count(1, "edges.stale_count");
+  if (!r_->ok()) return;
   std::vector<uint8_t> dead(n_stale > 0 ? n_e : 0, 0);
   uint64_t e = 0;
   for (size_t i = 0; i < n_stale; ++i) {
-    const size_t at = r_.offset();
-    e += r_.Varint("edges.stale") + (i > 0);
-    if (!r_.ok()) return;
+    const size_t at = r_->offset();
+    e += r_->Varint("edges.stale") + (i > 0);
+    if (!r_->ok()) return;
     if (e >= n_e)
-      return r_.FailAt(at, "edges.stale",
+      return r_->FailAt(at, "edges.stale",
                        "made entry " + std::to_string(e) + " out of range (" +
                            std::to_string(n_e) + ")");
     dead[e] = 1;
@@ -233,14 +231,14 @@ void Graph::ImageLoader::Edges() {
   in.resize(n);
   std::vector<uint8_t> written(n, 0);  // bit 1: out-list, bit 2: in-list
   for (uint8_t dir : {1, 2}) {
-    const size_t n_lists = r_.Count(2, "edges.lists");
+    const size_t n_lists = r_->Count(2, "edges.lists");
     uint64_t slot = 0;
-    for (size_t i = 0; i < n_lists && r_.ok(); ++i) {
-      const size_t at = r_.offset();
-      slot += r_.Varint("edges.slot") + (i > 0);
-      if (!r_.ok()) return;
+    for (size_t i = 0; i < n_lists && r_->ok(); ++i) {
+      const size_t at = r_->offset();
+      slot += r_->Varint("edges.slot") + (i > 0);
+      if (!r_->ok()) return;
       if (slot >= n)
-        return r_.FailAt(
+        return r_->FailAt(
             at, "edges.slot",
             "entity slot " + std::to_string(slot) + " out of range");
       written[slot] |= dir;
@@ -248,7 +246,7 @@ void Graph::ImageLoader::Edges() {
                    dir == 1 ? out[slot] : in[slot]);
     }
   }
-  if (!r_.ok()) return;
+  if (!r_->ok()) return;
 
   // The canonical lists: size them (FileRefs counted every made entry;
   // the stale ones do not count), then fill them in E order.

@@ -9,16 +9,15 @@
 namespace aim::graph {
 
 void Graph::ImageLoader::Files() {
-  r_.Expect(image::kFiles, "files tag");
-  const size_t n = r_.Count(29, "files.count");
-  auto path = r_.Fixed<uint32_t>(n, "files.path");
-  auto crate = r_.Fixed<uint32_t>(n, "files.crate");
-  auto module = r_.Fixed<uint32_t>(n, "files.module");
-  auto hash = r_.Fixed<uint64_t>(n, "files.hash");
-  auto lines = r_.Fixed<uint32_t>(n, "files.lines");
-  auto gen = r_.Fixed<uint32_t>(n, "files.gen");
-  auto live = r_.Fixed<uint8_t>(n, "files.live");
-  if (!r_.ok()) return;
+  const size_t n = r_->Count(29, "files.count");
+  auto path = r_->Fixed<uint32_t>(n, "files.path");
+  auto crate = r_->Fixed<uint32_t>(n, "files.crate");
+  auto module = r_->Fixed<uint32_t>(n, "files.module");
+  auto hash = r_->Fixed<uint64_t>(n, "files.hash");
+  auto lines = r_->Fixed<uint32_t>(n, "files.lines");
+  auto gen = r_->Fixed<uint32_t>(n, "files.gen");
+  auto live = r_->Fixed<uint8_t>(n, "files.live");
+  if (!r_->ok()) return;
   n_files_ = n;
   auto& fs = g_->files_;
   fs.resize(n);
@@ -40,8 +39,8 @@ void Graph::ImageLoader::Files() {
 
   uint64_t total = 0;
   std::vector<uint32_t> count = Counts(n, "files.entity_count", total);
-  auto ents = r_.Fixed<uint32_t>(total, "files.entities");
-  if (!r_.ok()) return;
+  auto ents = r_->Fixed<uint32_t>(total, "files.entities");
+  if (!r_->ok()) return;
   size_t j = 0;
   for (size_t i = 0; i < n; ++i) {
     fs[i].entities.resize(count[i]);
@@ -55,8 +54,8 @@ void Graph::ImageLoader::Files() {
   count = Counts(n, "files.scope_count", total);
   uint64_t elems = 0;
   std::vector<uint32_t> chain_len = Counts(total, "files.scope_length", elems);
-  auto chain = r_.Fixed<uint32_t>(elems, "files.scopes");
-  if (!r_.ok()) return;
+  auto chain = r_->Fixed<uint32_t>(elems, "files.scopes");
+  if (!r_->ok()) return;
   size_t c = 0;
   j = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -72,33 +71,33 @@ void Graph::ImageLoader::Files() {
   }
 
   count = Counts(n, "files.ref_count", total);
-  if (r_.ok()) FileRefs(count);
-  if (r_.ok()) FileRegs();
+  if (r_->ok()) FileRefs(count);
+  if (r_->ok()) FileRegs();
 }
 
 void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   uint64_t total = 0;
   for (uint32_t c : ref_count) total += c;
-  auto shape = r_.Fixed<uint8_t>(total, "refs.shape");
-  auto flags = r_.Fixed<uint8_t>(total, "refs.flags");
-  auto owner = r_.Fixed<uint32_t>(total, "refs.owner");
-  auto line = r_.Fixed<uint32_t>(total, "refs.line");
+  auto shape = r_->Fixed<uint8_t>(total, "refs.shape");
+  auto flags = r_->Fixed<uint8_t>(total, "refs.flags");
+  auto owner = r_->Fixed<uint32_t>(total, "refs.owner");
+  auto line = r_->Fixed<uint32_t>(total, "refs.line");
   // fixed_source, path, src_path, self_type, scope: the values present.
   static constexpr const char* kOptional[image::kRefOptional] = {
       "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
       "refs.scope"};
   image::Column<uint32_t> opt[image::kRefOptional];
   for (size_t k = 0; k < image::kRefOptional; ++k)
-    opt[k] = r_.Fixed<uint32_t>(r_.Count(4, kOptional[k]), kOptional[k]);
+    opt[k] = r_->Fixed<uint32_t>(r_->Count(4, kOptional[k]), kOptional[k]);
   uint64_t n_made = 0;
   std::vector<uint32_t> made_count = Counts(total, "refs.made_count", n_made);
-  auto code = r_.Fixed<uint8_t>(n_made, "made.code");
-  const size_t n_from = r_.Count(4, "made.from_count");
-  auto from = r_.Fixed<uint32_t>(n_from, "made.from");
-  auto to = r_.Fixed<uint32_t>(n_made, "made.to");
-  if (!r_.ok()) return;
+  auto code = r_->Fixed<uint8_t>(n_made, "made.code");
+  const size_t n_from = r_->Count(4, "made.from_count");
+  auto from = r_->Fixed<uint32_t>(n_from, "made.from");
+  auto to = r_->Fixed<uint32_t>(n_made, "made.to");
+  if (!r_->ok()) return;
   if (total >= UINT32_MAX || n_made >= UINT32_MAX)
-    return r_.Fail("refs.count", "more than 2^32 references or edges");
+    return r_->Fail("refs.count", "more than 2^32 references or edges");
   ref_base_.resize(n_files_ + 1);
   file_of_ref_.resize(total);
   made_base_.resize(total + 1);
@@ -121,7 +120,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         } else if (at[x] < opt[x].size()) {
           v[x] = opt[x][at[x]++];
         } else {
-          return r_.FailAt(
+          return r_->FailAt(
               shape.offset(j), "refs.shape",
               std::string("more values than stored in ") + kOptional[x]);
         }
@@ -168,11 +167,11 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         } else if (src == kMadeFromColumn && k < n_from) {
           md.from = from[k++];
         } else {
-          return r_.FailAt(code.offset(m), "made.code",
+          return r_->FailAt(code.offset(m), "made.code",
                            "bad source code in " + std::to_string(c));
         }
         if (md.from >= n_slots_ || md.to >= n_slots_ || (c & 3) >= 3) {
-          r_.FailAt(code.offset(m), "made[" + std::to_string(m) + "]",
+          r_->FailAt(code.offset(m), "made[" + std::to_string(m) + "]",
                     "source " + std::to_string(md.from) + ", target " +
                         std::to_string(md.to) + " or confidence " +
                         std::to_string(c & 3) + " out of range");
@@ -189,10 +188,10 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   made_base_[j] = static_cast<uint32_t>(m);
   for (size_t x = 0; x < image::kRefOptional; ++x)
     if (at[x] != opt[x].size())
-      return r_.Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
+      return r_->Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
                                        " values left unused");
   if (k != n_from)
-    r_.Fail("made.from", std::to_string(n_from - k) + " sources left unused");
+    r_->Fail("made.from", std::to_string(n_from - k) + " sources left unused");
 }
 
 void Graph::ImageLoader::FileRegs() {
@@ -202,8 +201,8 @@ void Graph::ImageLoader::FileRegs() {
     const char* what =
         regs == &File::member_regs ? "files.member_regs" : "files.assoc_regs";
     std::vector<uint32_t> count = Counts(n_files_, what, total);
-    auto col = r_.Fixed<uint32_t>(total * 3, what);
-    if (!r_.ok()) return;
+    auto col = r_->Fixed<uint32_t>(total * 3, what);
+    if (!r_->ok()) return;
     size_t j = 0;
     for (size_t i = 0; i < n_files_; ++i) {
       (fs[i].*regs).resize(count[i]);
@@ -220,8 +219,8 @@ void Graph::ImageLoader::FileRegs() {
   }
   {
     std::vector<uint32_t> count = Counts(n_files_, "files.import_regs", total);
-    auto col = r_.Fixed<uint32_t>(total * 3, "files.import_regs");
-    if (!r_.ok()) return;
+    auto col = r_->Fixed<uint32_t>(total * 3, "files.import_regs");
+    if (!r_->ok()) return;
     size_t j = 0;
     for (size_t i = 0; i < n_files_; ++i) {
       fs[i].import_regs.resize(count[i]);
@@ -241,8 +240,8 @@ void Graph::ImageLoader::FileRegs() {
         {&File::module_regs, "files.module_regs", true},
         {&File::crate_regs, "files.crate_regs", true}}) {
     std::vector<uint32_t> count = Counts(n_files_, what, total);
-    auto col = r_.Fixed<uint32_t>(total * 2, what);
-    if (!r_.ok()) return;
+    auto col = r_->Fixed<uint32_t>(total * 2, what);
+    if (!r_->ok()) return;
     size_t j = 0;
     for (size_t i = 0; i < n_files_; ++i) {
       (fs[i].*regs).resize(count[i]);

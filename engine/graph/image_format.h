@@ -18,7 +18,12 @@
 namespace aim::graph::image {
 
 // The first byte of an image. Bump it for any change of layout.
-inline constexpr uint8_t kFormat = 1;
+//  1: sections one after the other (read in order).
+//  2: each section's tag is followed by its length (u64), so a reader can
+//     find every section first and then load several at once.
+inline constexpr uint8_t kFormat = 2;
+// The oldest version this build reads.
+inline constexpr uint8_t kFirstFormat = 1;
 
 // Section tags, one byte before each section (a misaligned or foreign
 // image fails at the first tag rather than deep inside a column).
@@ -84,6 +89,10 @@ class Writer {
   }
   // Bytes written so far.
   size_t size() const { return pos_ - start_; }
+  // Overwrites the u64 written at `at` (a size() taken before writing it).
+  void PatchU64(size_t at, uint64_t v) {
+    model::coding::EncodeFixed64(out_.data() + start_ + at, v);
+  }
 
  private:
   // Advances the cursor by n bytes; returns where they go.
@@ -135,6 +144,9 @@ class Column {
 class Reader {
  public:
   explicit Reader(std::string_view in) : in_(in) {}
+  // Reads in[begin, end): offsets (and error messages) stay those of `in`.
+  Reader(std::string_view in, size_t begin, size_t end)
+      : in_(in.substr(0, end)), pos_(begin) {}
 
   bool ok() const { return status_.ok(); }
   const absl::Status& status() const { return status_; }

@@ -60,10 +60,24 @@ class Graph::ImageSaver {
 class Graph::ImageLoader {
  public:
   explicit ImageLoader(std::string_view bytes)
-      : r_(bytes), g_(std::make_unique<Graph>()) {}
-  absl::StatusOr<std::unique_ptr<Graph>> Load();
+      : bytes_(bytes), top_(bytes), r_(&top_),
+        owned_(std::make_unique<Graph>()), g_(owned_.get()) {}
+  absl::StatusOr<std::unique_ptr<Graph>> Load(const RunTasks& run);
 
  private:
+  // A loader for sections that load beside this one's (format 2): it
+  // builds the same graph and reads with its own reader.
+  ImageLoader(const ImageLoader& parent, image::Reader* r)
+      : bytes_(parent.bytes_), top_(""), r_(r), g_(parent.g_),
+        n_str_(parent.n_str_), n_slots_(parent.n_slots_),
+        n_files_(parent.n_files_) {}
+  // Format 1: every section in turn, from top_.
+  void LoadInOrder();
+  // Format 2: finds the sections, then loads them in two rounds of tasks
+  // given to `run`: strings beside entities and files, then edges beside
+  // tables, deps and pending.
+  void LoadSections(const RunTasks& run);
+
   void Strings();
   void Entities();
   void Files();  // image_files.cc
@@ -95,8 +109,11 @@ class Graph::ImageLoader {
   void ScalarExceptions(Map& map, bool wide_key, uint64_t value_limit,
                         std::string_view what);
 
-  image::Reader r_;
-  std::unique_ptr<Graph> g_;
+  std::string_view bytes_;
+  image::Reader top_;  // the whole image
+  image::Reader* r_;   // what the section being loaded reads from
+  std::unique_ptr<Graph> owned_;  // null in a loader beside another
+  Graph* g_;
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // References are numbered across files (file 0's first), and so are
   // their made entries (reference 0's first): set by FileRefs.

@@ -8,45 +8,161 @@
 // live), are not all checked: the image's checksum is the guard for those.
 #include <algorithm>
 #include <bit>
+#include <iterator>
 #include <string>
 
 #include "engine/graph/image_internal.h"
 
 namespace aim::graph {
 
-absl::StatusOr<std::unique_ptr<Graph>> Graph::LoadImage(
-    std::string_view bytes) {
-  return ImageLoader(bytes).Load();
+absl::StatusOr<std::unique_ptr<Graph>> Graph::LoadImage(std::string_view bytes,
+                                                        const RunTasks& run) {
+  return ImageLoader(bytes).Load(run);
 }
 
-absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load() {
-  const uint8_t version = r_.U8("format version");
-  if (r_.ok() && version > image::kFormat)
-    r_.Fail(absl::FailedPreconditionError(
+namespace {
+
+struct SectionInfo {
+  image::Tag tag;
+  const char* name;  // in errors: "<name> tag", "<name> length"
+};
+constexpr SectionInfo kSections[] = {
+    {image::kStrings, "strings"}, {image::kEntities, "entities"},
+    {image::kFiles, "files"},     {image::kEdges, "edges"},
+    {image::kTables, "tables"},   {image::kDeps, "deps"},
+    {image::kPending, "pending"}};
+constexpr size_t kSectionCount = std::size(kSections);
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
+    const RunTasks& run) {
+  const uint8_t version = top_.U8("format version");
+  if (top_.ok() && version > image::kFormat)
+    top_.Fail(absl::FailedPreconditionError(
         "graph image: format version " + std::to_string(version) +
         " is newer than this build reads (" + std::to_string(image::kFormat) +
         ")"));
-  if (r_.ok() && version == 0)
-    r_.FailAt(0, "format version", "0 is not a version");
-  for (void (ImageLoader::*section)() :
-       {&ImageLoader::Strings, &ImageLoader::Entities, &ImageLoader::Files,
-        &ImageLoader::Edges, &ImageLoader::Tables, &ImageLoader::Deps,
-        &ImageLoader::Pending}) {
-    if (!r_.ok()) break;
-    (this->*section)();
+  if (top_.ok() && version < image::kFirstFormat)
+    top_.FailAt(0, "format version",
+                std::to_string(version) + " is not a version");
+  if (!top_.ok()) return top_.status();
+  if (version == 1) {
+    LoadInOrder();
+    if (!top_.ok()) return top_.status();
+  } else {
+    LoadSections(run);
+    if (!top_.ok()) return top_.status();
   }
-  r_.Expect(image::kEnd, "end tag");
-  if (r_.ok() && r_.remaining() > 0)
-    r_.Fail("end", std::to_string(r_.remaining()) + " trailing bytes");
-  if (!r_.ok()) return r_.status();
-  return std::move(g_);
+  return std::move(owned_);
+}
+
+void Graph::ImageLoader::LoadInOrder() {
+  void (ImageLoader::*const load[])() = {
+      &ImageLoader::Strings, &ImageLoader::Entities, &ImageLoader::Files,
+      &ImageLoader::Edges,   &ImageLoader::Tables,   &ImageLoader::Deps,
+      &ImageLoader::Pending};
+  for (size_t i = 0; i < kSectionCount && top_.ok(); ++i) {
+    top_.Expect(kSections[i].tag, std::string(kSections[i].name) + " tag");
+    if (top_.ok()) (this->*load[i])();
+  }
+  top_.Expect(image::kEnd, "end tag");
+  if (top_.ok() && top_.remaining() > 0)
+    top_.Fail("end", std::to_string(top_.remaining()) + " trailing bytes");
+}
+
+void Graph::ImageLoader::LoadSections(const RunTasks& run) {
+  // Where each section is (its tag, its length, then its bytes).
+  std::vector<image::Reader> readers;
+  readers.reserve(kSectionCount);
+  for (const SectionInfo& s : kSections) {
+    top_.Expect(s.tag, std::string(s.name) + " tag");
+    const size_t at = top_.offset();
+    const uint64_t length = top_.U64(std::string(s.name) + " length");
+    if (top_.ok() && length > top_.remaining())
+      return top_.FailAt(at, std::string(s.name) + " length",
+                         std::to_string(length) + " exceeds the " +
+                             std::to_string(top_.remaining()) + " bytes left");
+    if (!top_.ok()) return;
+    const size_t begin = top_.offset();
+    readers.emplace_back(bytes_, begin, begin + length);
+    top_.Bytes(length, s.name);
+  }
+  top_.Expect(image::kEnd, "end tag");
+  if (top_.ok() && top_.remaining() > 0)
+    top_.Fail("end", std::to_string(top_.remaining()) + " trailing bytes");
+  if (!top_.ok()) return;
+
+  // Loads section i with its reader into `loader`; a section must use all
+  // of its bytes.
+  auto section = [&](ImageLoader& loader, size_t i, void (ImageLoader::*load)()) {
+    image::Reader& r = readers[i];
+    if (!r.ok()) return;
+    loader.r_ = &r;
+    (loader.*load)();
+    if (r.ok() && r.remaining() > 0)
+      r.Fail(kSections[i].name,
+             std::to_string(r.remaining()) + " bytes left unread in the section");
+  };
+  // The first error in section order is the image's.
+  auto first_error = [&](size_t end) {
+    for (size_t i = 0; i < end; ++i)
+      if (!readers[i].ok()) {
+        top_.Fail(readers[i].status());
+        return true;
+      }
+    return false;
+  };
+  auto run_all = [&](std::span<const std::function<void()>> tasks) {
+    if (run) {
+      run(tasks);
+    } else {
+      for (const auto& t : tasks) t();
+    }
+  };
+
+  // Round 1: the strings, beside the entities and files (which only check
+  // string ids against the count the strings section starts with).
+  {
+    image::Reader peek = readers[0];
+    n_str_ = peek.Varint("strings.count");
+  }
+  ImageLoader strings(*this, nullptr);
+  const std::function<void()> round1[] = {
+      [&] { section(strings, 0, &ImageLoader::Strings); },
+      [&] {
+        section(*this, 1, &ImageLoader::Entities);
+        if (readers[1].ok()) section(*this, 2, &ImageLoader::Files);
+      }};
+  run_all(round1);
+  if (first_error(3)) return;
+  if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
+    return top_.Fail("strings.count", "differs from the pool loaded");
+
+  // Round 2: the adjacency lists, beside the tables, deps and pending.
+  // Both read the files; each writes its own parts of the graph.
+  ImageLoader edges(*this, nullptr);
+  edges.ref_base_ = ref_base_;
+  edges.file_of_ref_ = file_of_ref_;
+  edges.made_base_ = std::move(made_base_);
+  edges.out_n_ = std::move(out_n_);
+  edges.in_n_ = std::move(in_n_);
+  const std::function<void()> round2[] = {
+      [&] { section(edges, 3, &ImageLoader::Edges); },
+      [&] {
+        section(*this, 4, &ImageLoader::Tables);
+        if (readers[4].ok()) section(*this, 5, &ImageLoader::Deps);
+        if (readers[5].ok()) section(*this, 6, &ImageLoader::Pending);
+      }};
+  run_all(round2);
+  first_error(kSectionCount);
 }
 
 bool Graph::ImageLoader::Check(uint64_t v, uint64_t limit, size_t offset,
                                std::string_view what, size_t i,
                                std::string_view noun, uint64_t none) {
   if (v < limit || v == none) return true;
-  r_.FailAt(offset, std::string(what) + "[" + std::to_string(i) + "]",
+  r_->FailAt(offset, std::string(what) + "[" + std::to_string(i) + "]",
             std::string(noun) + " " + std::to_string(v) + " out of range (" +
                 std::to_string(limit) + ")");
   return false;
@@ -57,45 +173,44 @@ std::vector<uint32_t> Graph::ImageLoader::Counts(size_t n,
                                                  uint64_t& sum) {
   sum = 0;
   std::vector<uint32_t> counts;
-  if (n > r_.remaining()) {  // one byte at least per count
-    r_.Fail(what, std::to_string(n) + " counts cannot fit in the " +
-                      std::to_string(r_.remaining()) + " bytes left");
+  if (n > r_->remaining()) {  // one byte at least per count
+    r_->Fail(what, std::to_string(n) + " counts cannot fit in the " +
+                      std::to_string(r_->remaining()) + " bytes left");
     return counts;
   }
   counts.resize(n);
-  for (size_t i = 0; i < n && r_.ok(); ++i) {
-    counts[i] = r_.Varint32(what);
+  for (size_t i = 0; i < n && r_->ok(); ++i) {
+    counts[i] = r_->Varint32(what);
     sum += counts[i];
   }
-  if (!r_.ok()) counts.assign(n, 0);
+  if (!r_->ok()) counts.assign(n, 0);
   return counts;
 }
 
 void Graph::ImageLoader::Strings() {
-  r_.Expect(image::kStrings, "strings tag");
-  const size_t n = r_.Count(1, "strings.count");
-  if (!r_.ok()) return;
-  if (n == 0) return r_.Fail("strings.count", "0 (id 0 must be \"\")");
-  const uint64_t bytes = r_.Varint("strings.bytes");
-  if (r_.ok() && bytes > r_.remaining())
-    return r_.Fail("strings.bytes", std::to_string(bytes) + " exceeds the " +
-                                        std::to_string(r_.remaining()) +
+  const size_t n = r_->Count(1, "strings.count");
+  if (!r_->ok()) return;
+  if (n == 0) return r_->Fail("strings.count", "0 (id 0 must be \"\")");
+  const uint64_t bytes = r_->Varint("strings.bytes");
+  if (r_->ok() && bytes > r_->remaining())
+    return r_->Fail("strings.bytes", std::to_string(bytes) + " exceeds the " +
+                                        std::to_string(r_->remaining()) +
                                         " bytes left");
   uint64_t sum = 0;
   std::vector<uint32_t> lengths = Counts(n - 1, "strings.length", sum);
-  if (r_.ok() && sum != bytes)
-    return r_.Fail("strings.length", "lengths add up to " +
+  if (r_->ok() && sum != bytes)
+    return r_->Fail("strings.length", "lengths add up to " +
                                          std::to_string(sum) + ", not " +
                                          std::to_string(bytes));
-  std::string_view bits = r_.Bytes((n - 1 + 7) / 8, "strings.indexed");
-  const size_t n_hashes = r_.Count(4, "strings.hash_count");
-  auto hash = r_.Fixed<uint32_t>(n_hashes, "strings.hash");
-  std::string_view text = r_.Bytes(bytes, "strings.bytes");
-  if (!r_.ok()) return;
+  std::string_view bits = r_->Bytes((n - 1 + 7) / 8, "strings.indexed");
+  const size_t n_hashes = r_->Count(4, "strings.hash_count");
+  auto hash = r_->Fixed<uint32_t>(n_hashes, "strings.hash");
+  std::string_view text = r_->Bytes(bytes, "strings.bytes");
+  if (!r_->ok()) return;
   size_t n_indexed = 0;
   for (char b : bits) n_indexed += std::popcount(static_cast<uint8_t>(b));
   if (n_indexed != n_hashes)
-    return r_.FailAt(hash.offset(0), "strings.hash_count",
+    return r_->FailAt(hash.offset(0), "strings.hash_count",
                      std::to_string(n_hashes) + " hashes for " +
                          std::to_string(n_indexed) + " indexed strings");
   std::vector<uint32_t> hashes(n_hashes);
@@ -104,26 +219,25 @@ void Graph::ImageLoader::Strings() {
           text, lengths,
           {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()},
           hashes))
-    return r_.FailAt(hash.offset(0), "strings.hash",
+    return r_->FailAt(hash.offset(0), "strings.hash",
                      "hashes cluster beyond what real ones do");
   n_str_ = g_->strings_.size();
 }
 
 void Graph::ImageLoader::Entities() {
-  r_.Expect(image::kEntities, "entities tag");
-  const size_t n = r_.Count(46, "entities.count");
-  auto id = r_.Fixed<uint64_t>(n, "entities.id");
-  auto sig_hash = r_.Fixed<uint64_t>(n, "entities.sig_hash");
-  auto name = r_.Fixed<uint32_t>(n, "entities.name");
-  auto qualified = r_.Fixed<uint32_t>(n, "entities.qualified");
-  auto sig = r_.Fixed<uint32_t>(n, "entities.sig");
-  auto vis = r_.Fixed<uint32_t>(n, "entities.vis");
-  auto file = r_.Fixed<uint32_t>(n, "entities.file");
-  auto line = r_.Fixed<uint32_t>(n, "entities.line");
-  auto end_line = r_.Fixed<uint32_t>(n, "entities.end_line");
-  auto kind = r_.Fixed<uint8_t>(n, "entities.kind");
-  auto flags = r_.Fixed<uint8_t>(n, "entities.flags");
-  if (!r_.ok()) return;
+  const size_t n = r_->Count(46, "entities.count");
+  auto id = r_->Fixed<uint64_t>(n, "entities.id");
+  auto sig_hash = r_->Fixed<uint64_t>(n, "entities.sig_hash");
+  auto name = r_->Fixed<uint32_t>(n, "entities.name");
+  auto qualified = r_->Fixed<uint32_t>(n, "entities.qualified");
+  auto sig = r_->Fixed<uint32_t>(n, "entities.sig");
+  auto vis = r_->Fixed<uint32_t>(n, "entities.vis");
+  auto file = r_->Fixed<uint32_t>(n, "entities.file");
+  auto line = r_->Fixed<uint32_t>(n, "entities.line");
+  auto end_line = r_->Fixed<uint32_t>(n, "entities.end_line");
+  auto kind = r_->Fixed<uint8_t>(n, "entities.kind");
+  auto flags = r_->Fixed<uint8_t>(n, "entities.flags");
+  if (!r_->ok()) return;
   n_slots_ = n;
   auto& es = g_->entities_;
   es.resize(n);
@@ -159,15 +273,15 @@ void Graph::ImageLoader::Entities() {
   g_->live_entities_ = live;
   for (auto [list, what] : {std::pair{&g_->free_, "entities.free"},
                             std::pair{&g_->zombies_, "entities.zombies"}}) {
-    const size_t m = r_.Count(4, what);
-    auto col = r_.Fixed<uint32_t>(m, what);
-    if (!r_.ok()) return;
+    const size_t m = r_->Count(4, what);
+    auto col = r_->Fixed<uint32_t>(m, what);
+    if (!r_->ok()) return;
     list->resize(m);
     for (size_t i = 0; i < m; ++i) {
       EntityIdx e = (*list)[i] = col[i];
       if (!Slot(e, col.offset(i), what, i)) return;
       if (es[e].flags & kLive)
-        return r_.FailAt(col.offset(i), what,
+        return r_->FailAt(col.offset(i), what,
                          "slot " + std::to_string(e) + " is live");
     }
   }
@@ -178,12 +292,12 @@ void Graph::ImageLoader::ListExceptions(Map& map, bool scope_key,
                                         bool entity_values,
                                         std::string_view what) {
   const size_t key_bytes = scope_key ? 8 : 4;
-  const size_t n = r_.Count(key_bytes + 1, what);
-  for (size_t i = 0; i < n && r_.ok(); ++i) {
-    auto key = r_.Fixed<uint32_t>(key_bytes / 4, what);
-    const size_t len = r_.Count(4, what);
-    auto vals = r_.Fixed<uint32_t>(len, what);
-    if (!r_.ok()) return;
+  const size_t n = r_->Count(key_bytes + 1, what);
+  for (size_t i = 0; i < n && r_->ok(); ++i) {
+    auto key = r_->Fixed<uint32_t>(key_bytes / 4, what);
+    const size_t len = r_->Count(4, what);
+    auto vals = r_->Fixed<uint32_t>(len, what);
+    if (!r_->ok()) return;
     for (size_t k = 0; k < key.size(); ++k)
       if (!Str(key[k], key.offset(k), what, i)) return;
     typename Map::key_type k;
@@ -210,13 +324,13 @@ template <typename Map>
 void Graph::ImageLoader::ScalarExceptions(Map& map, bool wide_key,
                                           uint64_t value_limit,
                                           std::string_view what) {
-  const size_t n = r_.Count(wide_key ? 12 : 8, what);
-  for (size_t i = 0; i < n && r_.ok(); ++i) {
-    const size_t key_at = r_.offset();
-    const uint64_t key = wide_key ? r_.U64(what) : r_.U32(what);
-    const size_t value_at = r_.offset();
-    const uint32_t value = r_.U32(what);
-    if (!r_.ok()) return;
+  const size_t n = r_->Count(wide_key ? 12 : 8, what);
+  for (size_t i = 0; i < n && r_->ok(); ++i) {
+    const size_t key_at = r_->offset();
+    const uint64_t key = wide_key ? r_->U64(what) : r_->U32(what);
+    const size_t value_at = r_->offset();
+    const uint32_t value = r_->U32(what);
+    if (!r_->ok()) return;
     if (!wide_key && !Str(key, key_at, what, i)) return;
     if (value == UINT32_MAX) {
       map.erase(static_cast<typename Map::key_type>(key));
@@ -228,7 +342,6 @@ void Graph::ImageLoader::ScalarExceptions(Map& map, bool wide_key,
 }
 
 void Graph::ImageLoader::Tables() {
-  r_.Expect(image::kTables, "tables tag");
   // Reserve each table for its size in the saved graph, but never beyond
   // the number of entries deriving it can insert.
   size_t live = g_->live_entities_, regs[6] = {0, 0, 0, 0, 0, 0};
@@ -245,10 +358,10 @@ void Graph::ImageLoader::Tables() {
   DerivedTables d;
   size_t i = 0;
   d.ForEach([&](auto& table) {
-    const uint64_t hint = r_.Varint("tables.size");
+    const uint64_t hint = r_->Varint("tables.size");
     table.reserve(static_cast<size_t>(std::min<uint64_t>(hint, bound[i++])));
   });
-  if (!r_.ok()) return;
+  if (!r_->ok()) return;
   g_->DeriveTables(d);
   ListExceptions(d.by_name, false, true, "tables.by_name");
   ListExceptions(d.members, true, true, "tables.members");
@@ -260,7 +373,7 @@ void Graph::ImageLoader::Tables() {
   ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id");
   ScalarExceptions(d.externals, false, n_slots_, "tables.externals");
   ScalarExceptions(d.file_index, false, n_files_, "tables.file_index");
-  if (!r_.ok()) return;
+  if (!r_->ok()) return;
   g_->by_id_ = std::move(d.by_id);
   g_->by_name_ = std::move(d.by_name);
   g_->members_ = std::move(d.members);
@@ -274,24 +387,23 @@ void Graph::ImageLoader::Tables() {
 }
 
 void Graph::ImageLoader::Deps() {
-  r_.Expect(image::kDeps, "deps tag");
   const auto& fs = g_->files_;
   const uint64_t n_refs = file_of_ref_.size();
-  const size_t n = r_.Count(5, "deps.count");
+  const size_t n = r_->Count(5, "deps.count");
   g_->deps_.reserve(n);
-  for (size_t i = 0; i < n && r_.ok(); ++i) {
-    auto name = r_.Fixed<uint32_t>(1, "deps.name");
-    const size_t len = r_.Count(1, "deps.length");
-    if (!r_.ok() || !Str(name[0], name.offset(0), "deps.name", i)) return;
+  for (size_t i = 0; i < n && r_->ok(); ++i) {
+    auto name = r_->Fixed<uint32_t>(1, "deps.name");
+    const size_t len = r_->Count(1, "deps.length");
+    if (!r_->ok() || !Str(name[0], name.offset(0), "deps.name", i)) return;
     std::vector<RefHandle>& handles = g_->deps_[name[0]];
     handles.reserve(handles.size() + len);
     uint64_t ref = 0;
     for (size_t k = 0; k < len; ++k) {
-      const size_t at = r_.offset();
-      ref += r_.Varint("deps.ref");
-      if (!r_.ok()) return;
+      const size_t at = r_->offset();
+      ref += r_->Varint("deps.ref");
+      if (!r_->ok()) return;
       if (ref >= n_refs)
-        return r_.FailAt(at, "deps.ref",
+        return r_->FailAt(at, "deps.ref",
                          "reference " + std::to_string(ref) +
                              " out of range (" + std::to_string(n_refs) + ")");
       const uint32_t fi = file_of_ref_[ref];
@@ -302,24 +414,23 @@ void Graph::ImageLoader::Deps() {
 }
 
 void Graph::ImageLoader::Pending() {
-  r_.Expect(image::kPending, "pending tag");
-  const size_t n = r_.Count(2, "pending.count");
-  if (!r_.ok()) return;
+  const size_t n = r_->Count(2, "pending.count");
+  if (!r_->ok()) return;
   g_->pending_.resize(n);
-  for (size_t i = 0; i < n && r_.ok(); ++i) {
-    const size_t at = r_.offset();
-    uint32_t fi = r_.Varint32("pending.file");
-    uint32_t ri = r_.Varint32("pending.ref");
-    if (r_.ok() && fi >= n_files_)
-      return r_.FailAt(at, "pending.file",
+  for (size_t i = 0; i < n && r_->ok(); ++i) {
+    const size_t at = r_->offset();
+    uint32_t fi = r_->Varint32("pending.file");
+    uint32_t ri = r_->Varint32("pending.ref");
+    if (r_->ok() && fi >= n_files_)
+      return r_->FailAt(at, "pending.file",
                        std::to_string(fi) + " out of range (" +
                            std::to_string(n_files_) + ")");
     g_->pending_[i] = {fi, ri};
   }
-  const size_t at = r_.offset();
-  const uint8_t flags = r_.U8("pending.flags");
-  if (r_.ok() && flags > 3)
-    return r_.FailAt(at, "pending.flags",
+  const size_t at = r_->offset();
+  const uint8_t flags = r_->U8("pending.flags");
+  if (r_->ok() && flags > 3)
+    return r_->FailAt(at, "pending.flags",
                      "unknown bits in " + std::to_string(flags));
   g_->batch_ = flags & 1;
   g_->resolve_all_ = flags & 2;

@@ -4,9 +4,12 @@
 // an error or a graph that is safe to use, never a crash.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <functional>
 #include <map>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "engine/graph/graph.h"
 #include "tests/support/graph_fixture.h"
@@ -75,12 +78,41 @@ void ExpectSameGraph(const Graph& a, const Graph& b) {
   EXPECT_TRUE(Image(a) == Image(b)) << "images differ";
 }
 
+// A runner that runs the tasks it is given at once, a thread each.
+void RunAtOnce(std::span<const std::function<void()>> tasks) {
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < tasks.size(); ++i) threads.emplace_back(tasks[i]);
+  if (!tasks.empty()) tasks[0]();
+  for (auto& t : threads) t.join();
+}
+
+// The same image in format 1: no section lengths (IMAGE_FORMAT.md).
+std::string FormatOne(const std::string& image) {
+  std::string v1(1, '\x01');
+  size_t at = 1;
+  while (image[at] != 'Z') {
+    v1 += image[at];
+    uint64_t length = 0;
+    std::memcpy(&length, image.data() + at + 1, 8);  // little-endian host
+    v1 += image.substr(at + 9, length);
+    at += 9 + length;
+  }
+  return v1 + "Z";
+}
+
 void ExpectRoundTrip(const Graph& g) {
   const std::string image = Image(g);
   ASSERT_FALSE(image.empty());
   std::unique_ptr<Graph> loaded = Load(image);
   ExpectSameGraph(g, *loaded);
   EXPECT_EQ(Image(g), image) << "saving twice gives other bytes";
+  // Sections loaded at once, and an image of the first format.
+  auto at_once = Graph::LoadImage(image, RunAtOnce);
+  ASSERT_TRUE(at_once.ok()) << at_once.status();
+  ExpectSameGraph(g, **at_once);
+  auto v1 = Graph::LoadImage(FormatOne(image));
+  ASSERT_TRUE(v1.ok()) << v1.status();
+  ExpectSameGraph(g, **v1);
 }
 
 TEST(ImageTest, EmptyGraph) {
@@ -243,6 +275,52 @@ TEST(ImageTest, EveryTruncationIsAnError) {
   }
 }
 
+TEST(ImageTest, EveryTruncationOfTheFirstFormatIsAnError) {
+  const std::string image = FormatOne(SmallImage());
+  ASSERT_TRUE(Graph::LoadImage(image).ok());
+  for (size_t n = 0; n < image.size(); ++n) {
+    auto g = Graph::LoadImage(std::string_view(image).substr(0, n));
+    ASSERT_FALSE(g.ok()) << "prefix of " << n << " bytes loaded";
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss) << g.status();
+  }
+}
+
+// A section's length must cover exactly its contents: longer or shorter
+// (the bytes moved to or from the next section) is an error naming it.
+TEST(ImageTest, SectionLengthsMustMatchTheirContents) {
+  const std::string image = SmallImage();
+  size_t at = 1;
+  for (const char* name :
+       {"strings", "entities", "files", "edges", "tables", "deps", "pending"}) {
+    SCOPED_TRACE(name);
+    uint64_t length = 0;
+    std::memcpy(&length, image.data() + at + 1, 8);
+    for (int64_t delta : {-1, 1}) {
+      if (length == 0 && delta < 0) continue;
+      std::string damaged = image;
+      const uint64_t changed = length + delta;
+      std::memcpy(damaged.data() + at + 1, &changed, 8);
+      for (bool at_once : {false, true}) {
+        auto g = at_once ? Graph::LoadImage(damaged, RunAtOnce)
+                         : Graph::LoadImage(damaged);
+        ASSERT_FALSE(g.ok()) << delta;
+        EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
+      }
+    }
+    std::string huge = image;
+    const uint64_t too_long = uint64_t{1} << 40;
+    std::memcpy(huge.data() + at + 1, &too_long, 8);
+    auto g = Graph::LoadImage(huge);
+    ASSERT_FALSE(g.ok());
+    EXPECT_NE(g.status().message().find(std::string(name) + " length at byte " +
+                                        std::to_string(at + 1)),
+              std::string::npos)
+        << g.status();
+    at += 9 + length;
+  }
+  EXPECT_EQ(image[at], 'Z');
+}
+
 TEST(ImageTest, TrailingBytesAreAnError) {
   std::string image = SmallImage() + "x";
   auto g = Graph::LoadImage(image);
@@ -261,7 +339,8 @@ TEST(ImageTest, ByteFlipsAreErrorsOrSafeGraphs) {
       size_t at = rng() % damaged.size();
       damaged[at] = static_cast<char>(damaged[at] ^ (1 + rng() % 255));
     }
-    auto g = Graph::LoadImage(damaged);
+    auto g = trial % 2 ? Graph::LoadImage(damaged, RunAtOnce)
+                       : Graph::LoadImage(damaged);
     if (!g.ok()) {
       EXPECT_TRUE(g.status().code() == absl::StatusCode::kDataLoss ||
                   g.status().code() == absl::StatusCode::kFailedPrecondition)
@@ -305,7 +384,7 @@ TEST(ImageTest, ClusteredStringHashesAreAnError) {
   g.UpsertFile(aim::testing::SourceInput("many", "src/lib.rs", text));
   std::string image = Image(g);
   // Walk to the strings' hash column (IMAGE_FORMAT.md) and make all equal.
-  size_t at = 2;  // version, tag
+  size_t at = 10;  // version, tag, section length
   const uint64_t n = ReadVarint(image, at);
   ReadVarint(image, at);  // bytes
   for (uint64_t i = 1; i < n; ++i) ReadVarint(image, at);
