@@ -1,12 +1,15 @@
 #include "recovery/checkpoint.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
+#include <vector>
 
 #include <zstd.h>
 
@@ -42,10 +45,19 @@ constexpr uint32_t kFlagZstdChecksum = 1u << 16;  // the frame has its own
 // Required: the payload holds a graph image instead of files (a reader
 // that predates images must refuse it, not misread it).
 constexpr uint32_t kFlagGraphImage = 1u;
-constexpr uint32_t kKnownRequiredFlags = kFlagGraphImage;
+// Required: the payload is a run of zstd frames of kFrameBytes each (the
+// last one holds the rest), compressed and decompressed on two threads.
+constexpr uint32_t kFlagFrames = 2u;
+constexpr uint32_t kKnownRequiredFlags = kFlagGraphImage | kFlagFrames;
 constexpr int kZstdLevel = 3;
 constexpr int kCompressThreads = 2;
 constexpr uint64_t kParallelCompressBytes = uint64_t{4} << 20;
+constexpr uint64_t kFrameBytes = uint64_t{4} << 20;
+// A payload of frames declares at most this many times its compressed size
+// (the writer uses one frame for anything that compresses better), so that
+// the buffer decoding allocates up front stays proportional to the file.
+constexpr uint64_t kMaxFramesRatio = 64;
+constexpr int kDecompressThreads = 2;
 // zstd's default decoder limit (128 MiB window); a frame asking for more is
 // refused by zstd before it allocates.
 constexpr int kZstdWindowLogMax = 27;
@@ -151,6 +163,96 @@ struct CCtxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 
+// Runs fn(0..n-1) on `threads` threads (this one among them), each index
+// once.
+template <typename Fn>
+void ParallelFor(size_t n, int threads, Fn fn) {
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
+  };
+  std::vector<std::thread> helpers;
+  for (int t = 1; t < threads && static_cast<size_t>(t) < n; ++t)
+    helpers.emplace_back(work);
+  work();
+  for (std::thread& t : helpers) t.join();
+}
+
+// A payload of frames (kFlagFrames): each frame's place is found and its
+// declared size checked before anything is allocated, then the frames are
+// decoded at once into one buffer.
+absl::StatusOr<std::string> DecompressFrames(const Header& h,
+                                             std::string_view packed,
+                                             std::string_view name,
+                                             const std::string& where) {
+  if (h.raw_size / kMaxFramesRatio > packed.size())
+    return Corrupt(name, "uncompressed size " + std::to_string(h.raw_size) +
+                             " is more than " + std::to_string(kMaxFramesRatio) +
+                             " times the compressed size" + where);
+  struct Frame {
+    size_t at, size;  // in `packed`
+    uint64_t out;     // where its content goes
+  };
+  const uint64_t n_frames = (h.raw_size + kFrameBytes - 1) / kFrameBytes;
+  std::vector<Frame> frames;
+  frames.reserve(static_cast<size_t>(n_frames));
+  uint64_t out = 0;
+  for (size_t at = 0; at < packed.size();) {
+    const std::string frame_at = "zstd frame " + std::to_string(frames.size()) +
+                                 " at payload byte " + std::to_string(at);
+    if (frames.size() == n_frames)
+      return Corrupt(name, frame_at + " is more than the " +
+                               std::to_string(n_frames) +
+                               " frames the size declares" + where);
+    const size_t size = ZSTD_findFrameCompressedSize(packed.data() + at,
+                                                     packed.size() - at);
+    if (ZSTD_isError(size))
+      return Corrupt(name, frame_at + " is truncated or damaged (" +
+                               ZSTD_getErrorName(size) + ")" + where);
+    const unsigned long long content =
+        ZSTD_getFrameContentSize(packed.data() + at, size);
+    const uint64_t expect = std::min(kFrameBytes, h.raw_size - out);
+    if (content != expect)
+      return Corrupt(name, frame_at + " declares " +
+                               (content == ZSTD_CONTENTSIZE_UNKNOWN ||
+                                        content == ZSTD_CONTENTSIZE_ERROR
+                                    ? std::string("no size")
+                                    : std::to_string(content) + " bytes") +
+                               ", expected " + std::to_string(expect) + where);
+    frames.push_back({at, size, out});
+    out += content;
+    at += size;
+  }
+  if (out != h.raw_size)
+    return Corrupt(name, "zstd frames hold " + std::to_string(out) +
+                             " bytes but the header says " +
+                             std::to_string(h.raw_size) + where);
+  std::string raw(static_cast<size_t>(h.raw_size), '\0');
+  std::vector<std::string> errors(frames.size());
+  ParallelFor(frames.size(), kDecompressThreads, [&](size_t i) {
+    thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
+    const Frame& f = frames[i];
+    const size_t want = static_cast<size_t>(std::min(kFrameBytes, h.raw_size - f.out));
+    if (dctx == nullptr) {
+      errors[i] = "ZSTD_createDCtx failed";
+      return;
+    }
+    const size_t got = ZSTD_decompressDCtx(dctx.get(), raw.data() + f.out, want,
+                                           packed.data() + f.at, f.size);
+    if (ZSTD_isError(got))
+      errors[i] = std::string("zstd: ") + ZSTD_getErrorName(got);
+    else if (got != want)
+      errors[i] = "decompressed to " + std::to_string(got) + " bytes, expected " +
+                  std::to_string(want);
+  });
+  for (size_t i = 0; i < frames.size(); ++i)
+    if (!errors[i].empty())
+      return Corrupt(name, "zstd frame " + std::to_string(i) + " at payload byte " +
+                               std::to_string(frames[i].at) + ": " + errors[i] +
+                               where);
+  return raw;
+}
+
 absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
                                        std::string_view name) {
   const std::string where = " (payload at offset " +
@@ -160,6 +262,7 @@ absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
   if (actual != h.payload_crc)
     return Corrupt(name, "payload checksum mismatch" + where + ": stored " +
                              Hex(h.payload_crc) + ", computed " + Hex(actual));
+  if (h.flags & kFlagFrames) return DecompressFrames(h, packed, name, where);
   unsigned long long content = ZSTD_getFrameContentSize(packed.data(), packed.size());
   if (content == ZSTD_CONTENTSIZE_ERROR)
     return Corrupt(name, "payload is not a zstd frame" + where);
@@ -283,6 +386,62 @@ absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
   return ParsePayload(*h, *raw, name);
 }
 
+absl::Status ZstdError(size_t rc) {
+  return absl::InternalError(std::string("zstd compression failed: ") +
+                             ZSTD_getErrorName(rc));
+}
+
+// Compresses bytes [begin, end) of the pieces (taken one after the other)
+// into `o` as one zstd frame that records its size and checksum, on
+// `workers` threads (a zstd built without threads uses this one).
+absl::Status CompressFrame(ZSTD_CCtx* cctx, std::span<const std::string_view> pieces,
+                           uint64_t begin, uint64_t end, int workers,
+                           ZSTD_outBuffer& o) {
+  ZSTD_CCtx_reset(cctx, ZSTD_reset_session_and_parameters);
+  for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel},
+                               std::pair{ZSTD_c_checksumFlag, 1}}) {
+    size_t rc = ZSTD_CCtx_setParameter(cctx, param, value);
+    if (ZSTD_isError(rc)) return ZstdError(rc);
+  }
+  if (workers > 1) (void)ZSTD_CCtx_setParameter(cctx, ZSTD_c_nbWorkers, workers);
+  if (size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx, end - begin); ZSTD_isError(rc))
+    return ZstdError(rc);
+  uint64_t at = 0;  // where the piece starts
+  for (std::string_view p : pieces) {
+    const uint64_t from = std::max(begin, at), to = std::min(end, at + p.size());
+    at += p.size();
+    if (from >= to) continue;
+    ZSTD_inBuffer in{p.data() + (from - (at - p.size())), to - from, 0};
+    while (in.pos < in.size) {
+      size_t rc = ZSTD_compressStream2(cctx, &o, &in, ZSTD_e_continue);
+      if (ZSTD_isError(rc)) return ZstdError(rc);
+    }
+  }
+  ZSTD_inBuffer none{nullptr, 0, 0};
+  for (size_t left = 1; left != 0;) {
+    left = ZSTD_compressStream2(cctx, &o, &none, ZSTD_e_end);
+    if (ZSTD_isError(left)) return ZstdError(left);
+  }
+  return absl::OkStatus();
+}
+
+// Fills the header at `h`, followed by `packed` payload bytes.
+void WriteHeader(char* h, uint32_t flags, uint64_t lsn, uint64_t file_count,
+                 uint64_t raw, uint64_t packed) {
+  std::memset(h, 0, kCheckpointHeaderSize);
+  std::memcpy(h, kCheckpointMagic.data(), kCheckpointMagic.size());
+  EncodeFixed32(h + kOffVersion, kCheckpointVersion);
+  EncodeFixed32(h + kOffHeaderSize, kCheckpointHeaderSize);
+  EncodeFixed32(h + kOffFlags, flags);
+  EncodeFixed64(h + kOffLsn, lsn);
+  EncodeFixed64(h + kOffFileCount, file_count);
+  EncodeFixed64(h + kOffRawSize, raw);
+  EncodeFixed64(h + kOffPackedSize, packed);
+  EncodeFixed32(h + kOffPayloadCrc,
+                crc32c::Mask(crc32c::Value(h + kCheckpointHeaderSize, packed)));
+  EncodeFixed32(h + kOffHeaderCrc, crc32c::Mask(crc32c::Value(h, kOffHeaderCrc)));
+}
+
 }  // namespace
 
 namespace internal {
@@ -308,57 +467,60 @@ absl::Status SealPayload(std::span<const std::string_view> pieces,
     return absl::ResourceExhaustedError(
         "checkpoint payload of " + std::to_string(raw) +
         " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
+  uint32_t flags = kFlagZstdChecksum | extra_flags;
+  if (raw > kFrameBytes) {
+    // Frames of kFrameBytes, compressed on two threads, that a reader can
+    // decompress on two threads as well.
+    const size_t n = static_cast<size_t>((raw + kFrameBytes - 1) / kFrameBytes);
+    std::vector<std::string> frames(n);
+    std::vector<absl::Status> status(n);
+    ParallelFor(n, kCompressThreads, [&](size_t i) {
+      thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
+      if (cctx == nullptr) {
+        status[i] = absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+        return;
+      }
+      const uint64_t begin = i * kFrameBytes;
+      const uint64_t end = std::min(raw, begin + kFrameBytes);
+      frames[i].resize(ZSTD_compressBound(end - begin));
+      ZSTD_outBuffer o{frames[i].data(), frames[i].size(), 0};
+      status[i] = CompressFrame(cctx.get(), pieces, begin, end, 1, o);
+      frames[i].resize(o.pos);
+    });
+    uint64_t packed = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!status[i].ok()) return status[i];
+      packed += frames[i].size();
+    }
+    if (raw / kMaxFramesRatio <= packed) {
+      out->assign(kCheckpointHeaderSize, '\0');
+      out->reserve(kCheckpointHeaderSize + packed);
+      for (std::string& f : frames) {
+        out->append(f);
+        f = std::string();
+      }
+      WriteHeader(out->data(), flags | kFlagFrames, lsn, file_count, raw, packed);
+      return absl::OkStatus();
+    }
+    // (It compresses too well for frames: one frame, as below.)
+  }
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
   if (cctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createCCtx failed");
-  auto zstd_error = [](size_t rc) {
-    return absl::InternalError(std::string("zstd compression failed: ") +
-                               ZSTD_getErrorName(rc));
-  };
-  for (auto [param, value] : {std::pair{ZSTD_c_compressionLevel, kZstdLevel},
-                               std::pair{ZSTD_c_checksumFlag, 1}}) {
-    size_t rc = ZSTD_CCtx_setParameter(cctx.get(), param, value);
-    if (ZSTD_isError(rc)) return zstd_error(rc);
-  }
-  // A large payload compresses on two threads (a checkpoint is written on
-  // a path someone waits for: the end of an ingest). A zstd built without
-  // threads refuses the setting and compresses on this one.
-  if (raw >= kParallelCompressBytes)
-    (void)ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_nbWorkers, kCompressThreads);
-  // The frame records the size (the reader checks it).
-  if (size_t rc = ZSTD_CCtx_setPledgedSrcSize(cctx.get(), raw); ZSTD_isError(rc))
-    return zstd_error(rc);
-  // Compressed straight into the file's buffer, left unfilled until then.
+  // Compressed straight into the file's buffer, left unfilled until then. A
+  // large payload compresses on two threads (a checkpoint is written on a
+  // path someone waits for: the end of an ingest).
   const size_t bound = kCheckpointHeaderSize + ZSTD_compressBound(raw);
   std::unique_ptr<char[]> buf(new char[bound]);
   ZSTD_outBuffer o{buf.get() + kCheckpointHeaderSize, bound - kCheckpointHeaderSize, 0};
-  for (std::string_view p : pieces) {
-    ZSTD_inBuffer in{p.data(), p.size(), 0};
-    while (in.pos < in.size) {
-      size_t rc = ZSTD_compressStream2(cctx.get(), &o, &in, ZSTD_e_continue);
-      if (ZSTD_isError(rc)) return zstd_error(rc);
-    }
-  }
-  ZSTD_inBuffer none{nullptr, 0, 0};
-  for (size_t left = 1; left != 0;) {
-    left = ZSTD_compressStream2(cctx.get(), &o, &none, ZSTD_e_end);
-    if (ZSTD_isError(left)) return zstd_error(left);
-  }
+  if (absl::Status s = CompressFrame(
+          cctx.get(), pieces, 0, raw,
+          raw >= kParallelCompressBytes ? kCompressThreads : 1, o);
+      !s.ok())
+    return s;
   const size_t packed = o.pos;
   out->assign(buf.get(), kCheckpointHeaderSize + packed);
   buf.reset();
-  char* h = out->data();
-  std::memset(h, 0, kCheckpointHeaderSize);
-  std::memcpy(h, kCheckpointMagic.data(), kCheckpointMagic.size());
-  EncodeFixed32(h + kOffVersion, kCheckpointVersion);
-  EncodeFixed32(h + kOffHeaderSize, kCheckpointHeaderSize);
-  EncodeFixed32(h + kOffFlags, kFlagZstdChecksum | extra_flags);
-  EncodeFixed64(h + kOffLsn, lsn);
-  EncodeFixed64(h + kOffFileCount, file_count);
-  EncodeFixed64(h + kOffRawSize, raw);
-  EncodeFixed64(h + kOffPackedSize, packed);
-  EncodeFixed32(h + kOffPayloadCrc,
-                crc32c::Mask(crc32c::Value(h + kCheckpointHeaderSize, packed)));
-  EncodeFixed32(h + kOffHeaderCrc, crc32c::Mask(crc32c::Value(h, kOffHeaderCrc)));
+  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
   return absl::OkStatus();
 }
 

@@ -102,6 +102,27 @@ TEST(CheckpointAlloc, SizesClaimingATebibyteAllocateNothingLarge) {
   }
 }
 
+// A payload of frames (over 4 MiB) whose header claims far more than its
+// frames declare: refused while the frames are walked, before the buffer for
+// the whole payload is allocated.
+TEST(CheckpointAlloc, FramesClaimingMoreAllocateNothingLarge) {
+  using namespace testing;
+  CheckpointData d;
+  d.lsn = 1;
+  for (uint64_t i = 0; d.image_storage.size() < (9u << 20); ++i)
+    d.image_storage += "fn f" + std::to_string(i * 7919 % 100003) + "() {}\n";
+  std::string good;
+  ASSERT_TRUE(EncodeCheckpoint(d, &good).ok());
+  ASSERT_EQ(Get32(good, kFlagsAt) & 2, 2u);  // frames
+  const uint64_t packed = Get64(good, kPackedSizeAt);
+  for (uint64_t raw : {packed * 60, Get64(good, kRawSizeAt) + 1}) {
+    std::string b = good;
+    Set64(b, kRawSizeAt, raw);
+    FixHeaderCrc(b);
+    EXPECT_LT(LargestAllocationDuring(b), kSmall) << raw;
+  }
+}
+
 TEST(CheckpointAlloc, HugeCountsInsideThePayloadAllocateNothingLarge) {
   // A sealed payload (valid CRCs) whose file count and first file's item
   // count claim 2^40 elements.

@@ -14,6 +14,8 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <zstd.h>
 
@@ -163,6 +165,89 @@ TEST(Checkpoint, HighlyCompressiblePayloadRoundTrips) {
   absl::StatusOr<CheckpointData> got = DecodeCheckpoint(b);
   ASSERT_TRUE(got.ok()) << got.status();
   EXPECT_EQ(DataDiff(*got, d), "");
+}
+
+// A checkpoint holding ~9.5 MiB of image: three zstd frames (FORMAT.md).
+CheckpointData FramedData() {
+  CheckpointData d;
+  d.lsn = 7;
+  d.root = "/ws";
+  std::mt19937_64 rng(3);
+  const size_t size = (9u << 20) + (512u << 10);
+  d.image_storage.reserve(size);
+  while (d.image_storage.size() < size)
+    d.image_storage += "fn item_" + std::to_string(rng() % 100000) + "() {}\n";
+  d.image_storage.resize(size);
+  return d;
+}
+
+// Where each zstd frame of a checkpoint's payload starts and ends.
+std::vector<std::pair<size_t, size_t>> Frames(const std::string& ckpt) {
+  std::vector<std::pair<size_t, size_t>> frames;
+  for (size_t at = kCheckpointHeaderSize; at < ckpt.size();) {
+    size_t n = ZSTD_findFrameCompressedSize(ckpt.data() + at, ckpt.size() - at);
+    EXPECT_FALSE(ZSTD_isError(n));
+    if (ZSTD_isError(n)) break;
+    frames.emplace_back(at, at + n);
+    at += n;
+  }
+  return frames;
+}
+
+TEST(Checkpoint, LargePayloadIsFramesDecodedAtOnce) {
+  const CheckpointData d = FramedData();
+  const std::string b = Encode(d);
+  EXPECT_EQ(testing::Get32(b, testing::kFlagsAt) & 0xffff, 3u)  // image, frames
+      << std::hex << testing::Get32(b, testing::kFlagsAt);
+  const auto frames = Frames(b);
+  ASSERT_EQ(frames.size(), 3u);
+  for (const auto& [begin, end] : frames)
+    EXPECT_NE(ZSTD_getFrameContentSize(b.data() + begin, end - begin),
+              ZSTD_CONTENTSIZE_UNKNOWN);
+  absl::StatusOr<CheckpointData> got = DecodeCheckpoint(b);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->image(), std::string_view(d.image_storage));
+  EXPECT_EQ(got->root, d.root);
+  EXPECT_EQ(got->lsn, d.lsn);
+}
+
+// Frames rearranged behind valid checksums: each is refused naming what is
+// wrong, before anything is decoded into the wrong place.
+TEST(Checkpoint, DamagedFramesAreRefusedBehindValidChecksums) {
+  const std::string b = Encode(FramedData());
+  const auto frames = Frames(b);
+  ASSERT_EQ(frames.size(), 3u);
+  auto frame = [&](size_t i) {
+    return b.substr(frames[i].first, frames[i].second - frames[i].first);
+  };
+  struct Case {
+    std::string payload;
+    const char* expect;
+  };
+  std::string flipped = frame(1);
+  flipped[flipped.size() / 2] ^= 0x10;
+  const Case cases[] = {
+      {frame(0) + frame(2) + frame(1), "zstd frame 1 at payload byte"},
+      {frame(0) + frame(1), "frames hold"},
+      {frame(0) + frame(1) + frame(2) + frame(2), "more than the 3 frames"},
+      {frame(0) + frame(1).substr(0, 1000), "zstd frame 1 at payload byte"},
+      {frame(0) + flipped + frame(2), "zstd frame 1 at payload byte"},
+  };
+  for (const Case& c : cases) {
+    std::string d = b;
+    testing::ResealPayload(d, c.payload);
+    absl::StatusOr<CheckpointData> got = DecodeCheckpoint(d);
+    ASSERT_FALSE(got.ok()) << c.expect;
+    EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_TRUE(Has(got.status(), c.expect)) << got.status();
+  }
+  // A size more than 64 times the payload is refused before allocating.
+  std::string d = b;
+  testing::Set64(d, testing::kRawSizeAt, uint64_t{3} << 30);
+  testing::FixHeaderCrc(d);
+  absl::StatusOr<CheckpointData> got = DecodeCheckpoint(d);
+  ASSERT_FALSE(got.ok());
+  EXPECT_TRUE(Has(got.status(), "more than 64 times")) << got.status();
 }
 
 TEST(Checkpoint, HeaderLayoutMatchesFormatMd) {

@@ -36,6 +36,16 @@ inline void FixHeaderCrc(std::string& b) {
         wal::crc32c::Mask(wal::crc32c::Value(b.data(), kHeaderCrcAt)));
 }
 
+// Replaces the payload (everything after the header) and makes the sizes
+// and checksums fit it again.
+inline void ResealPayload(std::string& b, std::string_view payload) {
+  b.resize(recovery::kCheckpointHeaderSize);
+  b.append(payload);
+  Set64(b, kPackedSizeAt, payload.size());
+  Set32(b, kPayloadCrcAt, wal::crc32c::Mask(wal::crc32c::Value(payload)));
+  FixHeaderCrc(b);
+}
+
 inline graph::FileInput Input(std::string path, FileFacts facts) {
   graph::FileInput in;
   in.path = std::move(path);
