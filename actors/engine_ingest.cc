@@ -236,7 +236,11 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     report.syntax_errors += work[i].input.facts.errors.size();
     ++report.files;
     if (g) {
-      g->UpsertFile(std::move(work[i].input));
+      g->UpsertFile(work[i].input);
+      // The graph keeps what it needs; the facts go now, not with `work`
+      // (the whole tree's facts would otherwise stay until the end, and
+      // fresh memory is what an ingest mostly waits on).
+      work[i].input.facts = FileFacts();
     } else {
       mutations.emplace_back();
       mutations.back().upserts.push_back(std::move(work[i].input));
