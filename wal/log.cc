@@ -16,9 +16,28 @@ struct Log::Writer {
   std::vector<uint8_t> flags;
   bool sync_only = false;  // Sync(): no records, force a sync
   uint64_t first_lsn = 0, last_lsn = 0;
-  absl::Status status;
-  bool done = false;
+  // What the writer waits for, under its own mutex (a finished group's
+  // callers each wake on theirs, not all on the log's): kDone with
+  // `status`, or kLead (it is now at the front of the queue).
+  enum State { kWaiting, kDone, kLead };
+  std::mutex m;
   std::condition_variable cv;
+  State state = kWaiting;
+  absl::Status status;
+
+  // Tells the waiting writer; under its mutex, so that it cannot return
+  // (and go) before this is done with it.
+  void Tell(State s, const absl::Status& st = absl::OkStatus()) {
+    std::lock_guard lock(m);
+    status = st;
+    state = s;
+    cv.notify_one();
+  }
+  State Wait() {
+    std::unique_lock lock(m);
+    cv.wait(lock, [this] { return state != kWaiting; });
+    return state;
+  }
 };
 
 namespace {
@@ -196,18 +215,27 @@ absl::StatusOr<uint64_t> Log::Commit(Writer& w) {
   next_lsn_ += n;
   stats_.last_lsn = next_lsn_ - 1;
   queue_.push_back(&w);
-  if (queue_.front() != &w) queue_.front()->cv.notify_one();
-  while (!w.done && queue_.front() != &w) w.cv.wait(lock);
-  if (w.done) return w.status.ok() ? absl::StatusOr<uint64_t>(w.last_lsn)
-                                   : absl::StatusOr<uint64_t>(w.status);
+  if (queue_.front() != &w) {
+    // A leader waiting for the callers inside Append to join is woken once,
+    // by the last of them (or by its window's end), not by each arrival.
+    if (leader_waiting_ && static_cast<int>(queue_.size()) >= active_.load())
+      leader_cv_.notify_one();
+    lock.unlock();
+    if (w.Wait() == Writer::kDone)
+      return w.status.ok() ? absl::StatusOr<uint64_t>(w.last_lsn)
+                           : absl::StatusOr<uint64_t>(w.status);
+    lock.lock();  // kLead: the previous group is done, this one is ours
+  }
   // This writer leads a group.
   const Durability mode = options_.durability;
   if (mode == Durability::kBatch && options_.batch_window.count() > 0 &&
       !w.sync_only) {
     const auto deadline = std::chrono::steady_clock::now() + options_.batch_window;
+    leader_waiting_ = true;
     while (static_cast<int>(queue_.size()) < active_.load() &&
-           w.cv.wait_until(lock, deadline) != std::cv_status::timeout) {
+           leader_cv_.wait_until(lock, deadline) != std::cv_status::timeout) {
     }
+    leader_waiting_ = false;
   }
   std::vector<Writer*> group;
   bool sync = mode != Durability::kNone;
@@ -228,13 +256,14 @@ absl::StatusOr<uint64_t> Log::Commit(Writer& w) {
     lock.lock();
     if (!status.ok()) status = Fail(status);
   }
-  for (Writer* x : group) {
-    queue_.pop_front();
-    x->status = status;
-    x->done = true;
-    if (x != &w) x->cv.notify_one();
-  }
-  if (!queue_.empty()) queue_.front()->cv.notify_one();
+  for (size_t i = 0; i < group.size(); ++i) queue_.pop_front();
+  Writer* next = queue_.empty() ? nullptr : queue_.front();
+  lock.unlock();
+  // The group's callers, then the next group's leader, each on its own
+  // mutex (a caller may return, and its Writer go, as soon as it is told).
+  for (Writer* x : group)
+    if (x != &w) x->Tell(Writer::kDone, status);
+  if (next != nullptr) next->Tell(Writer::kLead);
   if (!status.ok()) return status;
   return w.last_lsn;
 }

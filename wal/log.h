@@ -153,6 +153,8 @@ class Log {
   absl::Status health_;
   LogStats stats_;
   std::atomic<int> active_{0};  // callers inside Append
+  bool leader_waiting_ = false;  // a leader waits in its batch window
+  std::condition_variable leader_cv_;  // ... on this, with mu_
 
   mutable std::mutex write_mu_;  // the leader; segments_ and file_
   std::vector<Segment> segments_;

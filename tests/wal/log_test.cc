@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <thread>
 
@@ -264,6 +266,55 @@ TEST_F(LogFaultTest, SyncErrorIsFailStopAndNeverAcknowledged) {
   ASSERT_NE(Open(&r), nullptr);
   ASSERT_GE(r.payloads.size(), 1u);
   EXPECT_EQ(r.payloads[0], "acked");
+}
+
+// Many writers in groups when a sync fails: every caller returns (none is
+// left waiting), those of the failed group and after get the error, and
+// what was acknowledged survives a power cut.
+TEST_F(LogFaultTest, SyncErrorAmongConcurrentWritersReachesEveryWaiter) {
+  for (Durability mode : {Durability::kSync, Durability::kBatch}) {
+    SCOPED_TRACE(static_cast<int>(mode));
+    MemEnv env;
+    ASSERT_TRUE(env.CreateDir(kDir).ok());
+    fault::FaultEnv faulty(&env);
+    options_.durability = mode;
+    auto log = Open(nullptr, 0, &faulty);
+    ASSERT_NE(log, nullptr);
+    faulty.Arm({.kinds = fault::kOpSync, .nth = 5, .err = EIO});
+    constexpr int kThreads = 8, kEach = 40;
+    std::vector<std::vector<uint64_t>> acked(kThreads);
+    std::atomic<int> failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kEach; ++i) {
+          auto lsn = log->Append("t" + std::to_string(t) + "/" + std::to_string(i));
+          if (lsn.ok()) {
+            acked[t].push_back(*lsn);
+          } else {
+            ++failed;
+          }
+        }
+      });
+    for (auto& th : threads) th.join();
+    EXPECT_GT(failed.load(), 0);
+    EXPECT_FALSE(log->health().ok());
+    uint64_t last_acked = 0;
+    size_t n_acked = 0;
+    for (const auto& v : acked) {
+      n_acked += v.size();
+      for (uint64_t l : v) last_acked = std::max(last_acked, l);
+    }
+    EXPECT_EQ(n_acked + failed.load(), size_t{kThreads * kEach});
+    log.reset();
+    env.PowerCut(MemEnv::PowerCutMode::kDropUnsynced);
+    Replayed r;
+    ASSERT_NE(Open(&r, 0, &env), nullptr);
+    EXPECT_GE(r.lsns.size(), n_acked);
+    if (n_acked > 0) {
+      EXPECT_GE(r.lsns.back(), last_acked);
+    }
+  }
 }
 
 TEST_F(LogFaultTest, EnospcOnWriteIsAClearErrorAndLosesNothing) {
