@@ -85,6 +85,14 @@ struct Edge {
 // tasks at once (tasks given together touch disjoint state).
 using RunTasks = std::function<void(std::span<const std::function<void()>>)>;
 
+// Receives a graph image as it is written (SaveImage to a sink), in
+// pieces, in order.
+class ImageSink {
+ public:
+  virtual ~ImageSink() = default;
+  virtual void Write(std::string_view bytes) = 0;
+};
+
 // Where a file sits in the workspace.
 struct FileInput {
   std::string path;    // relative to the workspace root, '/' separated
@@ -160,6 +168,9 @@ class Graph {
   // caller compresses and checksums), little-endian, deterministic: the
   // same graph state gives the same bytes. May be called inside a batch.
   void SaveImage(std::string* out) const;
+  // The same bytes, handed to `sink` piece by piece as they are written
+  // (about 1 MiB at a time): no whole image is held in memory.
+  void SaveImage(ImageSink& sink) const;
   // Rebuilds the graph an image was saved from: same entities and edges in
   // the same slots and list orders (same Digest), and every later edit
   // behaves as it would have on the saved graph.

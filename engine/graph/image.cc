@@ -18,6 +18,8 @@ namespace aim::graph {
 
 void Graph::ImageSaver::Save() {
   w_.U8(image::kFormat);
+  uint64_t offsets[image::kSectionCount];
+  size_t i = 0;
   for (auto [tag, section] :
        {std::pair{image::kStrings, &ImageSaver::Strings},
         std::pair{image::kEntities, &ImageSaver::Entities},
@@ -26,16 +28,17 @@ void Graph::ImageSaver::Save() {
         std::pair{image::kTables, &ImageSaver::Tables},
         std::pair{image::kDeps, &ImageSaver::Deps},
         std::pair{image::kPending, &ImageSaver::Pending}}) {
+    offsets[i++] = w_.size();
     w_.U8(tag);
-    const size_t length_at = w_.size();
-    w_.U64(0);
     (this->*section)();
-    w_.PatchU64(length_at, w_.size() - length_at - 8);
   }
   w_.U8(image::kEnd);
+  for (uint64_t at : offsets) w_.U64(at);
+  w_.Finish();
 }
 
 void Graph::SaveImage(std::string* out) const { ImageSaver(*this, out).Save(); }
+void Graph::SaveImage(ImageSink& sink) const { ImageSaver(*this, &sink).Save(); }
 
 size_t Graph::ImageSaver::Expected(const Graph& g) {
   // About what the sections take; the writer grows past it if needed.

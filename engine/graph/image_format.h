@@ -13,14 +13,16 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "engine/graph/graph.h"
 #include "engine/model/coding.h"
 
 namespace aim::graph::image {
 
 // The first byte of an image. Bump it for any change of layout.
 //  1: sections one after the other (read in order).
-//  2: each section's tag is followed by its length (u64), so a reader can
-//     find every section first and then load several at once.
+//  2: a directory after the end tag gives each section's offset, so a
+//     reader can find every section first and then load several at once
+//     (and a writer can stream the image: nothing is patched afterwards).
 inline constexpr uint8_t kFormat = 2;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
@@ -37,6 +39,10 @@ enum Tag : uint8_t {
   kPending = 'P',
   kEnd = 'Z',
 };
+// Sections in an image, and (format 2) the directory after the end tag: a
+// u64 offset per section, of its tag.
+inline constexpr size_t kSectionCount = 7;
+inline constexpr size_t kDirectoryBytes = 8 * kSectionCount;
 
 // Packed edge bits: kind (3 bits), confidence (2), flags (3).
 inline uint8_t PackEdge(uint8_t kind, uint8_t confidence, uint8_t flags) {
@@ -58,18 +64,34 @@ uint8_t RefShape(Kind kind, const Fields& optional) {
 
 // ---- writing: fixed-width little-endian values and LEB128 varints.
 
-// Appends to a string through a cursor, growing it in large steps (the
-// string holds zeros past the cursor until Finish trims them).
+// Where a streamed image goes: pieces, in order (graph.h's ImageSink).
+using Sink = ImageSink;
+
+// Writes through a cursor either into a string (appending; it grows in
+// large steps and holds zeros past the cursor until Finish trims them), or
+// to a sink in pieces of about kPiece bytes (a buffer of that size is
+// reused: a whole image never sits in memory).
 class Writer {
  public:
+  static constexpr size_t kPiece = size_t{1} << 20;
   // `expected`: about how many bytes will be written (room is made for
   // them at once; more is fine).
   Writer(std::string* out, size_t expected)
-      : out_(*out), start_(out->size()), pos_(out->size()) {
-    out_.resize(pos_ + expected);
+      : buf_(out), start_(out->size()), pos_(out->size()) {
+    buf_->resize(pos_ + expected);
   }
+  explicit Writer(Sink* sink) : buf_(&own_), sink_(sink) { own_.resize(kPiece); }
   ~Writer() { Finish(); }
-  void Finish() { out_.resize(pos_); }
+  // Trims the string, or hands the sink what is left. Call once done.
+  void Finish() {
+    if (sink_ == nullptr) {
+      buf_->resize(pos_);
+    } else if (pos_ > 0) {
+      sink_->Write(std::string_view(own_.data(), pos_));
+      flushed_ += pos_;
+      pos_ = 0;
+    }
+  }
 
   void U8(uint8_t v) { *Room(1) = static_cast<char>(v); }
   void U32(uint32_t v) { model::coding::EncodeFixed32(Room(4), v); }
@@ -85,27 +107,38 @@ class Writer {
     pos_ -= 10 - n;
   }
   void Bytes(std::string_view s) {
+    if (sink_ != nullptr && s.size() >= kPiece) {  // straight through
+      Finish();
+      sink_->Write(s);
+      flushed_ += s.size();
+      return;
+    }
     if (!s.empty()) std::memcpy(Room(s.size()), s.data(), s.size());
   }
   // Bytes written so far.
-  size_t size() const { return pos_ - start_; }
-  // Overwrites the u64 written at `at` (a size() taken before writing it).
-  void PatchU64(size_t at, uint64_t v) {
-    model::coding::EncodeFixed64(out_.data() + start_ + at, v);
-  }
+  size_t size() const { return flushed_ + pos_ - start_; }
 
  private:
   // Advances the cursor by n bytes; returns where they go.
   char* Room(size_t n) {
-    if (pos_ + n > out_.size())
-      out_.resize(std::max(out_.size() * 2, pos_ + n));
-    char* p = out_.data() + pos_;
+    if (pos_ + n > buf_->size()) {
+      if (sink_ != nullptr) {
+        Finish();
+        if (n > own_.size()) own_.resize(n);
+      } else {
+        buf_->resize(std::max(buf_->size() * 2, pos_ + n));
+      }
+    }
+    char* p = buf_->data() + pos_;
     pos_ += n;
     return p;
   }
 
-  std::string& out_;
-  size_t start_, pos_;
+  std::string own_;  // the piece being filled, with a sink
+  std::string* buf_;
+  Sink* sink_ = nullptr;
+  size_t start_ = 0, pos_ = 0;
+  size_t flushed_ = 0;  // handed to the sink
 };
 
 // A column of `n` fixed-width little-endian values inside the input,

@@ -31,6 +31,7 @@ inline bool SameEdge(const Edge& a, const Edge& b) {
 class Graph::ImageSaver {
  public:
   ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out, Expected(g)) {}
+  ImageSaver(const Graph& g, ImageSink* sink) : g_(g), w_(sink) {}
   void Save();
 
  private:

@@ -32,6 +32,7 @@ constexpr SectionInfo kSections[] = {
     {image::kTables, "tables"},   {image::kDeps, "deps"},
     {image::kPending, "pending"}};
 constexpr size_t kSectionCount = std::size(kSections);
+static_assert(kSectionCount == image::kSectionCount);
 
 }  // namespace
 
@@ -72,26 +73,35 @@ void Graph::ImageLoader::LoadInOrder() {
 }
 
 void Graph::ImageLoader::LoadSections(const RunTasks& run) {
-  // Where each section is (its tag, its length, then its bytes).
+  // The directory: the end tag, then each section's offset (of its tag).
+  const size_t size = bytes_.size();
+  if (size < 2 + image::kDirectoryBytes)
+    return top_.FailAt(size, "section directory",
+                       "truncated: the image is " + std::to_string(size) +
+                           " bytes");
+  const size_t end_at = size - image::kDirectoryBytes - 1;
+  image::Reader dir(bytes_, end_at, size);
+  dir.Expect(image::kEnd, "end tag");
+  uint64_t at[kSectionCount + 1];
+  for (size_t i = 0; i < kSectionCount; ++i) {
+    const size_t field = dir.offset();
+    at[i] = dir.U64("section directory");
+    const uint64_t low = i == 0 ? 1 : at[i - 1] + 1;
+    if (dir.ok() && (at[i] < low || at[i] >= end_at || (i == 0 && at[i] != 1)))
+      dir.FailAt(field, "section directory",
+                 std::string(kSections[i].name) + " at " + std::to_string(at[i]) +
+                     " is out of place (after " + std::to_string(low - 1) +
+                     ", before the end tag at " + std::to_string(end_at) + ")");
+  }
+  if (!dir.ok()) return top_.Fail(dir.status());
+  at[kSectionCount] = end_at;
+  // Each section's reader starts at its tag and ends where the next begins.
   std::vector<image::Reader> readers;
   readers.reserve(kSectionCount);
-  for (const SectionInfo& s : kSections) {
-    top_.Expect(s.tag, std::string(s.name) + " tag");
-    const size_t at = top_.offset();
-    const uint64_t length = top_.U64(std::string(s.name) + " length");
-    if (top_.ok() && length > top_.remaining())
-      return top_.FailAt(at, std::string(s.name) + " length",
-                         std::to_string(length) + " exceeds the " +
-                             std::to_string(top_.remaining()) + " bytes left");
-    if (!top_.ok()) return;
-    const size_t begin = top_.offset();
-    readers.emplace_back(bytes_, begin, begin + length);
-    top_.Bytes(length, s.name);
+  for (size_t i = 0; i < kSectionCount; ++i) {
+    readers.emplace_back(bytes_, at[i], at[i + 1]);
+    readers.back().Expect(kSections[i].tag, std::string(kSections[i].name) + " tag");
   }
-  top_.Expect(image::kEnd, "end tag");
-  if (top_.ok() && top_.remaining() > 0)
-    top_.Fail("end", std::to_string(top_.remaining()) + " trailing bytes");
-  if (!top_.ok()) return;
 
   // Loads section i with its reader into `loader`; a section must use all
   // of its bytes.
