@@ -259,7 +259,7 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
     uint64_t version = state_.front().version + 1;
     if (store_) {
       const auto persist_start = Clock::now();
-      g->SaveImage(&data.image_storage);
+      data.graph = g.get();  // its image is streamed into the checkpoint
       absl::StatusOr<uint64_t> lsn = store_->CheckpointAsNewVersion(std::move(data));
       if (!lsn.ok()) return lsn.status();
       version = *lsn;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
 #include <string>
 #include <thread>
@@ -442,6 +443,112 @@ void WriteHeader(char* h, uint32_t flags, uint64_t lsn, uint64_t file_count,
   EncodeFixed32(h + kOffHeaderCrc, crc32c::Mask(crc32c::Value(h, kOffHeaderCrc)));
 }
 
+// The file: header, then the frames one after the other (freed as they go).
+template <typename Frames>
+void AssembleFrames(Frames& frames, uint64_t packed,
+                    uint32_t flags, uint64_t lsn, uint64_t file_count,
+                    uint64_t raw, std::string* out) {
+  out->assign(kCheckpointHeaderSize, '\0');
+  out->reserve(kCheckpointHeaderSize + packed);
+  for (std::string& f : frames) {
+    out->append(f);
+    f = std::string();
+  }
+  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
+}
+
+// Takes a payload as it is written and compresses each kFrameBytes of it as
+// a frame on a thread of its own while the next fills (at most two at
+// once), so that the payload is never held whole.
+class FrameSink : public graph::ImageSink {
+ public:
+  FrameSink() { frame_.reserve(kFrameBytes); }
+  ~FrameSink() override { Join(0); }
+
+  void Write(std::string_view bytes) override {
+    raw_ += bytes.size();
+    if (raw_ > kMaxCheckpointPayload) return;  // refused by Finish
+    while (!bytes.empty()) {
+      const size_t n = std::min<size_t>(bytes.size(), kFrameBytes - frame_.size());
+      frame_.append(bytes.substr(0, n));
+      bytes.remove_prefix(n);
+      if (frame_.size() == kFrameBytes) Submit();
+    }
+  }
+
+  // Compresses what is left; then the frames hold the payload.
+  absl::Status Finish() {
+    if (raw_ > kMaxCheckpointPayload)
+      return absl::ResourceExhaustedError(
+          "checkpoint payload of " + std::to_string(raw_) +
+          " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
+    if (!frame_.empty() || frames_.empty()) Submit();
+    Join(0);
+    for (const absl::Status& s : status_)
+      if (!s.ok()) return s;
+    return absl::OkStatus();
+  }
+  uint64_t raw() const { return raw_; }
+  std::deque<std::string>& frames() { return frames_; }
+
+ private:
+  struct Running {
+    std::unique_ptr<std::string> input;
+    std::thread thread;
+  };
+  void Submit() {
+    Join(1);  // at most two frames compress at once
+    // Elements of a deque stay where they are as it grows: each thread
+    // writes through its own pointers.
+    std::string* out = &frames_.emplace_back();
+    absl::Status* status = &status_.emplace_back();
+    auto input = std::make_unique<std::string>(std::move(frame_));
+    frame_ = std::move(spare_);  // a joined frame's buffer, if any
+    frame_.clear();
+    frame_.reserve(kFrameBytes);
+    const std::string* in = input.get();
+    // Frames i and i + 1 may compress at once, never i and i + 2: two
+    // slots, reused (a context's tables are megabytes to set up).
+    // Each slot also has its output buffer, so that a frame's string is
+    // allocated at its compressed size, not at the bound.
+    Slot& slot = slots_[(frames_.size() - 1) % 2];
+    if (slot.cctx == nullptr) slot.cctx.reset(ZSTD_createCCtx());
+    running_.push_back({std::move(input), std::thread([out, status, in, &slot] {
+                          if (slot.cctx == nullptr) {
+                            *status = absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+                            return;
+                          }
+                          const size_t bound = ZSTD_compressBound(in->size());
+                          if (slot.out.size() < bound) slot.out.resize(bound);
+                          ZSTD_outBuffer o{slot.out.data(), slot.out.size(), 0};
+                          const std::string_view piece[] = {*in};
+                          *status = CompressFrame(slot.cctx.get(), piece, 0,
+                                                  in->size(), 1, o);
+                          out->assign(slot.out.data(), o.pos);
+                        })});
+  }
+  // Waits until at most `left` frames are compressing.
+  void Join(size_t left) {
+    while (running_.size() > left) {
+      running_.front().thread.join();
+      spare_ = std::move(*running_.front().input);
+      running_.pop_front();
+    }
+  }
+
+  std::string frame_;  // filling
+  std::string spare_;  // a compressed frame's input, to fill again
+  uint64_t raw_ = 0;
+  std::deque<std::string> frames_;  // compressed, by frame
+  std::deque<absl::Status> status_;
+  std::deque<Running> running_;
+  struct Slot {
+    std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
+    std::string out;
+  };
+  Slot slots_[2];
+};
+
 }  // namespace
 
 namespace internal {
@@ -482,10 +589,12 @@ absl::Status SealPayload(std::span<const std::string_view> pieces,
       }
       const uint64_t begin = i * kFrameBytes;
       const uint64_t end = std::min(raw, begin + kFrameBytes);
-      frames[i].resize(ZSTD_compressBound(end - begin));
-      ZSTD_outBuffer o{frames[i].data(), frames[i].size(), 0};
+      thread_local std::string scratch;  // the frame is kept at its size
+      const size_t bound = ZSTD_compressBound(end - begin);
+      if (scratch.size() < bound) scratch.resize(bound);
+      ZSTD_outBuffer o{scratch.data(), scratch.size(), 0};
       status[i] = CompressFrame(cctx.get(), pieces, begin, end, 1, o);
-      frames[i].resize(o.pos);
+      frames[i].assign(scratch.data(), o.pos);
     });
     uint64_t packed = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -493,13 +602,7 @@ absl::Status SealPayload(std::span<const std::string_view> pieces,
       packed += frames[i].size();
     }
     if (raw / kMaxFramesRatio <= packed) {
-      out->assign(kCheckpointHeaderSize, '\0');
-      out->reserve(kCheckpointHeaderSize + packed);
-      for (std::string& f : frames) {
-        out->append(f);
-        f = std::string();
-      }
-      WriteHeader(out->data(), flags | kFlagFrames, lsn, file_count, raw, packed);
+      AssembleFrames(frames, packed, flags | kFlagFrames, lsn, file_count, raw, out);
       return absl::OkStatus();
     }
     // (It compresses too well for frames: one frame, as below.)
@@ -531,6 +634,33 @@ absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out) {
   PutString(&payload, data.root);
   PutVarint64(&payload, data.lsn);
   PutVarint64(&payload, static_cast<uint64_t>(data.created_unix_micros));
+  if (data.graph != nullptr) {
+    if (!data.files.empty() || data.has_image())
+      return absl::InvalidArgumentError(
+          "a checkpoint holds files, an image or a graph, one of them");
+    // The image is compressed as it is written, frame by frame.
+    FrameSink sink;
+    sink.Write(payload);
+    data.graph->SaveImage(sink);
+    if (absl::Status s = sink.Finish(); !s.ok()) return s;
+    uint64_t packed = 0;
+    for (const std::string& f : sink.frames()) packed += f.size();
+    const uint64_t raw = sink.raw();
+    const uint32_t flags = kFlagZstdChecksum | kFlagGraphImage;
+    if (raw <= kFrameBytes) {  // one frame: as SealPayload writes it
+      AssembleFrames(sink.frames(), packed, flags, data.lsn, 0, raw, out);
+      return absl::OkStatus();
+    }
+    if (raw / kMaxFramesRatio <= packed) {
+      AssembleFrames(sink.frames(), packed, flags | kFlagFrames, data.lsn, 0, raw, out);
+      return absl::OkStatus();
+    }
+    // (Too compressible for frames, as SealPayload decides: one frame.)
+    std::string image;
+    data.graph->SaveImage(&image);
+    const std::string_view pieces[] = {payload, image};
+    return internal::SealPayload(pieces, data.lsn, 0, out, kFlagGraphImage);
+  }
   if (data.has_image()) {
     if (!data.files.empty())
       return absl::InvalidArgumentError("a checkpoint holds files or an image, not both");

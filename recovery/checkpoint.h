@@ -52,6 +52,10 @@ struct CheckpointData {
   // payload to avoid copying the image out of it).
   std::string image_storage;
   size_t image_begin = 0;
+  // Writing only: a graph whose image is written (streamed: saved and
+  // compressed at once, never held whole) in place of image_storage. It
+  // must not change while the checkpoint is encoded.
+  const graph::Graph* graph = nullptr;
   bool has_image() const { return !image_storage.empty(); }
   std::string_view image() const {
     return std::string_view(image_storage).substr(image_begin);

@@ -332,8 +332,7 @@ absl::StatusOr<uint64_t> Store::Compact() {
   data.created_unix_micros = std::chrono::duration_cast<std::chrono::microseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
-  (*g)->SaveImage(&data.image_storage);
-  g->reset();
+  data.graph = g->get();  // its image is streamed into the checkpoint
   if (absl::Status s = Publish(data); !s.ok()) return s;
   return through;
 }

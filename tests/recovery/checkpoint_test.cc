@@ -461,6 +461,55 @@ TEST(CheckpointFile, WriteReadAndReplace) {
   EXPECT_FALSE(fs::exists(path + ".tmp"));
 }
 
+// A graph given to EncodeCheckpoint is streamed (saved and compressed frame
+// by frame): the same file as its image given whole, for an image of one
+// frame (a fixture) and of several (four real crates, over 4 MiB).
+TEST(Checkpoint, StreamedGraphIsTheSameAsItsImage) {
+  const std::string registry = AIM_CARGO_REGISTRY;
+  const std::vector<std::vector<std::string>> trees = {
+      {std::string(AIM_SOURCE_DIR) + "/tests/fixtures/shapes"},
+      {registry + "/tokio-1.24.2", registry + "/syn-1.0.107",
+       registry + "/regex-syntax-0.6.27", registry + "/clap-4.0.32"}};
+  for (const auto& dirs : trees) {
+    SCOPED_TRACE(dirs[0]);
+    std::vector<graph::FileInput> inputs;
+    for (const std::string& d : dirs) {
+      std::vector<graph::FileInput> tree = testing::LoadTree(d);
+      if (tree.empty()) GTEST_SKIP() << d << " not installed";
+      for (graph::FileInput& f : tree) {
+        f.path = d.substr(d.rfind('/') + 1) + "/" + f.path;  // unique
+        inputs.push_back(std::move(f));
+      }
+    }
+    graph::Graph g;
+    testing::IngestAll(g, inputs);
+    const std::string& dir = dirs[0];
+    CheckpointData whole;
+    whole.lsn = 9;
+    whole.root = dir;
+    g.SaveImage(&whole.image_storage);
+    CheckpointData streamed;
+    streamed.lsn = 9;
+    streamed.root = dir;
+    streamed.graph = &g;
+    const std::string a = Encode(whole), b = Encode(streamed);
+    EXPECT_TRUE(a == b) << a.size() << " vs " << b.size();
+    absl::StatusOr<CheckpointData> got = DecodeCheckpoint(b);
+    ASSERT_TRUE(got.ok()) << got.status();
+    auto loaded = graph::Graph::LoadImage(got->image());
+    ASSERT_TRUE(loaded.ok()) << loaded.status();
+    EXPECT_EQ((*loaded)->Digest(), g.Digest());
+    if (dirs.size() > 1) {
+      EXPECT_GT(whole.image_storage.size(), 4u << 20);
+      EXPECT_EQ(testing::Get32(b, testing::kFlagsAt) & 2, 2u);  // frames
+    }
+    // A graph with files or an image besides is a caller's mistake.
+    streamed.image_storage = "x";
+    std::string out;
+    EXPECT_FALSE(EncodeCheckpoint(streamed, &out).ok());
+  }
+}
+
 TEST(CheckpointFile, RealTreeRoundTripsToTheSameGraph) {
   std::vector<graph::FileInput> inputs = testing::LoadTree(
       std::string(AIM_SOURCE_DIR) + "/tests/fixtures/shapes");
