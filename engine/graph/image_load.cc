@@ -59,14 +59,18 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
 }
 
 void Graph::ImageLoader::LoadInOrder() {
-  void (ImageLoader::*const load[])() = {
-      &ImageLoader::Strings, &ImageLoader::Entities, &ImageLoader::Files,
-      &ImageLoader::Edges,   &ImageLoader::Tables,   &ImageLoader::Deps,
-      &ImageLoader::Pending};
-  for (size_t i = 0; i < kSectionCount && top_.ok(); ++i) {
+  auto step = [this](size_t i, void (ImageLoader::*load)()) {
+    if (!top_.ok()) return;
     top_.Expect(kSections[i].tag, std::string(kSections[i].name) + " tag");
-    if (top_.ok()) (this->*load[i])();
-  }
+    if (top_.ok()) (this->*load)();
+  };
+  step(0, &ImageLoader::Strings);
+  step(1, &ImageLoader::Entities);
+  step(2, &ImageLoader::Files);
+  step(3, &ImageLoader::Edges);
+  step(4, &ImageLoader::Tables);
+  step(5, &ImageLoader::Deps);
+  step(6, &ImageLoader::Pending);
   top_.Expect(image::kEnd, "end tag");
   if (top_.ok() && top_.remaining() > 0)
     top_.Fail("end", std::to_string(top_.remaining()) + " trailing bytes");
