@@ -1,7 +1,6 @@
 #include "recovery/checkpoint.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +15,7 @@
 
 #include "engine/model/coding.h"
 #include "recovery/file_input_codec.h"
+#include "recovery/parallel.h"
 #include "wal/crc32c.h"
 #include "wal/env.h"
 
@@ -163,21 +163,6 @@ struct DCtxFree {
 struct CCtxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
-
-// Runs fn(0..n-1) on `threads` threads (this one among them), each index
-// once.
-template <typename Fn>
-void ParallelFor(size_t n, int threads, Fn fn) {
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) fn(i);
-  };
-  std::vector<std::thread> helpers;
-  for (int t = 1; t < threads && static_cast<size_t>(t) < n; ++t)
-    helpers.emplace_back(work);
-  work();
-  for (std::thread& t : helpers) t.join();
-}
 
 // A payload of frames (kFlagFrames): each frame's place is found and its
 // declared size checked before anything is allocated, then the frames are
@@ -443,20 +428,6 @@ void WriteHeader(char* h, uint32_t flags, uint64_t lsn, uint64_t file_count,
   EncodeFixed32(h + kOffHeaderCrc, crc32c::Mask(crc32c::Value(h, kOffHeaderCrc)));
 }
 
-// The file: header, then the frames one after the other (freed as they go).
-template <typename Frames>
-void AssembleFrames(Frames& frames, uint64_t packed,
-                    uint32_t flags, uint64_t lsn, uint64_t file_count,
-                    uint64_t raw, std::string* out) {
-  out->assign(kCheckpointHeaderSize, '\0');
-  out->reserve(kCheckpointHeaderSize + packed);
-  for (std::string& f : frames) {
-    out->append(f);
-    f = std::string();
-  }
-  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
-}
-
 // Takes a payload as it is written and compresses each kFrameBytes of it as
 // a frame on a thread of its own while the next fills (at most two at
 // once), so that the payload is never held whole.
@@ -482,7 +453,7 @@ class FrameSink : public graph::ImageSink {
       return absl::ResourceExhaustedError(
           "checkpoint payload of " + std::to_string(raw_) +
           " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
-    if (!frame_.empty() || frames_.empty()) Submit();
+    if (!frame_.empty() || frames_.empty()) Submit(/*here=*/true);
     Join(0);
     for (const absl::Status& s : status_)
       if (!s.ok()) return s;
@@ -496,7 +467,13 @@ class FrameSink : public graph::ImageSink {
     std::unique_ptr<std::string> input;
     std::thread thread;
   };
-  void Submit() {
+  struct Slot {
+    std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
+    std::string out;
+  };
+  // Compresses the filled frame on a thread of its own, or (the last one)
+  // on this thread.
+  void Submit(bool here = false) {
     Join(1);  // at most two frames compress at once
     // Elements of a deque stay where they are as it grows: each thread
     // writes through its own pointers.
@@ -506,26 +483,34 @@ class FrameSink : public graph::ImageSink {
     frame_ = std::move(spare_);  // a joined frame's buffer, if any
     frame_.clear();
     frame_.reserve(kFrameBytes);
-    const std::string* in = input.get();
     // Frames i and i + 1 may compress at once, never i and i + 2: two
-    // slots, reused (a context's tables are megabytes to set up).
-    // Each slot also has its output buffer, so that a frame's string is
+    // slots, reused (a context's tables are megabytes to set up). Each
+    // slot also has its output buffer, so that a frame's string is
     // allocated at its compressed size, not at the bound.
-    Slot& slot = slots_[(frames_.size() - 1) % 2];
-    if (slot.cctx == nullptr) slot.cctx.reset(ZSTD_createCCtx());
-    running_.push_back({std::move(input), std::thread([out, status, in, &slot] {
-                          if (slot.cctx == nullptr) {
-                            *status = absl::ResourceExhaustedError("ZSTD_createCCtx failed");
-                            return;
-                          }
-                          const size_t bound = ZSTD_compressBound(in->size());
-                          if (slot.out.size() < bound) slot.out.resize(bound);
-                          ZSTD_outBuffer o{slot.out.data(), slot.out.size(), 0};
-                          const std::string_view piece[] = {*in};
-                          *status = CompressFrame(slot.cctx.get(), piece, 0,
-                                                  in->size(), 1, o);
-                          out->assign(slot.out.data(), o.pos);
+    Slot* slot = &slots_[(frames_.size() - 1) % 2];
+    if (slot->cctx == nullptr) slot->cctx.reset(ZSTD_createCCtx());
+    if (here) {
+      Compress(*slot, *input, out, status);
+      spare_ = std::move(*input);
+      return;
+    }
+    const std::string* in = input.get();
+    running_.push_back({std::move(input), std::thread([slot, in, out, status] {
+                          Compress(*slot, *in, out, status);
                         })});
+  }
+  static void Compress(Slot& slot, const std::string& in, std::string* out,
+                       absl::Status* status) {
+    if (slot.cctx == nullptr) {
+      *status = absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+      return;
+    }
+    const size_t bound = ZSTD_compressBound(in.size());
+    if (slot.out.size() < bound) slot.out.resize(bound);
+    ZSTD_outBuffer o{slot.out.data(), slot.out.size(), 0};
+    const std::string_view piece[] = {in};
+    *status = CompressFrame(slot.cctx.get(), piece, 0, in.size(), 1, o);
+    out->assign(slot.out.data(), o.pos);
   }
   // Waits until at most `left` frames are compressing.
   void Join(size_t left) {
@@ -542,12 +527,53 @@ class FrameSink : public graph::ImageSink {
   std::deque<std::string> frames_;  // compressed, by frame
   std::deque<absl::Status> status_;
   std::deque<Running> running_;
-  struct Slot {
-    std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx;
-    std::string out;
-  };
   Slot slots_[2];
 };
+
+// The file from a finished sink: its frames under the header, the frames
+// flag set when there are several. False (nothing written) when the
+// payload compresses too well for frames (see kMaxFramesRatio).
+bool SealFrames(FrameSink& sink, uint32_t flags, uint64_t lsn,
+                uint64_t file_count, std::string* out) {
+  uint64_t packed = 0;
+  for (const std::string& f : sink.frames()) packed += f.size();
+  const uint64_t raw = sink.raw();
+  if (raw > kFrameBytes) {
+    if (raw / kMaxFramesRatio > packed) return false;
+    flags |= kFlagFrames;
+  }
+  out->assign(kCheckpointHeaderSize, '\0');
+  out->reserve(kCheckpointHeaderSize + packed);
+  for (std::string& f : sink.frames()) {
+    out->append(f);
+    f = std::string();
+  }
+  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
+  return true;
+}
+
+// The file with the whole payload (`raw` bytes of pieces) as one frame,
+// compressed straight into the file's buffer; a large one on two threads
+// (a checkpoint is written on a path someone waits for).
+absl::Status SealOneFrame(std::span<const std::string_view> pieces, uint64_t raw,
+                          uint32_t flags, uint64_t lsn, uint64_t file_count,
+                          std::string* out) {
+  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
+  if (cctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createCCtx failed");
+  const size_t bound = kCheckpointHeaderSize + ZSTD_compressBound(raw);
+  std::unique_ptr<char[]> buf(new char[bound]);
+  ZSTD_outBuffer o{buf.get() + kCheckpointHeaderSize, bound - kCheckpointHeaderSize, 0};
+  if (absl::Status s = CompressFrame(
+          cctx.get(), pieces, 0, raw,
+          raw >= kParallelCompressBytes ? kCompressThreads : 1, o);
+      !s.ok())
+    return s;
+  const size_t packed = o.pos;
+  out->assign(buf.get(), kCheckpointHeaderSize + packed);
+  buf.reset();
+  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -574,57 +600,14 @@ absl::Status SealPayload(std::span<const std::string_view> pieces,
     return absl::ResourceExhaustedError(
         "checkpoint payload of " + std::to_string(raw) +
         " bytes exceeds the limit of " + std::to_string(kMaxCheckpointPayload));
-  uint32_t flags = kFlagZstdChecksum | extra_flags;
+  const uint32_t flags = kFlagZstdChecksum | extra_flags;
   if (raw > kFrameBytes) {
-    // Frames of kFrameBytes, compressed on two threads, that a reader can
-    // decompress on two threads as well.
-    const size_t n = static_cast<size_t>((raw + kFrameBytes - 1) / kFrameBytes);
-    std::vector<std::string> frames(n);
-    std::vector<absl::Status> status(n);
-    ParallelFor(n, kCompressThreads, [&](size_t i) {
-      thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
-      if (cctx == nullptr) {
-        status[i] = absl::ResourceExhaustedError("ZSTD_createCCtx failed");
-        return;
-      }
-      const uint64_t begin = i * kFrameBytes;
-      const uint64_t end = std::min(raw, begin + kFrameBytes);
-      thread_local std::string scratch;  // the frame is kept at its size
-      const size_t bound = ZSTD_compressBound(end - begin);
-      if (scratch.size() < bound) scratch.resize(bound);
-      ZSTD_outBuffer o{scratch.data(), scratch.size(), 0};
-      status[i] = CompressFrame(cctx.get(), pieces, begin, end, 1, o);
-      frames[i].assign(scratch.data(), o.pos);
-    });
-    uint64_t packed = 0;
-    for (size_t i = 0; i < n; ++i) {
-      if (!status[i].ok()) return status[i];
-      packed += frames[i].size();
-    }
-    if (raw / kMaxFramesRatio <= packed) {
-      AssembleFrames(frames, packed, flags | kFlagFrames, lsn, file_count, raw, out);
-      return absl::OkStatus();
-    }
-    // (It compresses too well for frames: one frame, as below.)
+    FrameSink sink;
+    for (std::string_view p : pieces) sink.Write(p);
+    if (absl::Status s = sink.Finish(); !s.ok()) return s;
+    if (SealFrames(sink, flags, lsn, file_count, out)) return absl::OkStatus();
   }
-  std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
-  if (cctx == nullptr) return absl::ResourceExhaustedError("ZSTD_createCCtx failed");
-  // Compressed straight into the file's buffer, left unfilled until then. A
-  // large payload compresses on two threads (a checkpoint is written on a
-  // path someone waits for: the end of an ingest).
-  const size_t bound = kCheckpointHeaderSize + ZSTD_compressBound(raw);
-  std::unique_ptr<char[]> buf(new char[bound]);
-  ZSTD_outBuffer o{buf.get() + kCheckpointHeaderSize, bound - kCheckpointHeaderSize, 0};
-  if (absl::Status s = CompressFrame(
-          cctx.get(), pieces, 0, raw,
-          raw >= kParallelCompressBytes ? kCompressThreads : 1, o);
-      !s.ok())
-    return s;
-  const size_t packed = o.pos;
-  out->assign(buf.get(), kCheckpointHeaderSize + packed);
-  buf.reset();
-  WriteHeader(out->data(), flags, lsn, file_count, raw, packed);
-  return absl::OkStatus();
+  return SealOneFrame(pieces, raw, flags, lsn, file_count, out);
 }
 
 }  // namespace internal
@@ -643,23 +626,12 @@ absl::Status EncodeCheckpoint(const CheckpointData& data, std::string* out) {
     sink.Write(payload);
     data.graph->SaveImage(sink);
     if (absl::Status s = sink.Finish(); !s.ok()) return s;
-    uint64_t packed = 0;
-    for (const std::string& f : sink.frames()) packed += f.size();
-    const uint64_t raw = sink.raw();
     const uint32_t flags = kFlagZstdChecksum | kFlagGraphImage;
-    if (raw <= kFrameBytes) {  // one frame: as SealPayload writes it
-      AssembleFrames(sink.frames(), packed, flags, data.lsn, 0, raw, out);
-      return absl::OkStatus();
-    }
-    if (raw / kMaxFramesRatio <= packed) {
-      AssembleFrames(sink.frames(), packed, flags | kFlagFrames, data.lsn, 0, raw, out);
-      return absl::OkStatus();
-    }
-    // (Too compressible for frames, as SealPayload decides: one frame.)
-    std::string image;
+    if (SealFrames(sink, flags, data.lsn, 0, out)) return absl::OkStatus();
+    std::string image;  // (rare: too compressible for frames)
     data.graph->SaveImage(&image);
     const std::string_view pieces[] = {payload, image};
-    return internal::SealPayload(pieces, data.lsn, 0, out, kFlagGraphImage);
+    return SealOneFrame(pieces, sink.raw(), flags, data.lsn, 0, out);
   }
   if (data.has_image()) {
     if (!data.files.empty())

@@ -1,12 +1,12 @@
 #include "recovery/store.h"
 
 #include <chrono>
-#include <functional>
 #include <span>
 #include <thread>
 #include <vector>
 
 #include "recovery/manifest.h"
+#include "recovery/parallel.h"
 #include "wal/kill_point.h"
 
 namespace aim::recovery {
@@ -71,16 +71,6 @@ absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
   if (!d.ok()) return d.status();
   *data = std::move(*d);
   return absl::OkStatus();
-}
-
-// Runs the tasks at once: the first on this thread, each other one on a
-// thread of its own.
-void RunAtOnce(std::span<const std::function<void()>> tasks) {
-  std::vector<std::thread> threads;
-  threads.reserve(tasks.size());
-  for (size_t i = 1; i < tasks.size(); ++i) threads.emplace_back(tasks[i]);
-  if (!tasks.empty()) tasks[0]();
-  for (std::thread& t : threads) t.join();
 }
 
 // The graph a checkpoint holds: its image loaded (with `run`, parts of it

@@ -107,12 +107,6 @@ class Writer {
     pos_ -= 10 - n;
   }
   void Bytes(std::string_view s) {
-    if (sink_ != nullptr && s.size() >= kPiece) {  // straight through
-      Finish();
-      sink_->Write(s);
-      flushed_ += s.size();
-      return;
-    }
     if (!s.empty()) std::memcpy(Room(s.size()), s.data(), s.size());
   }
   // Bytes written so far.
