@@ -14,12 +14,13 @@ namespace {
 using graph::EntityIdx;
 using graph::Graph;
 
-QueryHit ToHit(const Graph& g, const query::Hit& h) {
+QueryHit ToHit(const Graph& g, const query::Hits& hits, const query::Hit& h) {
   QueryHit out;
   out.entity = ToEntityInfo(g, h.entity);
   out.depth = h.depth;
-  out.path.reserve(h.path.size());
-  for (const query::Hop& hop : h.path) {
+  const query::Path path = hits.PathOf(h);
+  out.path.reserve(path.size());
+  for (const query::Hop& hop : path) {
     graph::Edge e;
     e.other = hop.to;
     e.file = hop.file;
@@ -93,7 +94,7 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
                        ", got ", req.args.size()));
     return absl::OkStatus();
   };
-  std::vector<query::Hit> hits;
+  query::Hits hits;
   if (k == "cycles") {
     if (!req.args.empty())
       return absl::InvalidArgumentError("`cycles` takes no name");
@@ -129,11 +130,8 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     if (result.ambiguous) return result;
     auto path = query::ShortestPath(g, *a, *b);
     if (path) {
-      query::Hit h;
-      h.entity = *b;
-      h.depth = static_cast<uint32_t>(path->size());
-      h.path = std::move(*path);
-      hits.push_back(std::move(h));
+      hits = query::Hits(/*up=*/false);
+      hits.AddWithPath(*b, static_cast<uint32_t>(path->size()), *path);
     }
   } else {
     if (absl::Status s = need(1); !s.ok()) return s;
@@ -180,7 +178,7 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     // For people: by depth, then by path (only the first n need placing).
     query::SortByQualified(g, index, hits, n);
     result.results.reserve(n);
-    for (size_t i = 0; i < n; ++i) result.results.push_back(ToHit(g, hits[i]));
+    for (size_t i = 0; i < n; ++i) result.results.push_back(ToHit(g, hits, hits[i]));
   }
   result.elapsed_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(

@@ -155,7 +155,7 @@ void BM_WhatImplements(benchmark::State& state) {
   const auto targets = Sample(w.traits, kSamples, 1);
   Measure(state, targets.size(), [&](size_t i) {
     auto r = query::WhatImplements(w.graph, targets[i]);
-    benchmark::DoNotOptimize(r.data());
+    benchmark::DoNotOptimize(r.list().data());
     return r.size();
   });
 }
@@ -166,7 +166,7 @@ void BM_Callers(benchmark::State& state) {
   const uint32_t depth = static_cast<uint32_t>(state.range(0));
   Measure(state, targets.size(), [&](size_t i) {
     auto r = query::Callers(w.graph, targets[i], depth);
-    benchmark::DoNotOptimize(r.data());
+    benchmark::DoNotOptimize(r.list().data());
     return r.size();
   });
 }
@@ -177,7 +177,7 @@ void BM_Callees(benchmark::State& state) {
   const uint32_t depth = static_cast<uint32_t>(state.range(0));
   Measure(state, targets.size(), [&](size_t i) {
     auto r = query::Callees(w.graph, targets[i], depth);
-    benchmark::DoNotOptimize(r.data());
+    benchmark::DoNotOptimize(r.list().data());
     return r.size();
   });
 }
@@ -191,7 +191,7 @@ void BM_BlastRadius(benchmark::State& state) {
       state.range(1) ? query::Direction::kDown : query::Direction::kUp;
   Measure(state, targets.size(), [&](size_t i) {
     auto r = query::BlastRadius(w.graph, targets[i], 3, dir);
-    benchmark::DoNotOptimize(r.data());
+    benchmark::DoNotOptimize(r.list().data());
     return r.size();
   });
 }
@@ -201,7 +201,7 @@ void BM_UsedBy(benchmark::State& state) {
   const auto targets = Sample(w.types, kSamples, 5);
   Measure(state, targets.size(), [&](size_t i) {
     auto r = query::UsedBy(w.graph, targets[i]);
-    benchmark::DoNotOptimize(r.data());
+    benchmark::DoNotOptimize(r.list().data());
     return r.size();
   });
 }
@@ -335,13 +335,14 @@ class Digest {
     for (int i = 0; i < 8; ++i)
       h_ = (h_ ^ ((v >> (8 * i)) & 0xff)) * 0x100000001b3ull;
   }
-  void Add(const Graph& g, const std::vector<query::Hit>& hits) {
+  void Add(const Graph& g, const query::Hits& hits) {
     Add(uint64_t{hits.size()});
     for (const query::Hit& h : hits) {
       Add(g.entity(h.entity).id);
       Add(uint64_t{h.depth});
-      Add(uint64_t{h.path.size()});
-      for (const query::Hop& p : h.path) {
+      const query::Path path = hits.PathOf(h);
+      Add(uint64_t{path.size()});
+      for (const query::Hop& p : path) {
         Add(g.entity(p.from).id);
         Add(g.entity(p.to).id);
         Add(static_cast<uint64_t>(p.kind) << 16 |
@@ -382,13 +383,12 @@ void BM_ResultDigest(benchmark::State& state) {
         auto p = query::ShortestPath(g, callables[i], named[i]);
         walks.Add(uint64_t{p.has_value()});
         if (p) {
-          query::Hit h;
-          h.entity = named[i];
-          h.path = std::move(*p);
-          walks.Add(g, {h});
+          query::Hits h(/*up=*/false);
+          h.AddWithPath(named[i], 0, *p);
+          walks.Add(g, h);
         }
       }
-      std::vector<query::Hit> hits = query::BlastRadius(g, types[i]);
+      query::Hits hits = query::BlastRadius(g, types[i]);
       query::SortByQualified(g, hits);
       display.Add(g, hits);
       text.Add(query::Context(g, callables[i], 2000));

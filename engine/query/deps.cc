@@ -16,9 +16,8 @@ constexpr uint8_t kDependencyKinds =
     KindBit(EdgeKind::kCalls) | KindBit(EdgeKind::kImplements) |
     KindBit(EdgeKind::kUses) | KindBit(EdgeKind::kImports);
 
-std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
-                          uint8_t kinds, uint32_t depth,
-                          bool with_members = false) {
+Hits WalkHits(const Graph& g, EntityIdx start, bool up, uint8_t kinds,
+              uint32_t depth, bool with_members = false) {
   if (depth == 1 && !with_members) return internal::OneHop(g, start, up, kinds);
   WalkSpec spec;
   spec.up = up;
@@ -30,12 +29,36 @@ std::vector<Hit> WalkHits(const Graph& g, EntityIdx start, bool up,
 
 }  // namespace
 
-void SortByQualified(const Graph& g, std::vector<Hit>& hits) {
+Path Hits::PathOf(const Hit& h) const {
+  Path path;
+  for (uint32_t s = h.step; s != kNoStep; s = steps_[s].prev)
+    path.push_back(steps_[s].hop);
+  if (!up_) std::reverse(path.begin(), path.end());
+  return path;
+}
+
+size_t Hits::PathLength(const Hit& h) const {
+  size_t n = 0;
+  for (uint32_t s = h.step; s != kNoStep; s = steps_[s].prev) ++n;
+  return n;
+}
+
+void Hits::AddWithPath(EntityIdx entity, uint32_t depth, const Path& path) {
+  // The step nearest the start first: that is the path's first hop going
+  // down, its last going up.
+  uint32_t prev = kNoStep;
+  for (size_t i = 0; i < path.size(); ++i)
+    prev = AddStep(path[up_ ? path.size() - 1 - i : i], prev);
+  list_.push_back({entity, depth, prev});
+}
+
+void SortByQualified(const Graph& g, Hits& hits) {
   SortByQualified(g, nullptr, hits);
 }
 
-void SortByQualified(const Graph& g, const SearchIndex* index,
-                     std::vector<Hit>& hits, size_t limit) {
+void SortByQualified(const Graph& g, const SearchIndex* index, Hits& all,
+                     size_t limit) {
+  std::vector<Hit>& hits = all.list();
   // Sort small keys, then move the hits once. The order is total (a hit
   // list names each entity once), so any sort gives the same result.
   struct Key {
@@ -63,32 +86,32 @@ void SortByQualified(const Graph& g, const SearchIndex* index,
   }
   std::vector<Hit> sorted;
   sorted.reserve(hits.size());
-  for (const Key& k : keys) sorted.push_back(std::move(hits[k.hit]));
+  for (const Key& k : keys) sorted.push_back(hits[k.hit]);
   hits = std::move(sorted);
 }
 
-std::vector<Hit> WhatImplements(const Graph& g, EntityIdx trait) {
+Hits WhatImplements(const Graph& g, EntityIdx trait) {
   return WalkHits(g, trait, true, KindBit(EdgeKind::kImplements), 1);
 }
 
-std::vector<Hit> Callers(const Graph& g, EntityIdx fn, uint32_t depth) {
+Hits Callers(const Graph& g, EntityIdx fn, uint32_t depth) {
   return WalkHits(g, fn, true, KindBit(EdgeKind::kCalls), depth);
 }
 
-std::vector<Hit> Callees(const Graph& g, EntityIdx fn, uint32_t depth) {
+Hits Callees(const Graph& g, EntityIdx fn, uint32_t depth) {
   return WalkHits(g, fn, false, KindBit(EdgeKind::kCalls), depth);
 }
 
-std::vector<Hit> Uses(const Graph& g, EntityIdx e) {
+Hits Uses(const Graph& g, EntityIdx e) {
   return WalkHits(g, e, false, KindBit(EdgeKind::kUses), 1);
 }
 
-std::vector<Hit> UsedBy(const Graph& g, EntityIdx type) {
+Hits UsedBy(const Graph& g, EntityIdx type) {
   return WalkHits(g, type, true, KindBit(EdgeKind::kUses), 1);
 }
 
-std::vector<Hit> BlastRadius(const Graph& g, EntityIdx e, uint32_t depth,
-                             Direction dir) {
+Hits BlastRadius(const Graph& g, EntityIdx e, uint32_t depth,
+                 Direction dir) {
   return WalkHits(g, e, dir == Direction::kUp, kDependencyKinds, depth,
                   /*with_members=*/true);
 }

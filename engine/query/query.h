@@ -45,27 +45,81 @@ struct Hop {
   model::StrId file = 0;
   uint32_t line = 0;
   uint8_t flags = 0;  // graph::kEdge* flags
+  bool operator==(const Hop&) const = default;
 };
 
-// The edges that led to a hit. Two hops are held inline, so the hits of
-// one- and two-hop queries cost no allocation each.
+// The edges that led to a hit, in order. Two hops are held inline.
 using Path = absl::InlinedVector<Hop, 2>;
 
 // An entity a query reached. Queries that walk the graph list each entity
 // once (never the start itself), nearest first; within one depth, by entity
 // id: an order that depends only on the graph's content, not on the edits
 // that built it, and costs no string comparisons (SortByQualified gives a
-// display order). `path` is the chain of edges that first reached the hit
-// (walking each level in that same order): for queries that follow edges
-// forward (callees, uses, blast radius down) it runs from the start to the
-// hit; for queries that follow them backward (callers, used-by,
-// what-implements, blast radius up) from the hit to the start. Either way
-// each Hop keeps the edge's own direction, so `contains` hops that step
-// from a type into its members (see BlastRadius) point the other way.
+// display order). Its path (Hits::PathOf) is the chain of edges that first
+// reached it (walking each level in that same order).
 struct Hit {
   EntityIdx entity = graph::kNoEntity;
   uint32_t depth = 0;  // hops from the start, members not counted
-  Path path;
+  uint32_t step = UINT32_MAX;  // its last hop in Hits::steps (none: MAX)
+};
+
+// The hits of a query and the edges that reached them.
+//
+// A walk reaches each entity once, from one parent, so the edges to its
+// hits form a tree rooted at the start. Each edge is stored once, as a
+// step that names the step before it, and a hit's path is read off the
+// tree when asked for: a blast radius of a thousand hits, whose paths run
+// three to five hops, costs two arrays rather than an allocation per hit.
+//
+// Paths: for queries that follow edges forward (callees, uses, blast
+// radius down) a path runs from the start to the hit; for queries that
+// follow them backward (callers, used-by, what-implements, blast radius
+// up) from the hit to the start. Either way each Hop keeps the edge's own
+// direction, so `contains` hops that step from a type into its members
+// (see BlastRadius) point the other way.
+class Hits {
+ public:
+  static constexpr uint32_t kNoStep = UINT32_MAX;
+  struct Step {
+    Hop hop;
+    uint32_t prev = kNoStep;  // the step nearer the start
+  };
+
+  Hits() = default;
+  // `up`: the walk followed edges backward (paths run hit to start).
+  explicit Hits(bool up) : up_(up) {}
+
+  // The hits, in the query's order, or as SortByQualified left them; they
+  // may be reordered or dropped freely (their steps stay valid).
+  std::vector<Hit>& list() { return list_; }
+  const std::vector<Hit>& list() const { return list_; }
+  size_t size() const { return list_.size(); }
+  bool empty() const { return list_.empty(); }
+  const Hit& operator[](size_t i) const { return list_[i]; }
+  std::vector<Hit>::const_iterator begin() const { return list_.begin(); }
+  std::vector<Hit>::const_iterator end() const { return list_.end(); }
+
+  // The path of a hit of this list, in the order described above.
+  Path PathOf(const Hit& h) const;
+  // Its number of hops (at least the hit's depth; members add hops).
+  size_t PathLength(const Hit& h) const;
+
+  // ---- building (queries)
+  bool up() const { return up_; }
+  std::vector<Step>& steps() { return steps_; }
+  const std::vector<Step>& steps() const { return steps_; }
+  // Adds a step; returns its index.
+  uint32_t AddStep(const Hop& hop, uint32_t prev) {
+    steps_.push_back({hop, prev});
+    return static_cast<uint32_t>(steps_.size() - 1);
+  }
+  // Adds a hit reached by `path`, given in this list's path order.
+  void AddWithPath(EntityIdx entity, uint32_t depth, const Path& path);
+
+ private:
+  std::vector<Hit> list_;
+  std::vector<Step> steps_;
+  bool up_ = true;
 };
 
 class SearchIndex;  // engine/query/search_index.h
@@ -97,27 +151,27 @@ NameLookup FindEntity(const Graph& g, const SearchIndex& index,
 enum class Direction { kUp, kDown };  // up: dependents; down: dependencies
 
 // Orders hits for display: by depth, then by qualified path, then by id.
-void SortByQualified(const Graph& g, std::vector<Hit>& hits);
+void SortByQualified(const Graph& g, Hits& hits);
 // The same order, of which only the first `limit` hits are put in place
 // (the rest follow in no particular order). With an index (in sync with
 // `g`), entities compare by their ranks in it (SearchIndex::QualifiedRank)
 // where both have one: integers rather than strings.
-void SortByQualified(const Graph& g, const SearchIndex* index,
-                     std::vector<Hit>& hits, size_t limit = SIZE_MAX);
+void SortByQualified(const Graph& g, const SearchIndex* index, Hits& hits,
+                     size_t limit = SIZE_MAX);
 
 // Sources of `implements` edges to `trait`, depth 1: types (derives
 // included, flagged kEdgeDerive), and impl blocks where the graph has no
 // type to name: blanket impls (flagged kEdgeBlanket) and impls for
 // references, tuples and the like (`impl T for &X`).
-std::vector<Hit> WhatImplements(const Graph& g, EntityIdx trait);
+Hits WhatImplements(const Graph& g, EntityIdx trait);
 // Who calls `fn` (reverse `calls`), transitively up to `depth` hops.
-std::vector<Hit> Callers(const Graph& g, EntityIdx fn, uint32_t depth = 1);
+Hits Callers(const Graph& g, EntityIdx fn, uint32_t depth = 1);
 // What `fn` calls, up to `depth` hops.
-std::vector<Hit> Callees(const Graph& g, EntityIdx fn, uint32_t depth = 1);
+Hits Callees(const Graph& g, EntityIdx fn, uint32_t depth = 1);
 // Types `e` names in its signature, fields or bounds (`uses` edges).
-std::vector<Hit> Uses(const Graph& g, EntityIdx e);
+Hits Uses(const Graph& g, EntityIdx e);
 // Items whose signature, fields or bounds name `type`.
-std::vector<Hit> UsedBy(const Graph& g, EntityIdx type);
+Hits UsedBy(const Graph& g, EntityIdx type);
 // What is affected if `e` changes, breadth first up to `depth` hops.
 //  kUp: dependents, following `calls`, `implements`, `uses` and `imports`
 //    edges backward (callers, implementors, users, importers).
@@ -128,8 +182,8 @@ std::vector<Hit> UsedBy(const Graph& g, EntityIdx type);
 // a type's methods are at depth 1 and their paths end (up) or begin (down)
 // with the `contains` hops into the member. Members of the hits are not
 // followed.
-std::vector<Hit> BlastRadius(const Graph& g, EntityIdx e, uint32_t depth = 3,
-                             Direction dir = Direction::kUp);
+Hits BlastRadius(const Graph& g, EntityIdx e, uint32_t depth = 3,
+                 Direction dir = Direction::kUp);
 
 enum class CycleScope { kCalls, kModules };
 // Strongly connected components with more than one member (or a self

@@ -263,9 +263,8 @@ void SetWalkMarkBaseForTesting(uint32_t base) {
   s.base = std::max<uint32_t>(base, 1);
 }
 
-std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
-                        uint8_t kinds) {
-  std::vector<Hit> hits;
+Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
+  Hits hits(up);
   if (!g.live(start)) return hits;
   Scratch& s = TheScratch();
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
@@ -287,7 +286,9 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
   for (size_t k = 0; k < wanted.size(); ++k)
     buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
   SortByKey(buf, s);
-  hits.reserve(buf.size());  // one per entity: fewer if some repeat
+  // One hit (and one step) per entity: fewer if some repeat.
+  hits.list().reserve(buf.size());
+  hits.steps().reserve(buf.size());
   for (size_t k = 0; k < buf.size();) {
     // Equal keys are one entity reached by several edges: the least
     // edge (equal ones make equal hops).
@@ -296,10 +297,7 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
     for (; next < buf.size() && buf[next].key == buf[k].key; ++next)
       if (EdgeLess(g, edges[buf[next].rec], *best))
         best = &edges[buf[next].rec];
-    Hit& h = hits.emplace_back();
-    h.entity = best->other;
-    h.depth = 1;
-    Hop& hop = h.path.emplace_back();
+    Hop hop;
     hop.from = up ? best->other : start;
     hop.to = up ? start : best->other;
     hop.kind = best->kind;
@@ -307,6 +305,7 @@ std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
     hop.file = best->file;
     hop.line = best->line;
     hop.flags = best->flags;
+    hits.list().push_back({best->other, 1, hits.AddStep(hop, Hits::kNoStep)});
     k = next;
   }
   return hits;
@@ -331,27 +330,21 @@ Hop HopOf(std::span<const Record> recs, uint32_t r) {
   return h;
 }
 
-std::vector<Hit> ToHits(std::span<const Record> recs, bool up) {
-  std::vector<Hit> hits;
+Hits ToHits(std::span<const Record> recs, bool up) {
+  Hits hits(up);
+  if (recs.size() < 2) return hits;
+  std::vector<Hits::Step>& steps = hits.steps();
+  steps.resize(recs.size() - 1);
   size_t n = 0;
-  for (const Record& r : recs) n += r.depth > 0;
-  hits.reserve(n);
-  for (uint32_t i = 0; i < recs.size(); ++i) {
-    if (recs[i].depth == 0) continue;
-    Hit& h = hits.emplace_back();
-    h.entity = recs[i].node;
-    h.depth = recs[i].depth;
-    size_t hops = 0;
-    for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent)
-      ++hops;
-    h.path.resize(hops);
-    // up: from the hit back to the start, the order of the chain.
-    size_t k = up ? 0 : hops - 1;
-    for (uint32_t r = i; recs[r].parent != kNoRecord; r = recs[r].parent) {
-      h.path[k] = HopOf(recs, r);
-      up ? ++k : --k;
-    }
+  for (uint32_t r = 1; r < recs.size(); ++r) {
+    const uint32_t parent = recs[r].parent;
+    steps[r - 1] = {HopOf(recs, r), parent == 0 ? Hits::kNoStep : parent - 1};
+    n += recs[r].depth > 0;
   }
+  std::vector<Hit>& list = hits.list();
+  list.reserve(n);
+  for (uint32_t r = 1; r < recs.size(); ++r)
+    if (recs[r].depth > 0) list.push_back({recs[r].node, recs[r].depth, r - 1});
   return hits;
 }
 

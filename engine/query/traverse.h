@@ -56,8 +56,7 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
 // The same hits as ToHits(Walk(...)) for a walk of depth 1 from `start`
 // alone (no members, no target), without marking: the other ends of the
 // start's edges of the wanted kinds, by id, each once with its least edge.
-std::vector<Hit> OneHop(const Graph& g, EntityIdx start, bool up,
-                        uint8_t kinds);
+Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds);
 
 // An entity id (a hash: spread evenly over 64 bits) and what it keys.
 struct IdKey {
@@ -74,9 +73,10 @@ void SetWalkMarkBaseForTesting(uint32_t base);
 
 // The hop that reached record `r` (r must have a parent).
 Hop HopOf(std::span<const Record> recs, uint32_t r);
-// Hits for every record of depth > 0, in record order, each with its path:
-// up: from the hit back to the start; down: from the start to the hit.
-std::vector<Hit> ToHits(std::span<const Record> recs, bool up);
+// Hits for every record of depth > 0, in record order. The steps are the
+// records' hops: step i is the hop into record i + 1 (the start, record 0,
+// has none), so a hit's path follows its record's parents.
+Hits ToHits(std::span<const Record> recs, bool up);
 
 // Deterministic orders.
 bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b);

@@ -96,7 +96,7 @@ std::string ReferenceContext(const Graph& g, EntityIdx e,
   }
 
   std::vector<Line> lines;
-  auto add_hits = [&](Section s, std::vector<Hit> hits) {
+  auto add_hits = [&](Section s, Hits hits) {
     SortByQualified(g, hits);
     for (uint32_t i = 0; i < hits.size(); ++i)
       lines.push_back(

@@ -25,11 +25,11 @@ class DepsTest : public ::testing::Test {
     EXPECT_NE(e, graph::kNoEntity) << name;
     return e;
   }
-  Strings Hits(const std::vector<Hit>& hits) { return HitStrings(*g_, hits); }
-  Strings Path(const std::vector<Hit>& hits, std::string_view who) {
+  Strings HitNames(const Hits& hits) { return HitStrings(*g_, hits); }
+  Strings Path(const Hits& hits, std::string_view who) {
     const Hit* h = HitFor(*g_, hits, who);
     EXPECT_NE(h, nullptr) << who;
-    return h ? PathStrings(*g_, h->path) : Strings{};
+    return h ? PathStrings(*g_, hits.PathOf(*h)) : Strings{};
   }
   std::unique_ptr<Graph> g_;
 };
@@ -38,7 +38,7 @@ TEST_F(DepsTest, WhatImplementsTypesAndImplsForReferences) {
   auto hits = WhatImplements(*g_, E("zoo::Area"));
   // `impl<'a> Area for &'a Square` links Square itself (through the
   // reference's referent), so Square is listed once.
-  EXPECT_EQ(Hits(hits),
+  EXPECT_EQ(HitNames(hits),
             (Strings{"1 zoo::shapes::Circle", "1 zoo::shapes::Square"}));
   EXPECT_EQ(
       Path(hits, "zoo::shapes::Circle"),
@@ -52,9 +52,10 @@ TEST_F(DepsTest, WhatImplementsTypesAndImplsForReferences) {
 
 TEST_F(DepsTest, WhatImplementsBlanketImplIsFlagged) {
   auto hits = WhatImplements(*g_, E("zoo::Describe"));
-  EXPECT_EQ(Hits(hits), Strings{"1 zoo::impl Describe for T"});
-  ASSERT_EQ(hits[0].path.size(), 1u);
-  EXPECT_TRUE(hits[0].path[0].flags & graph::kEdgeBlanket);
+  EXPECT_EQ(HitNames(hits), Strings{"1 zoo::impl Describe for T"});
+  const query::Path path = hits.PathOf(hits[0]);
+  ASSERT_EQ(path.size(), 1u);
+  EXPECT_TRUE(path[0].flags & graph::kEdgeBlanket);
   EXPECT_EQ(Path(hits, "zoo::impl Describe for T"),
             Strings{"implements zoo::impl Describe for T -> zoo::Describe "
                     "@src/lib.rs:14 blanket"});
@@ -62,7 +63,7 @@ TEST_F(DepsTest, WhatImplementsBlanketImplIsFlagged) {
 
 TEST_F(DepsTest, WhatImplementsDerives) {
   auto hits = WhatImplements(*g_, E("Debug"));
-  EXPECT_EQ(Hits(hits), Strings{"1 zoo::shapes::Circle"});
+  EXPECT_EQ(HitNames(hits), Strings{"1 zoo::shapes::Circle"});
   EXPECT_EQ(
       Path(hits, "zoo::shapes::Circle"),
       Strings{
@@ -72,10 +73,10 @@ TEST_F(DepsTest, WhatImplementsDerives) {
 
 TEST_F(DepsTest, CallersOneHopAndDeeper) {
   const EntityIdx area = E("zoo::Area::area");
-  EXPECT_EQ(Hits(Callers(*g_, area)),
+  EXPECT_EQ(HitNames(Callers(*g_, area)),
             (Strings{"1 zoo::T::describe", "1 zoo::render::helper"}));
   auto deep = Callers(*g_, area, 3);
-  EXPECT_EQ(Hits(deep), (Strings{"1 zoo::T::describe", "1 zoo::render::helper",
+  EXPECT_EQ(HitNames(deep), (Strings{"1 zoo::T::describe", "1 zoo::render::helper",
                                  "2 zoo::render::draw", "3 zoo::entry"}));
   // Reverse queries: the path runs from the hit to the start.
   EXPECT_EQ(
@@ -91,17 +92,17 @@ TEST_F(DepsTest, CallersOneHopAndDeeper) {
 
 TEST_F(DepsTest, CallersSkipTheStartAndVisitOnce) {
   EXPECT_TRUE(Callers(*g_, E("countdown"), 5).empty());  // only itself
-  EXPECT_EQ(Hits(Callers(*g_, E("ping"), 4)),
+  EXPECT_EQ(HitNames(Callers(*g_, E("ping"), 4)),
             (Strings{"1 zoo::render::pong", "1 zoo::util::bounce"}));
   EXPECT_TRUE(Callers(*g_, E("ping"), 0).empty());
 }
 
 TEST_F(DepsTest, CalleesOneHopAndDeeper) {
   const EntityIdx entry = E("zoo::entry");
-  EXPECT_EQ(Hits(Callees(*g_, entry)),
+  EXPECT_EQ(HitNames(Callees(*g_, entry)),
             (Strings{"1 zoo::render::draw", "1 zoo::shapes::Circle::new"}));
   auto deep = Callees(*g_, entry, 3);
-  EXPECT_EQ(Hits(deep),
+  EXPECT_EQ(HitNames(deep),
             (Strings{"1 zoo::render::draw", "1 zoo::shapes::Circle::new",
                      "2 zoo::render::helper", "3 zoo::Area::area"}));
   // Forward queries: the path runs from the start to the hit.
@@ -115,7 +116,7 @@ TEST_F(DepsTest, CalleesOneHopAndDeeper) {
 
 TEST_F(DepsTest, CalleesOfAnAmbiguousMethodCall) {
   auto hits = Callees(*g_, E("zoo::T::describe"), 2);
-  EXPECT_EQ(Hits(hits),
+  EXPECT_EQ(HitNames(hits),
             (Strings{"1 zoo::Area::area", "1 zoo::shapes::&'aSquare::area",
                      "1 zoo::shapes::Circle::area",
                      "1 zoo::shapes::Square::area", "1 zoo::util::format_area",
@@ -124,20 +125,20 @@ TEST_F(DepsTest, CalleesOfAnAmbiguousMethodCall) {
   // id) is on the path, every time.
   const Hit* square = HitFor(*g_, hits, "zoo::util::square");
   ASSERT_NE(square, nullptr);
-  ASSERT_EQ(square->path.size(), 2u);
-  EXPECT_TRUE(
-      testing::IsChain(square->path, E("zoo::T::describe"), E("square")));
+  const query::Path path = hits.PathOf(*square);
+  ASSERT_EQ(path.size(), 2u);
+  EXPECT_TRUE(testing::IsChain(path, E("zoo::T::describe"), E("square")));
   const uint64_t first_id =
       std::min({g_->entity(E("zoo::shapes::Circle::area")).id,
                 g_->entity(E("zoo::shapes::Square::area")).id,
                 g_->entity(E("zoo::shapes::&'aSquare::area")).id});
-  EXPECT_EQ(g_->entity(square->path[1].from).id, first_id);
+  EXPECT_EQ(g_->entity(path[1].from).id, first_id);
 }
 
 TEST_F(DepsTest, UsesAndUsedBy) {
-  EXPECT_EQ(Hits(Uses(*g_, E("Canvas"))),
+  EXPECT_EQ(HitNames(Uses(*g_, E("Canvas"))),
             (Strings{"1 Vec", "1 zoo::shapes::Circle"}));
-  EXPECT_EQ(Hits(UsedBy(*g_, E("Circle"))),
+  EXPECT_EQ(HitNames(UsedBy(*g_, E("Circle"))),
             (Strings{"1 zoo::render::Canvas", "1 zoo::render::draw",
                      "1 zoo::render::helper", "1 zoo::shapes::Circle::new"}));
   auto users = UsedBy(*g_, E("Circle"));
@@ -149,7 +150,7 @@ TEST_F(DepsTest, UsesAndUsedBy) {
 
 TEST_F(DepsTest, BlastRadiusOfATypeReachesItsMembersDependents) {
   auto hits = BlastRadius(*g_, E("Circle"));
-  EXPECT_EQ(Hits(hits),
+  EXPECT_EQ(HitNames(hits),
             (Strings{"1 zoo::T::describe", "1 zoo::entry", "1 zoo::render",
                      "1 zoo::render::Canvas", "1 zoo::render::draw",
                      "1 zoo::render::helper"}));
@@ -169,7 +170,7 @@ TEST_F(DepsTest, BlastRadiusOfATypeReachesItsMembersDependents) {
 TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
   const EntityIdx area = E("zoo::Area");
   auto hits = BlastRadius(*g_, area);
-  EXPECT_EQ(Hits(hits),
+  EXPECT_EQ(HitNames(hits),
             (Strings{"1 zoo::T::describe", "1 zoo::render",
                      "1 zoo::render::helper", "1 zoo::shapes",
                      "1 zoo::shapes::Circle", "1 zoo::shapes::Square",
@@ -179,20 +180,20 @@ TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
   // through one of them, to a member or to the trait itself.
   const Hit* entry = HitFor(*g_, hits, "zoo::entry");
   ASSERT_NE(entry, nullptr);
-  EXPECT_TRUE(testing::IsChain(entry->path, E("zoo::entry"), area));
-  EXPECT_GE(entry->path.size(), 3u);
+  EXPECT_TRUE(testing::IsChain(hits.PathOf(*entry), E("zoo::entry"), area));
+  EXPECT_GE(hits.PathLength(*entry), 3u);
   EXPECT_EQ(
       Path(hits, "zoo::render::Canvas"),
       (Strings{
           "uses zoo::render::Canvas -> zoo::shapes::Circle @src/render.rs:5",
           "implements zoo::shapes::Circle -> zoo::Area @src/shapes.rs:19"}));
-  EXPECT_EQ(Hits(BlastRadius(*g_, area, 1)).size(), 6u);
+  EXPECT_EQ(HitNames(BlastRadius(*g_, area, 1)).size(), 6u);
   EXPECT_TRUE(BlastRadius(*g_, area, 0).empty());
 }
 
 TEST_F(DepsTest, BlastRadiusDownFollowsDependencies) {
   auto hits = BlastRadius(*g_, E("Circle"), 3, Direction::kDown);
-  EXPECT_EQ(Hits(hits), (Strings{"1 Clone", "1 Debug", "1 zoo::Area",
+  EXPECT_EQ(HitNames(hits), (Strings{"1 Clone", "1 Debug", "1 zoo::Area",
                                  "1 zoo::util::square"}));
   EXPECT_EQ(
       Path(hits, "zoo::util::square"),
@@ -203,7 +204,7 @@ TEST_F(DepsTest, BlastRadiusDownFollowsDependencies) {
           "zoo::shapes::Circle::area @src/shapes.rs:20",
           "calls zoo::shapes::Circle::area -> zoo::util::square "
           "@src/shapes.rs:21"}));
-  EXPECT_EQ(Hits(BlastRadius(*g_, E("zoo::entry"), 2, Direction::kDown)),
+  EXPECT_EQ(HitNames(BlastRadius(*g_, E("zoo::entry"), 2, Direction::kDown)),
             (Strings{"1 zoo::render::draw", "1 zoo::shapes::Circle::new",
                      "2 zoo::render::helper", "2 zoo::shapes::Circle"}));
 }
@@ -242,13 +243,18 @@ TEST_F(DepsTest, ShortestPathIsShortestAndChained) {
 
 TEST_F(DepsTest, EveryPathIsAChainBetweenHitAndStart) {
   for (EntityIdx e : g_->LiveEntities()) {
-    for (const Hit& h : BlastRadius(*g_, e, 4))
-      EXPECT_TRUE(testing::IsChain(h.path, h.entity, e)) << testing::Q(*g_, e);
-    for (const Hit& h : BlastRadius(*g_, e, 4, Direction::kDown))
-      EXPECT_TRUE(testing::IsChain(h.path, e, h.entity)) << testing::Q(*g_, e);
-    for (const Hit& h : Callers(*g_, e, 4)) {
-      EXPECT_TRUE(testing::IsChain(h.path, h.entity, e));
-      EXPECT_EQ(h.path.size(), h.depth);
+    const Hits up = BlastRadius(*g_, e, 4);
+    for (const Hit& h : up)
+      EXPECT_TRUE(testing::IsChain(up.PathOf(h), h.entity, e))
+          << testing::Q(*g_, e);
+    const Hits down = BlastRadius(*g_, e, 4, Direction::kDown);
+    for (const Hit& h : down)
+      EXPECT_TRUE(testing::IsChain(down.PathOf(h), e, h.entity))
+          << testing::Q(*g_, e);
+    const Hits callers = Callers(*g_, e, 4);
+    for (const Hit& h : callers) {
+      EXPECT_TRUE(testing::IsChain(callers.PathOf(h), h.entity, e));
+      EXPECT_EQ(callers.PathLength(h), h.depth);
     }
   }
 }
@@ -267,12 +273,12 @@ TEST_F(DepsTest, HitsAreNearestFirstThenById) {
 // The walks about `e`, rendered with paths.
 std::string WalksOf(const Graph& g, EntityIdx e) {
   std::string out;
-  for (const std::vector<Hit>& hits :
+  for (const Hits& hits :
        {BlastRadius(g, e, 4), BlastRadius(g, e, 4, Direction::kDown),
         Callers(g, e, 3), Callees(g, e, 3)}) {
     for (const Hit& h : hits) {
       out += std::to_string(h.depth) + " " + testing::Q(g, h.entity);
-      for (const auto& p : PathStrings(g, h.path)) out += "; " + p;
+      for (const auto& p : PathStrings(g, hits.PathOf(h))) out += "; " + p;
       out += "\n";
     }
     out += "--\n";

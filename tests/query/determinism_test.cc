@@ -23,11 +23,11 @@ std::string Everything(const Graph& g) {
     return g.entity(a).id < g.entity(b).id;
   });
   std::ostringstream out;
-  auto hits = [&](const char* what, const std::vector<Hit>& hs) {
+  auto hits = [&](const char* what, const Hits& hs) {
     out << what << ":";
     for (const Hit& h : hs) {
       out << " " << h.depth << " " << Q(g, h.entity) << " [";
-      for (const auto& p : PathStrings(g, h.path)) out << p << "; ";
+      for (const auto& p : PathStrings(g, hs.PathOf(h))) out << p << "; ";
       out << "]";
     }
     out << "\n";

@@ -15,7 +15,7 @@ namespace {
 using ::aim::testing::FromSources;
 using ::aim::testing::ZooGraph;
 
-std::vector<EntityIdx> Entities(const std::vector<Hit>& hits) {
+std::vector<EntityIdx> Entities(const Hits& hits) {
   std::vector<EntityIdx> out;
   for (const Hit& h : hits) out.push_back(h.entity);
   return out;
@@ -25,11 +25,11 @@ std::vector<EntityIdx> Entities(const std::vector<Hit>& hits) {
 // index (whole, and the first few only) and without it.
 void ExpectSameOrder(const Graph& g, const SearchIndex* index) {
   for (EntityIdx e : g.LiveEntities()) {
-    for (std::vector<Hit> hits :
+    for (const Hits& hits :
          {BlastRadius(g, e, 4), BlastRadius(g, e, 4, Direction::kDown),
           Callers(g, e, 3), Callees(g, e, 3), WhatImplements(g, e),
           UsedBy(g, e)}) {
-      std::vector<Hit> by_path = hits;
+      Hits by_path = hits;
       SortByQualified(g, by_path);
       for (size_t i = 1; i < by_path.size(); ++i) {
         const Hit& a = by_path[i - 1];
@@ -38,19 +38,18 @@ void ExpectSameOrder(const Graph& g, const SearchIndex* index) {
                     (a.depth == b.depth &&
                      internal::QualifiedLess(g, a.entity, b.entity)));
       }
-      std::vector<Hit> by_rank = hits;
+      Hits by_rank = hits;
       SortByQualified(g, index, by_rank);
       EXPECT_EQ(Entities(by_rank), Entities(by_path)) << testing::Q(g, e);
       for (size_t limit : {size_t{0}, size_t{1}, size_t{3}}) {
-        std::vector<Hit> first = hits;
+        Hits first = hits;
         SortByQualified(g, index, first, limit);
         ASSERT_EQ(first.size(), hits.size());
         const size_t n = std::min(limit, hits.size());
-        EXPECT_TRUE(std::equal(first.begin(), first.begin() + n,
-                               by_path.begin(), [](const Hit& a, const Hit& b) {
-                                 return a.entity == b.entity &&
-                                        a.path.size() == b.path.size();
-                               }));
+        for (size_t i = 0; i < n; ++i) {
+          EXPECT_EQ(first[i].entity, by_path[i].entity);
+          EXPECT_EQ(first.PathOf(first[i]), by_path.PathOf(by_path[i]));
+        }
       }
     }
   }
@@ -128,8 +127,8 @@ TEST(DisplayOrderTest, SameOrderOnARealCrate) {
   size_t n = 0;
   for (EntityIdx e : g.LiveEntities()) {
     if (n++ % 5 != 0) continue;  // a sample keeps the test quick
-    std::vector<Hit> by_path = BlastRadius(g, e);
-    std::vector<Hit> by_rank = by_path;
+    Hits by_path = BlastRadius(g, e);
+    Hits by_rank = by_path;
     SortByQualified(g, by_path);
     SortByQualified(g, &index, by_rank);
     ASSERT_EQ(Entities(by_rank), Entities(by_path)) << testing::Q(g, e);

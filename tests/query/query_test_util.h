@@ -59,7 +59,7 @@ inline std::string HopString(const graph::Graph& g, const query::Hop& h) {
 
 // "depth qualified", by depth then qualified path.
 inline std::vector<std::string> HitStrings(const graph::Graph& g,
-                                           std::vector<query::Hit> hits) {
+                                           query::Hits hits) {
   query::SortByQualified(g, hits);
   std::vector<std::string> out;
   for (const auto& h : hits)
@@ -92,7 +92,7 @@ inline std::vector<std::string> PathStrings(const graph::Graph& g,
 
 // The hit for `name` in `hits` (nullptr if absent).
 inline const query::Hit* HitFor(const graph::Graph& g,
-                                const std::vector<query::Hit>& hits,
+                                const query::Hits& hits,
                                 std::string_view qualified) {
   for (const auto& h : hits)
     if (Q(g, h.entity) == qualified) return &h;
