@@ -152,10 +152,11 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
 // Returns true, leaving the level unfinished, once the target is reached
 // (after the rest of the edges of the record that reached it).
 //
-// The level is taken in chunks of records: first where their adjacency
-// lists are, then a prefetch of every list, then the edges of the wanted
-// kinds, prefetching each one's mark, then those edges in order (the
-// order a plain loop over records and edges would take). A walk is bound
+// The level is taken in chunks of records: first a prefetch of where their
+// adjacency lists are, then where they are, then a prefetch of every
+// list, then the edges of the wanted kinds, prefetching each one's mark,
+// then those edges in order (the order a plain loop over records and
+// edges would take). A walk is bound
 // by cache misses (hundreds of ns each on a virtual machine), so each
 // stage issues independent loads whose misses overlap instead of
 // following one pointer after another.
@@ -165,6 +166,8 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
   for (uint32_t c = begin; c < end; c += kChunk) {
     const uint32_t c_end = std::min(end, c + kChunk);
     s.adj.clear();
+    for (uint32_t r = c; r < c_end; ++r)
+      g.PrefetchList(s.recs[r].node, spec.up);
     for (uint32_t r = c; r < c_end; ++r) {
       const EntityIdx node = s.recs[r].node;
       s.adj.push_back(spec.up ? g.in(node) : g.out(node));
