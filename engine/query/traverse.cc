@@ -156,10 +156,9 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
 // adjacency lists are, then where they are, then a prefetch of every
 // list, then the edges of the wanted kinds, prefetching each one's mark,
 // then those edges in order (the order a plain loop over records and
-// edges would take). A walk is bound
-// by cache misses (hundreds of ns each on a virtual machine), so each
-// stage issues independent loads whose misses overlap instead of
-// following one pointer after another.
+// edges would take). A walk is bound by cache misses (hundreds of ns each
+// on a virtual machine), so each stage issues independent loads whose
+// misses overlap instead of following one pointer after another.
 bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
                  uint32_t begin, uint32_t end, uint32_t depth) {
   constexpr uint32_t kChunk = 256;
