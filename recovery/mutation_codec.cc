@@ -112,44 +112,61 @@ absl::Status MutationFold::AddEncoded(uint64_t lsn, std::string_view payload) {
 
 absl::StatusOr<Mutation> MutationFold::Take() {
   Mutation m;
-  m.root = std::move(root_);
-  root_.reset();
-  std::vector<std::string> paths;
-  paths.reserve(last_.size());
-  for (const auto& [p, f] : last_) paths.push_back(p);
-  std::sort(paths.begin(), paths.end());
-  absl::Status error;
-  for (std::string& p : paths) {
-    Last& f = last_[p];
-    switch (f.how) {
-      case Last::How::kRemoved:
-        m.removals.push_back(std::move(p));
-        break;
-      case Last::How::kFacts:
-        m.upserts.push_back(std::move(f.facts));
-        break;
-      case Last::How::kEncoded: {
-        std::string_view in = f.encoded;
-        absl::StatusOr<graph::FileInput> input = DecodeFileInput(&in);
-        if (input.ok() && !in.empty())
-          input = absl::DataLossError("mutation: trailing bytes");
-        if (!input.ok()) {
-          if (error.ok())
-            error = absl::Status(input.status().code(),
-                                 "record LSN " + std::to_string(f.lsn) +
-                                     " verifies but does not decode: " +
-                                     std::string(input.status().message()));
-          break;
-        }
-        m.upserts.push_back(std::move(*input));
-        break;
-      }
-    }
-  }
-  last_.clear();
-  added_ = 0;
-  if (!error.ok()) return error;
+  Parts parts;
+  parts.root = [&m](std::string root) {
+    m.root = std::move(root);
+    return absl::OkStatus();
+  };
+  parts.removed = [&m](std::string path) {
+    m.removals.push_back(std::move(path));
+    return absl::OkStatus();
+  };
+  parts.upserted = [&m](graph::FileInput facts) {
+    m.upserts.push_back(std::move(facts));
+    return absl::OkStatus();
+  };
+  if (absl::Status s = Drain(parts); !s.ok()) return s;
   return m;
+}
+
+absl::Status MutationFold::Drain(const Parts& parts) {
+  // Whatever happens, the fold is empty afterwards.
+  absl::flat_hash_map<std::string, Last> last = std::move(last_);
+  std::optional<std::string> root = std::move(root_);
+  last_.clear();
+  root_.reset();
+  added_ = 0;
+  if (root)
+    if (absl::Status s = parts.root(std::move(*root)); !s.ok()) return s;
+  std::vector<std::pair<std::string_view, Last*>> paths;
+  paths.reserve(last.size());
+  for (auto& [p, f] : last) paths.emplace_back(p, &f);
+  std::sort(paths.begin(), paths.end());
+  for (const auto& [p, f] : paths) {
+    if (f->how != Last::How::kRemoved) continue;
+    if (absl::Status s = parts.removed(std::string(p)); !s.ok()) return s;
+  }
+  for (const auto& [p, fp] : paths) {
+    Last& f = *fp;
+    if (f.how == Last::How::kRemoved) continue;
+    if (f.how == Last::How::kFacts) {
+      if (absl::Status s = parts.upserted(std::move(f.facts)); !s.ok())
+        return s;
+      continue;
+    }
+    std::string_view in = f.encoded;
+    absl::StatusOr<graph::FileInput> input = DecodeFileInput(&in);
+    if (input.ok() && !in.empty())
+      input = absl::DataLossError("mutation: trailing bytes");
+    if (!input.ok())
+      return absl::Status(input.status().code(),
+                          "record LSN " + std::to_string(f.lsn) +
+                              " verifies but does not decode: " +
+                              std::string(input.status().message()));
+    f.encoded = std::string();  // its facts are decoded: free the bytes
+    if (absl::Status s = parts.upserted(std::move(*input)); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace aim::recovery

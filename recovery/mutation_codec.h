@@ -1,7 +1,8 @@
 // The WAL payload of the engine: one group of file-level mutations (a
 // file's new facts, its removal, and optionally the workspace root).
-// Replaying a mutation through ApplyMutation is how both the live engine
-// and recovery change the graph, so replay rebuilds exactly the same graph.
+// Applying a mutation as ApplyMutation does (removals, then upserts, through
+// Graph::RemoveFile and Graph::UpsertFile) is how both the live engine and
+// recovery change the graph, so replay rebuilds exactly the same graph.
 //
 // Same guarantees as the other codecs: exact round trip, a leading format
 // byte (FailedPrecondition for a newer one), DataLoss naming the field and
@@ -10,6 +11,7 @@
 #define AIM_RECOVERY_MUTATION_CODEC_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -54,6 +56,19 @@ class MutationFold {
   // fold is empty again afterwards. Errors: a kept record that does not
   // decode after all (the message names its LSN).
   absl::StatusOr<Mutation> Take();
+  // The same, in parts, in the order ApplyMutation applies Take's result:
+  // `root` when one was set, then `removed` for each path removed, then
+  // `upserted` for each file's facts in path order, each decoded just
+  // before it is handed over (so that a consumer on another thread can
+  // apply one file while the next decodes). Stops at the first error: a
+  // kept record that does not decode, or one a callback returns. The fold
+  // is empty again afterwards, whatever the outcome.
+  struct Parts {
+    std::function<absl::Status(std::string root)> root;
+    std::function<absl::Status(std::string path)> removed;
+    std::function<absl::Status(graph::FileInput facts)> upserted;
+  };
+  absl::Status Drain(const Parts& parts);
   size_t added() const { return added_; }
 
  private:

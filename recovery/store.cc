@@ -1,8 +1,13 @@
 #include "recovery/store.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include "recovery/manifest.h"
@@ -55,6 +60,65 @@ absl::Status ReadCheckpointOf(wal::Env* env, const std::string& dir,
   *name = kLegacyCheckpoint;
   return absl::OkStatus();
 }
+
+// What a recovery's scanner thread hands to the thread that loads the
+// checkpoint: first the scan's outcome, then the folded records in
+// ApplyMutation's order, decoded one file at a time, so that the loading
+// thread applies one file while the scanner decodes the next.
+class ReplayHandoff {
+ public:
+  using Part = std::variant<std::string /*removed*/, graph::FileInput>;
+
+  void ScanDone() { Set([this] { scanned_ = true; }); }
+  void Push(Part part) { Set([&] { parts_.push_back(std::move(part)); }); }
+  void Finish(absl::Status s) {
+    Set([&] {
+      scanned_ = true;
+      finished_ = true;
+      status_ = std::move(s);
+    });
+  }
+  // Tells the scanner to stop decoding (its parts would not be applied).
+  void Cancel() { Set([this] { cancelled_ = true; }); }
+  bool cancelled() {
+    std::lock_guard<std::mutex> l(mu_);
+    return cancelled_;
+  }
+
+  void WaitScanned() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return scanned_; });
+  }
+  // The next part; false once every part was handed over.
+  bool Pop(Part* part) {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return !parts_.empty() || finished_; });
+    if (parts_.empty()) return false;
+    *part = std::move(parts_.front());
+    parts_.pop_front();
+    return true;
+  }
+  // After Pop returned false: how the decoding ended.
+  absl::Status status() {
+    std::lock_guard<std::mutex> l(mu_);
+    return status_;
+  }
+
+ private:
+  template <typename Fn>
+  void Set(Fn fn) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      fn();
+    }
+    cv_.notify_one();
+  }
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Part> parts_;
+  bool scanned_ = false, finished_ = false, cancelled_ = false;
+  absl::Status status_;
+};
 
 // Verifies and decodes what ReadCheckpointOf read.
 absl::StatusOr<CheckpointData> DecodeRead(const CheckpointFile& file) {
@@ -157,9 +221,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // Once the checkpoint file is read, another thread scans the log after
   // its LSN and folds the records, while this one verifies, decompresses
   // and loads the checkpoint (CPU work beside a read of the log: on two
-  // cores the open costs the longer of the two). All I/O stays on one
-  // thread at a time: the checkpoint read, then the scan. Both only read;
-  // the log is repaired (OpenScanned) once both have succeeded.
+  // cores the open costs the longer of the two). Then that thread decodes
+  // the files the fold kept, one at a time, while this one applies them.
+  // All I/O stays on one thread at a time: the checkpoint read, then the
+  // scan, then (after ScanDone) OpenScanned's. The log is repaired
+  // (OpenScanned) once the scan and the load have succeeded.
   MutationFold replayed;
   uint64_t replayed_records = 0;
   wal::RecordFn apply = [&replayed, &replayed_records](uint64_t lsn,
@@ -173,11 +239,26 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   const std::string wal_dir = wal::JoinPath(dir, kWalDir);
   const auto replay_start = Clock::now();
   absl::StatusOr<wal::LogScan> scanned = absl::UnknownError("not scanned");
-  absl::StatusOr<Mutation> folded = Mutation();
+  std::optional<std::string> replayed_root;  // read once Pop says done
+  ReplayHandoff handoff;
   const uint64_t after = file.lsn;
   std::thread scanner([&] {
     scanned = wal::ScanLog(env, wal_dir, options.log.recovery, after, apply);
-    if (scanned.ok()) folded = replayed.Take();  // decodes the saves kept
+    if (!scanned.ok()) return handoff.Finish(absl::OkStatus());
+    handoff.ScanDone();
+    MutationFold::Parts parts;
+    auto push = [&handoff](ReplayHandoff::Part part) {
+      if (handoff.cancelled()) return absl::CancelledError("not applied");
+      handoff.Push(std::move(part));
+      return absl::OkStatus();
+    };
+    parts.root = [&](std::string root) {
+      replayed_root = std::move(root);  // read once Pop says done
+      return absl::OkStatus();
+    };
+    parts.removed = [&](std::string path) { return push(std::move(path)); };
+    parts.upserted = [&](graph::FileInput f) { return push(std::move(f)); };
+    handoff.Finish(replayed.Drain(parts));
   });
   CheckpointData data;
   absl::StatusOr<std::unique_ptr<graph::Graph>> loaded =
@@ -194,9 +275,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     }
   }
   info.load_ms = MsSince(start);
-  scanner.join();
-  if (!loaded.ok()) return loaded.status();
-  if (!scanned.ok()) return scanned.status();
+  // Every return below joins the scanner first.
+  auto stop = [&](absl::Status s) {
+    handoff.Cancel();
+    scanner.join();
+    return s;
+  };
+  handoff.WaitScanned();
+  if (!loaded.ok()) return stop(loaded.status());
+  if (!scanned.ok()) return stop(scanned.status());
   info.replayed = replayed_records;
   out->graph = std::move(*loaded);
   out->root = std::move(data.root);
@@ -210,12 +297,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     wal::OpenReport report;
     absl::StatusOr<std::unique_ptr<wal::Log>> log =
         wal::Log::OpenScanned(env, wal_dir, options.log, data.lsn, scan, &report);
-    if (!log.ok()) return log.status();
+    if (!log.ok()) return stop(log.status());
     store->log_ = std::move(*log);
     info.salvaged = std::move(report.moved);
   }
-  if (!folded.ok()) return WalError(folded.status());
-  ApplyMutation(*folded, g, &out->root);
+  // As ApplyMutation applies the fold's result: removals, then upserts.
+  for (ReplayHandoff::Part part; handoff.Pop(&part);) {
+    if (const std::string* removed = std::get_if<std::string>(&part)) {
+      g.RemoveFile(*removed);
+    } else {
+      g.UpsertFile(std::get<graph::FileInput>(part));
+    }
+  }
+  scanner.join();
+  if (absl::Status s = handoff.status(); !s.ok()) return WalError(s);
+  if (replayed_root) out->root = std::move(*replayed_root);
   g.EndBatch();
   info.torn_tail = scan.torn;
   info.torn_why = scan.torn_why;
