@@ -82,6 +82,38 @@ class StoreTest : public ::testing::Test {
     }
   }
 
+  // `before` edits, a checkpoint of them, then `after` more (seeds `seed`
+  // and `seed` + 1). Returns the last LSN.
+  uint64_t EditsAroundACheckpoint(Model& model, int before, int after,
+                                  uint64_t seed) {
+    Recovered r;
+    auto store = Open(&r);
+    if (!store) return 0;
+    Edits(*store, model, before, seed);
+    EXPECT_TRUE(store->Compact().ok());
+    Edits(*store, model, after, seed + 1);
+    return store->log_stats().last_lsn;
+  }
+
+  // Flips a bit in the middle of the checkpoint of `lsn`, which Open must
+  // then refuse, naming the file. Returns the file's intact bytes.
+  std::string DamageCheckpoint(uint64_t lsn) {
+    const std::string ckpt = std::string(kDb) + "/" + CheckpointFileName(lsn);
+    std::string bytes;
+    EXPECT_TRUE(env_.GetContents(ckpt, &bytes).ok()) << ckpt;
+    if (bytes.empty()) return bytes;
+    std::string damaged = bytes;
+    damaged[damaged.size() / 2] ^= 1;
+    EXPECT_TRUE(env_.SetContents(ckpt, damaged).ok());
+    Recovered r;
+    auto s = Store::Open(kDb, options_, &r);
+    EXPECT_FALSE(s.ok());
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
+    EXPECT_NE(s.status().message().find(ckpt), absl::string_view::npos)
+        << s.status();
+    return bytes;
+  }
+
   wal::MemEnv env_;
   StoreOptions options_;
 };
@@ -279,23 +311,16 @@ TEST_F(StoreTest, DamagedCheckpointOrManifestIsRefusedByName) {
     ASSERT_TRUE(store->Compact().ok());
   }
   const std::string ckpt = std::string(kDb) + "/" + CheckpointFileName(20);
-  std::string bytes;
-  ASSERT_TRUE(env_.GetContents(ckpt, &bytes).ok());
-  std::string damaged = bytes;
-  damaged[damaged.size() / 2] ^= 1;
-  ASSERT_TRUE(env_.SetContents(ckpt, damaged).ok());
-  Recovered r;
-  auto s = Store::Open(kDb, options_, &r);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss);
-  EXPECT_NE(s.status().message().find(ckpt), absl::string_view::npos) << s.status();
+  std::string bytes = DamageCheckpoint(20);
   EXPECT_FALSE(CheckDatabase(&env_, kDb).ok());
   ASSERT_TRUE(env_.SetContents(ckpt, bytes).ok());
 
   const std::string manifest = std::string(kDb) + "/MANIFEST";
   ASSERT_TRUE(env_.GetContents(manifest, &bytes).ok());
+  Recovered r;
+  absl::StatusOr<std::unique_ptr<Store>> s;
   for (size_t i = 0; i < bytes.size(); ++i) {
-    damaged = bytes;
+    std::string damaged = bytes;
     damaged[i] ^= 0x10;
     ASSERT_TRUE(env_.SetContents(manifest, damaged).ok());
     s = Store::Open(kDb, options_, &r);
@@ -314,27 +339,9 @@ TEST_F(StoreTest, DamagedCheckpointOrManifestIsRefusedByName) {
 // the log replayable again.
 TEST_F(StoreTest, ReplayFailuresStopTheOpenAndLoseNothing) {
   Model model;
-  uint64_t last;
-  {
-    Recovered r;
-    auto store = Open(&r);
-    Edits(*store, model, 30, 21);
-    ASSERT_TRUE(store->Compact().ok());
-    Edits(*store, model, 30, 22);
-    last = store->log_stats().last_lsn;
-  }
+  uint64_t last = EditsAroundACheckpoint(model, 30, 30, 21);
   const std::string ckpt = std::string(kDb) + "/" + CheckpointFileName(30);
-  std::string bytes;
-  ASSERT_TRUE(env_.GetContents(ckpt, &bytes).ok());
-  std::string damaged = bytes;
-  damaged[damaged.size() / 2] ^= 1;
-  ASSERT_TRUE(env_.SetContents(ckpt, damaged).ok());
-  Recovered r;
-  auto s = Store::Open(kDb, options_, &r);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
-  EXPECT_NE(s.status().message().find(ckpt), absl::string_view::npos);
-  ASSERT_TRUE(env_.SetContents(ckpt, bytes).ok());
+  ASSERT_TRUE(env_.SetContents(ckpt, DamageCheckpoint(30)).ok());
 
   // A save of src/m1.rs whose facts are cut short, behind a valid CRC.
   const std::string wal_dir = std::string(kDb) + "/wal";
@@ -352,7 +359,8 @@ TEST_F(StoreTest, ReplayFailuresStopTheOpenAndLoseNothing) {
     last = *lsn;
   };
   append_raw(Upsert(1, 3), 3);
-  s = Store::Open(kDb, options_, &r);
+  Recovered r;
+  auto s = Store::Open(kDb, options_, &r);
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
   EXPECT_NE(s.status().message().find("LSN " + std::to_string(last)),
@@ -372,13 +380,7 @@ TEST_F(StoreTest, ReplayFailuresStopTheOpenAndLoseNothing) {
 
 TEST_F(StoreTest, CheckReportsWhatItVerified) {
   Model model;
-  {
-    Recovered r;
-    auto store = Open(&r);
-    Edits(*store, model, 30, 9);
-    ASSERT_TRUE(store->Compact().ok());
-    Edits(*store, model, 10, 10);
-  }
+  EditsAroundACheckpoint(model, 30, 10, 9);
   auto report = CheckDatabase(&env_, kDb);
   ASSERT_TRUE(report.ok()) << report.status();
   EXPECT_EQ(report->checkpoint_lsn, 30u);
