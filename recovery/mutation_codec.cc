@@ -13,7 +13,28 @@ using model::coding::Reader;
 
 namespace {
 constexpr uint64_t kHasRoot = 1;
+
+// Where the one upsert's FileInput begins in an encoded mutation that is
+// exactly one upsert (EncodeMutation's shape: format, flags 0, no
+// removals, one upsert), with its path; 0 for any other mutation.
+size_t OneUpsertAt(std::string_view payload, std::string* path) {
+  Reader r(payload);
+  bool one_upsert = r.Byte("mutation format") == kMutationFormat &&
+                    r.Varint64("mutation flags") == 0 &&
+                    r.Varint64("mutation removal count") == 0 &&
+                    r.Varint64("mutation upsert count") == 1;
+  const size_t input_at = r.offset();
+  one_upsert = one_upsert && r.Byte("FileInput format") == kFileInputFormat;
+  if (one_upsert) r.String(path, "FileInput path");
+  return one_upsert && r.ok() ? input_at : 0;
+}
+
 }  // namespace
+
+std::string_view MutationKey(const Mutation& m) {
+  if (m.root || !m.removals.empty() || m.upserts.size() != 1) return {};
+  return m.upserts[0].path;
+}
 
 void EncodeMutation(const Mutation& m, std::string* out) {
   out->push_back(static_cast<char>(kMutationFormat));
@@ -83,19 +104,10 @@ void MutationFold::Add(Mutation m) {
 }
 
 absl::Status MutationFold::AddEncoded(uint64_t lsn, std::string_view payload) {
-  // The shape of EncodeMutation's output, read up to the one upsert's
-  // FileInput (which runs to the end of the payload): format, flags, no
-  // root, no removals, one upsert; the FileInput's format and path.
-  Reader r(payload);
-  bool one_upsert = r.Byte("mutation format") == kMutationFormat &&
-                    r.Varint64("mutation flags") == 0 &&
-                    r.Varint64("mutation removal count") == 0 &&
-                    r.Varint64("mutation upsert count") == 1;
-  const size_t input_at = r.offset();
+  // A save is kept encoded: its FileInput runs to the end of the payload.
   std::string path;
-  one_upsert = one_upsert && r.Byte("FileInput format") == kFileInputFormat;
-  if (one_upsert) r.String(&path, "FileInput path");
-  if (!one_upsert || !r.ok()) {
+  const size_t input_at = OneUpsertAt(payload, &path);
+  if (input_at == 0) {
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
     if (!m.ok()) return m.status();
     Add(std::move(*m));
@@ -108,6 +120,45 @@ absl::Status MutationFold::AddEncoded(uint64_t lsn, std::string_view payload) {
   last.encoded.assign(payload.substr(input_at));  // reuses the buffer
   last.lsn = lsn;
   return absl::OkStatus();
+}
+
+absl::Status MutationFold::AddRecord(const wal::RecordView& record) {
+  if (record.key.empty()) {
+    if (absl::Status s = wal::UnpackPayload(record.body, &unpacked_); !s.ok())
+      return s;
+    return AddEncoded(record.lsn, unpacked_);
+  }
+  ++added_;
+  Last& last = At(record.key);
+  last.how = Last::How::kPacked;
+  last.facts = graph::FileInput();
+  last.encoded.assign(record.body.bytes);
+  last.raw_length = record.body.raw_length;
+  last.zstd = record.body.zstd;
+  last.lsn = record.lsn;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<graph::FileInput> MutationFold::Decode(std::string_view path,
+                                                      Last& f) {
+  std::string_view in = f.encoded;
+  if (f.how == Last::How::kPacked) {
+    if (absl::Status s = wal::UnpackPayload(
+            {f.encoded, f.raw_length, f.zstd}, &unpacked_);
+        !s.ok())
+      return s;
+    std::string saved;
+    const size_t at = OneUpsertAt(unpacked_, &saved);
+    if (at == 0 || saved != path)
+      return absl::DataLossError("it is keyed with " + std::string(path) +
+                                 " but is not one save of that file");
+    in = std::string_view(unpacked_).substr(at);
+  }
+  absl::StatusOr<graph::FileInput> input = DecodeFileInput(&in);
+  if (input.ok() && !in.empty())
+    input = absl::DataLossError("mutation: trailing bytes");
+  f.encoded = std::string();  // decoded: free the bytes
+  return input;
 }
 
 absl::StatusOr<Mutation> MutationFold::Take() {
@@ -154,16 +205,12 @@ absl::Status MutationFold::Drain(const Parts& parts) {
         return s;
       continue;
     }
-    std::string_view in = f.encoded;
-    absl::StatusOr<graph::FileInput> input = DecodeFileInput(&in);
-    if (input.ok() && !in.empty())
-      input = absl::DataLossError("mutation: trailing bytes");
+    absl::StatusOr<graph::FileInput> input = Decode(p, f);
     if (!input.ok())
       return absl::Status(input.status().code(),
                           "record LSN " + std::to_string(f.lsn) +
                               " verifies but does not decode: " +
                               std::string(input.status().message()));
-    f.encoded = std::string();  // its facts are decoded: free the bytes
     if (absl::Status s = parts.upserted(std::move(*input)); !s.ok()) return s;
   }
   return absl::OkStatus();

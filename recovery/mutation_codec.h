@@ -20,6 +20,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/graph/graph.h"
+#include "wal/log_reader.h"
 
 namespace aim::recovery {
 
@@ -32,6 +33,9 @@ struct Mutation {
 };
 
 void EncodeMutation(const Mutation& m, std::string* out);
+// The WAL key of an encoded mutation: the path it saves when it is exactly
+// one save (no root, no removals), else "" (see MutationFold::AddRecord).
+std::string_view MutationKey(const Mutation& m);
 absl::StatusOr<Mutation> DecodeMutation(std::string_view bytes);
 
 // Applies removals, then upserts (a path in both ends up upserted). The
@@ -52,6 +56,14 @@ class MutationFold {
   // a log that saved the same files again and again decodes each once.
   // Errors: as DecodeMutation's, for what it decodes now.
   absl::Status AddEncoded(uint64_t lsn, std::string_view payload);
+  // Adds a WAL record as stored. A record keyed with a path (what
+  // MutationKey gives a save) is kept packed, a copy of its bytes, and is
+  // unpacked and decoded by Take/Drain only if no later record replaces
+  // that file: replay neither decompresses nor copies out the saves a later
+  // save replaced. Others are unpacked now (AddEncoded). Errors: as
+  // AddEncoded's; a kept record whose payload is not one save of its key's
+  // path is DataLoss naming its LSN (when it is taken).
+  absl::Status AddRecord(const wal::RecordView& record);
   // The folded mutation (removals, then upserts, each in path order); the
   // fold is empty again afterwards. Errors: a kept record that does not
   // decode after all (the message names its LSN).
@@ -72,13 +84,18 @@ class MutationFold {
   size_t added() const { return added_; }
 
  private:
-  // A file's last state: removed, facts, or facts still encoded.
+  // A file's last state: removed, facts, or facts still encoded (an
+  // encoded FileInput) or packed (a WAL record's body: a whole mutation).
   struct Last {
-    enum class How { kRemoved, kFacts, kEncoded } how = How::kRemoved;
+    enum class How { kRemoved, kFacts, kEncoded, kPacked } how = How::kRemoved;
     graph::FileInput facts;
-    std::string encoded;  // an encoded FileInput
+    std::string encoded;  // kEncoded, kPacked
+    uint32_t raw_length = 0;  // kPacked
+    bool zstd = false;        // kPacked
     uint64_t lsn = 0;     // of the record `encoded` is from
   };
+  absl::StatusOr<graph::FileInput> Decode(std::string_view path, Last& f);
+  std::string unpacked_;  // scratch for kPacked
   Last& At(std::string_view path);
   std::optional<std::string> root_;
   absl::flat_hash_map<std::string, Last> last_;

@@ -228,10 +228,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // (OpenScanned) once the scan and the load have succeeded.
   MutationFold replayed;
   uint64_t replayed_records = 0;
-  wal::RecordFn apply = [&replayed, &replayed_records](uint64_t lsn,
-                                                       std::string_view payload) {
-    if (absl::Status s = replayed.AddEncoded(lsn, payload); !s.ok())
-      return BadRecord(lsn, s);
+  wal::RecordVisitor apply = [&replayed,
+                              &replayed_records](const wal::RecordView& r) {
+    if (absl::Status s = replayed.AddRecord(r); !s.ok())
+      return BadRecord(r.lsn, s);
     ++replayed_records;
     AIM_KILL_POINT("recovery.replay");
     return absl::OkStatus();
@@ -326,13 +326,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 absl::StatusOr<uint64_t> Store::Append(std::span<const Mutation> mutations) {
   if (!log_) return absl::FailedPreconditionError("the database is open read-only");
   std::vector<std::string> encoded(mutations.size());
-  std::vector<std::string_view> views;
+  std::vector<std::string_view> views, keys;
   views.reserve(mutations.size());
+  keys.reserve(mutations.size());
   for (size_t i = 0; i < mutations.size(); ++i) {
     EncodeMutation(mutations[i], &encoded[i]);
     views.push_back(encoded[i]);
+    // A save is keyed with its path, so that replay can tell which saves a
+    // later one replaces without unpacking them (MutationFold::AddRecord).
+    std::string_view key = MutationKey(mutations[i]);
+    keys.push_back(key.size() <= wal::kMaxKeyLength ? key : std::string_view());
   }
-  return log_->Append(views);
+  return log_->Append(views, keys);
 }
 
 absl::Status Store::Publish(const CheckpointData& data) {
@@ -397,10 +402,10 @@ absl::StatusOr<uint64_t> Store::Compact() {
   const absl::Status stop = absl::CancelledError("compaction reached its LSN");
   (*g)->BeginBatch();
   MutationFold folded;
-  wal::RecordFn fold = [&](uint64_t lsn, std::string_view payload) {
-    if (absl::Status s = folded.AddEncoded(lsn, payload); !s.ok())
-      return BadRecord(lsn, s);
-    return lsn >= through ? stop : absl::OkStatus();
+  wal::RecordVisitor fold = [&](const wal::RecordView& r) {
+    if (absl::Status s = folded.AddRecord(r); !s.ok())
+      return BadRecord(r.lsn, s);
+    return r.lsn >= through ? stop : absl::OkStatus();
   };
   // Records up to `through` were all written before this scan began, so
   // appends running meanwhile cannot confuse it: it stops at `through`.
@@ -457,9 +462,18 @@ absl::StatusOr<CheckReport> CheckDatabase(wal::Env* env, const std::string& dir)
   }
   data.files = {};
   data.image_storage = std::string();
-  wal::RecordFn verify = [&](uint64_t lsn, std::string_view payload) {
+  // Every record is unpacked and decoded, and a keyed one must be the save
+  // its key names (replay trusts the key to skip the saves replaced).
+  std::string payload;
+  wal::RecordVisitor verify = [&](const wal::RecordView& r) {
+    if (absl::Status s = wal::UnpackPayload(r.body, &payload); !s.ok())
+      return BadRecord(r.lsn, s);
     absl::StatusOr<Mutation> m = DecodeMutation(payload);
-    if (!m.ok()) return BadRecord(lsn, m.status());
+    if (!m.ok()) return BadRecord(r.lsn, m.status());
+    if (!r.key.empty() && MutationKey(*m) != r.key)
+      return BadRecord(r.lsn, absl::DataLossError(
+                                  "it is keyed with " + std::string(r.key) +
+                                  " but is not one save of that file"));
     return absl::OkStatus();
   };
   absl::StatusOr<wal::LogScan> scan =

@@ -11,7 +11,7 @@ std::string EncodeSegmentHeader(const SegmentHeader& h) {
   std::string out(kSegmentHeaderSize, '\0');
   char* p = out.data();
   std::memcpy(p, kSegmentMagic.data(), kSegmentMagic.size());
-  EncodeFixed32(p + kSegOffVersion, kSegmentVersion);
+  EncodeFixed32(p + kSegOffVersion, h.version);
   EncodeFixed32(p + kSegOffHeaderSize, kSegmentHeaderSize);
   EncodeFixed64(p + kSegOffNumber, h.number);
   EncodeFixed64(p + kSegOffFirstLsn, h.first_lsn);
@@ -39,14 +39,16 @@ bool DecodeSegmentHeader(std::string_view bytes, SegmentHeader* h,
     return false;
   }
   uint32_t version = DecodeFixed32(p + kSegOffVersion);
-  if (version != kSegmentVersion ||
+  if (version < kSegmentMinVersion || version > kSegmentVersion ||
       DecodeFixed32(p + kSegOffHeaderSize) != kSegmentHeaderSize ||
       DecodeFixed32(p + kSegOffFlags) != 0) {
     *why = "segment format version " + std::to_string(version) +
-           " is not one this build reads (" + std::to_string(kSegmentVersion) +
-           ")";
+           " is not one this build reads (" +
+           std::to_string(kSegmentMinVersion) + " to " +
+           std::to_string(kSegmentVersion) + ")";
     return false;
   }
+  h->version = version;
   h->number = DecodeFixed64(p + kSegOffNumber);
   h->first_lsn = DecodeFixed64(p + kSegOffFirstLsn);
   h->salt = DecodeFixed64(p + kSegOffSalt);

@@ -12,10 +12,14 @@ namespace aim::wal {
 
 // ---- segment files: <dir>/wal-<20-digit number>.log
 inline constexpr std::string_view kSegmentMagic = "AIMWAL01";
-inline constexpr uint32_t kSegmentVersion = 1;
+// Version 2 added keyed records (kFlagKeyed); version 1 segments are still
+// read, and a log whose last segment is one continues in a new segment.
+inline constexpr uint32_t kSegmentVersion = 2;
+inline constexpr uint32_t kSegmentMinVersion = 1;
 inline constexpr size_t kSegmentHeaderSize = 64;
 
 struct SegmentHeader {
+  uint32_t version = kSegmentVersion;
   uint64_t number = 0;     // 1, 2, ... (the file name says the same)
   uint64_t first_lsn = 0;  // LSN of the segment's first record
   uint64_t salt = 0;       // random per segment; mixed into every record CRC
@@ -49,7 +53,13 @@ inline constexpr size_t kRecOffReserved = 30;    // u16, 0
 inline constexpr uint8_t kTypeData = 1;
 inline constexpr uint8_t kTypeIgnorable = 0x80;
 // Record flags.
-inline constexpr uint8_t kFlagZstd = 1;  // the payload is one zstd frame
+inline constexpr uint8_t kFlagZstd = 1;  // the body is one zstd frame
+// The payload on disk begins with a key, stored as is: its length (u16)
+// and its bytes; the body follows. Only in segments of version >= 2.
+inline constexpr uint8_t kFlagKeyed = 2;
+inline constexpr size_t kKeyLengthSize = 2;
+// Longest key accepted; a longer one is damage (and refused by Append).
+inline constexpr size_t kMaxKeyLength = 4096;
 
 // Largest payload accepted (either length); a bigger length is damage.
 inline constexpr uint32_t kMaxRecordPayload = 256u << 20;

@@ -156,7 +156,9 @@ absl::Status Log::Prepare(const LogScan& scan, uint64_t after_lsn,
     AIM_KILL_POINT("wal.open.repair");
   }
   if (absl::Status s = file_->Sync(); !s.ok()) return s;
-  roll_next_ = last.last_lsn + 1 != next_lsn_;
+  // A segment of an older version cannot take this build's records.
+  roll_next_ = last.last_lsn + 1 != next_lsn_ ||
+               scan.segments.back().header.version < kSegmentVersion;
   return absl::OkStatus();
 }
 
@@ -164,7 +166,19 @@ absl::StatusOr<uint64_t> Log::Append(std::string_view payload) {
   return Append(std::span<const std::string_view>(&payload, 1));
 }
 
-absl::StatusOr<uint64_t> Log::Append(std::span<const std::string_view> payloads) {
+absl::StatusOr<uint64_t> Log::Append(std::span<const std::string_view> payloads,
+                                     std::span<const std::string_view> keys) {
+  if (!keys.empty() && keys.size() != payloads.size())
+    return absl::InvalidArgumentError("WAL append: " +
+                                      std::to_string(keys.size()) +
+                                      " keys for " +
+                                      std::to_string(payloads.size()) +
+                                      " payloads");
+  for (std::string_view k : keys)
+    if (k.size() > kMaxKeyLength)
+      return absl::InvalidArgumentError(
+          "WAL record key of " + std::to_string(k.size()) +
+          " bytes exceeds the limit of " + std::to_string(kMaxKeyLength));
   if (payloads.empty()) {
     std::lock_guard lock(mu_);
     if (!health_.ok()) return health_;
@@ -173,23 +187,35 @@ absl::StatusOr<uint64_t> Log::Append(std::span<const std::string_view> payloads)
   active_.fetch_add(1);
   Writer w;
   static thread_local std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
-  for (std::string_view p : payloads) {
-    if (p.size() > kMaxRecordPayload) {
+  for (size_t i = 0; i < payloads.size(); ++i) {
+    const std::string_view p = payloads[i];
+    const std::string_view key = keys.empty() ? std::string_view() : keys[i];
+    // [key length, key] when keyed, then the body.
+    const size_t head = key.empty() ? 0 : kKeyLengthSize + key.size();
+    if (p.size() > kMaxRecordPayload - head) {
       active_.fetch_sub(1);
       return absl::InvalidArgumentError(
-          "WAL record of " + std::to_string(p.size()) +
+          "WAL record of " + std::to_string(head + p.size()) +
           " bytes exceeds the limit of " + std::to_string(kMaxRecordPayload));
     }
-    std::string packed(ZSTD_compressBound(p.size()), '\0');
-    size_t n = cctx ? ZSTD_compressCCtx(cctx.get(), packed.data(), packed.size(),
-                                        p.data(), p.size(), options_.zstd_level)
+    std::string packed(head + ZSTD_compressBound(p.size()), '\0');
+    if (head) {
+      packed[0] = static_cast<char>(key.size());
+      packed[1] = static_cast<char>(key.size() >> 8);
+      std::memcpy(packed.data() + kKeyLengthSize, key.data(), key.size());
+    }
+    const uint8_t keyed = head ? kFlagKeyed : 0;
+    size_t n = cctx ? ZSTD_compressCCtx(cctx.get(), packed.data() + head,
+                                        packed.size() - head, p.data(),
+                                        p.size(), options_.zstd_level)
                     : 0;
     if (cctx && !ZSTD_isError(n) && n < p.size()) {
-      packed.resize(n);
-      w.flags.push_back(kFlagZstd);
+      packed.resize(head + n);
+      w.flags.push_back(kFlagZstd | keyed);
     } else {
-      packed.assign(p);  // incompressible (or no context): stored as is
-      w.flags.push_back(0);
+      packed.resize(head);  // incompressible (or no context): stored as is
+      packed.append(p);
+      w.flags.push_back(keyed);
     }
     w.packed.push_back(std::move(packed));
     w.raw_length.push_back(static_cast<uint32_t>(p.size()));

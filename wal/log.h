@@ -101,8 +101,12 @@ class Log {
 
   // Appends one record per payload, as one group with consecutive LSNs, and
   // returns the LSN of the last once the mode's promise holds. An empty
-  // `payloads` returns the last LSN handed out.
-  absl::StatusOr<uint64_t> Append(std::span<const std::string_view> payloads);
+  // `payloads` returns the last LSN handed out. `keys`, when given (one per
+  // payload; "" for none), are stored beside the compressed payloads as
+  // they are, so that a reader can tell records apart without unpacking
+  // them (RecordView); at most kMaxKeyLength bytes each.
+  absl::StatusOr<uint64_t> Append(std::span<const std::string_view> payloads,
+                                  std::span<const std::string_view> keys = {});
   absl::StatusOr<uint64_t> Append(std::string_view payload);
 
   // Makes everything written so far durable (kNone, and before a

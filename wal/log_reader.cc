@@ -37,12 +37,19 @@ enum class At { kRecord, kEnd, kBad };
 
 struct Record {
   RecordHeader h;
-  std::string_view payload;  // as on disk
-  uint64_t next = 0;         // aligned offset of the next record
+  std::string_view key;   // kFlagKeyed
+  std::string_view body;  // the payload on disk after the key
+  uint64_t next = 0;      // aligned offset of the next record
 };
 
+// The record flags a segment of `version` may hold.
+uint8_t FlagsOf(uint32_t version) {
+  return version >= 2 ? (kFlagZstd | kFlagKeyed) : kFlagZstd;
+}
+
 At ParseAt(std::string_view file, uint64_t off, uint64_t salt,
-           uint64_t expected_lsn, Record* rec, std::string* why) {
+           uint8_t flags_allowed, uint64_t expected_lsn, Record* rec,
+           std::string* why) {
   if (off >= file.size()) return At::kEnd;
   if (file.size() - off < kRecordHeaderSize) {
     if (AllZero(file.substr(off))) return At::kEnd;
@@ -71,16 +78,30 @@ At ParseAt(std::string_view file, uint64_t off, uint64_t salt,
     *why = "record has LSN " + std::to_string(h.lsn);
     return At::kBad;
   }
-  if (h.reserved != 0 || (h.flags & ~kFlagZstd) != 0) {
+  if (h.reserved != 0 || (h.flags & ~flags_allowed) != 0) {
     *why = "record has unknown flags";
     return At::kBad;
+  }
+  std::string_view key;
+  if (h.flags & kFlagKeyed) {
+    const size_t n = payload.size() < kKeyLengthSize
+                         ? SIZE_MAX
+                         : (static_cast<uint8_t>(payload[0]) |
+                            size_t{static_cast<uint8_t>(payload[1])} << 8);
+    if (n > kMaxKeyLength || n > payload.size() - kKeyLengthSize) {
+      *why = "record key length is out of range";
+      return At::kBad;
+    }
+    key = payload.substr(kKeyLengthSize, n);
+    payload.remove_prefix(kKeyLengthSize + n);
   }
   if (h.type != kTypeData && !(h.type & kTypeIgnorable)) {
     *why = "record has unknown type " + std::to_string(h.type);
     return At::kBad;
   }
   rec->h = h;
-  rec->payload = payload;
+  rec->key = key;
+  rec->body = payload;
   rec->next = AlignUp(off + kRecordHeaderSize + h.length);
   return At::kRecord;
 }
@@ -107,8 +128,8 @@ uint64_t LaterSyncClaim(std::string_view file, uint64_t from, uint64_t salt,
 class Scanner {
  public:
   Scanner(Env* env, const std::string& dir, RecoveryMode mode,
-          uint64_t after_lsn, const RecordFn& fn)
-      : env_(env), dir_(dir), mode_(mode), after_(after_lsn), fn_(fn) {}
+          uint64_t after_lsn, const RecordVisitor& visit)
+      : env_(env), dir_(dir), mode_(mode), after_(after_lsn), visit_(visit) {}
 
   absl::StatusOr<LogScan> Run();
 
@@ -127,11 +148,9 @@ class Scanner {
   const std::string& dir_;
   RecoveryMode mode_;
   uint64_t after_;
-  const RecordFn& fn_;
+  const RecordVisitor& visit_;
   LogScan scan_;
   std::vector<std::string> paths_;
-  std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx_{ZSTD_createDCtx()};
-  std::string raw_;
 };
 
 absl::Status Scanner::Damage(size_t seg_index, const std::string& path,
@@ -173,16 +192,11 @@ absl::Status Scanner::Deliver(const Record& rec) {
   scan_.bytes += kRecordHeaderSize + rec.h.length;
   scan_.last_lsn = rec.h.lsn;
   if (rec.h.lsn <= after_ || rec.h.type != kTypeData) return absl::OkStatus();
-  if (!(rec.h.flags & kFlagZstd)) return fn_(rec.h.lsn, rec.payload);
-  raw_.resize(rec.h.raw_length);
-  size_t n = ZSTD_decompressDCtx(dctx_.get(), raw_.data(), raw_.size(),
-                                 rec.payload.data(), rec.payload.size());
-  if (ZSTD_isError(n) || n != rec.h.raw_length)
-    return absl::DataLossError(
-        "WAL record LSN " + std::to_string(rec.h.lsn) +
-        " verifies but its payload does not decompress: " +
-        (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
-  return fn_(rec.h.lsn, raw_);
+  RecordView view;
+  view.lsn = rec.h.lsn;
+  view.key = rec.key;
+  view.body = {rec.body, rec.h.raw_length, (rec.h.flags & kFlagZstd) != 0};
+  return visit_(view);
 }
 
 absl::StatusOr<bool> Scanner::ScanSegment(size_t index, bool last,
@@ -193,7 +207,8 @@ absl::StatusOr<bool> Scanner::ScanSegment(size_t index, bool last,
   while (true) {
     Record rec;
     std::string why;
-    At at = ParseAt(file, off, salt, seg.last_lsn + 1, &rec, &why);
+    At at = ParseAt(file, off, salt, FlagsOf(seg.header.version),
+                    seg.last_lsn + 1, &rec, &why);
     if (at == At::kRecord) {
       if (absl::Status s = Deliver(rec); !s.ok()) return s;
       seg.last_lsn = rec.h.lsn;
@@ -307,10 +322,46 @@ absl::StatusOr<LogScan> Scanner::Run() {
 
 }  // namespace
 
+absl::Status UnpackPayload(const StoredPayload& p, std::string* out) {
+  if (!p.zstd) {
+    if (p.bytes.size() != p.raw_length)
+      return absl::DataLossError("stored payload of " +
+                                 std::to_string(p.bytes.size()) +
+                                 " bytes, its header says " +
+                                 std::to_string(p.raw_length));
+    out->assign(p.bytes);
+    return absl::OkStatus();
+  }
+  thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
+  if (!dctx) return absl::ResourceExhaustedError("no zstd context");
+  out->resize(p.raw_length);
+  const size_t n = ZSTD_decompressDCtx(dctx.get(), out->data(), out->size(),
+                                       p.bytes.data(), p.bytes.size());
+  if (ZSTD_isError(n) || n != p.raw_length)
+    return absl::DataLossError(
+        std::string("payload does not decompress: ") +
+        (ZSTD_isError(n) ? ZSTD_getErrorName(n) : "wrong size"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<LogScan> ScanLog(Env* env, const std::string& dir,
+                                RecoveryMode mode, uint64_t after_lsn,
+                                const RecordVisitor& visit) {
+  return Scanner(env, dir, mode, after_lsn, visit).Run();
+}
+
 absl::StatusOr<LogScan> ScanLog(Env* env, const std::string& dir,
                                 RecoveryMode mode, uint64_t after_lsn,
                                 const RecordFn& fn) {
-  return Scanner(env, dir, mode, after_lsn, fn).Run();
+  std::string raw;
+  RecordVisitor visit = [&fn, &raw](const RecordView& r) {
+    if (absl::Status s = UnpackPayload(r.body, &raw); !s.ok())
+      return absl::Status(s.code(), "WAL record LSN " + std::to_string(r.lsn) +
+                                        " verifies but its " +
+                                        std::string(s.message()));
+    return fn(r.lsn, raw);
+  };
+  return Scanner(env, dir, mode, after_lsn, visit).Run();
 }
 
 }  // namespace aim::wal

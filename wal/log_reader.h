@@ -1,5 +1,6 @@
 // Reading the log back: every segment in order, every record verified (CRC
-// with the segment's salt, consecutive LSN, sane lengths, the zstd frame),
+// with the segment's salt, consecutive LSN, sane lengths and key; the zstd
+// frame when the body is unpacked),
 // and a decision for whatever does not verify, following the recovery mode.
 //
 // What counts as what:
@@ -79,8 +80,30 @@ struct LogScan {
   std::vector<std::string> stray_files;
 };
 
-// Called for each valid record with lsn > after_lsn, in LSN order. An
-// error stops the scan and is returned as is.
+// A record's body as stored: a zstd frame (zstd) or the bytes themselves.
+struct StoredPayload {
+  std::string_view bytes;
+  uint32_t raw_length = 0;  // its length unpacked
+  bool zstd = false;
+};
+// Unpacks a stored body into *out (replacing its contents). DataLoss when a
+// zstd frame does not decompress to exactly raw_length bytes.
+absl::Status UnpackPayload(const StoredPayload& p, std::string* out);
+
+// A valid record as a scan finds it (checksum, LSN, flags and key checked),
+// its body not yet unpacked: a caller that learns from the key alone that
+// it will not need the body (a later record replaces it) never pays for
+// unpacking it. Valid only during the callback.
+struct RecordView {
+  uint64_t lsn = 0;
+  std::string_view key;  // "" for a record written without one
+  StoredPayload body;
+};
+using RecordVisitor = std::function<absl::Status(const RecordView& record)>;
+
+// Called for each valid record with lsn > after_lsn, in LSN order, with its
+// body unpacked (the key is not passed). An error stops the scan and is
+// returned as is.
 using RecordFn =
     std::function<absl::Status(uint64_t lsn, std::string_view payload)>;
 
@@ -91,6 +114,10 @@ using RecordFn =
 absl::StatusOr<LogScan> ScanLog(Env* env, const std::string& dir,
                                 RecoveryMode mode, uint64_t after_lsn,
                                 const RecordFn& fn);
+// The same, handing over each record as stored (see RecordView).
+absl::StatusOr<LogScan> ScanLog(Env* env, const std::string& dir,
+                                RecoveryMode mode, uint64_t after_lsn,
+                                const RecordVisitor& visit);
 
 }  // namespace aim::wal
 

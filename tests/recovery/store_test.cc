@@ -95,6 +95,25 @@ class StoreTest : public ::testing::Test {
     return store->log_stats().last_lsn;
   }
 
+  // Appends `m` to the log by itself, its encoding cut short by `cut`
+  // bytes and keyed with `key`, after `last` (the log's last LSN), which
+  // it then updates.
+  void AppendRecord(const Mutation& m, size_t cut, std::string_view key,
+                    uint64_t& last) {
+    std::string payload;
+    EncodeMutation(m, &payload);
+    payload.resize(payload.size() - cut);
+    const std::string_view payloads[] = {payload}, keys[] = {key};
+    auto log = wal::Log::Open(&env_, std::string(kDb) + "/wal", options_.log,
+                              last, [](uint64_t, std::string_view) {
+                                return absl::OkStatus();
+                              });
+    ASSERT_TRUE(log.ok()) << log.status();
+    auto lsn = (*log)->Append(payloads, keys);
+    ASSERT_TRUE(lsn.ok()) << lsn.status();
+    last = *lsn;
+  }
+
   // Flips a bit in the middle of the checkpoint of `lsn`, which Open must
   // then refuse, naming the file. Returns the file's intact bytes.
   std::string DamageCheckpoint(uint64_t lsn) {
@@ -135,11 +154,13 @@ Mutation RandomMutation(std::mt19937_64& rng, int k) {
 
 // Folding a stream of mutations (what replay does) has the same effect as
 // applying them one by one: same graph, same root. Also through the
-// encoded records replay reads (AddEncoded): saves of one file are kept
-// encoded and only the last of each file is decoded; the rest is decoded
-// as it comes.
+// encoded records replay reads (AddEncoded), and through records as the
+// log stores them, saves keyed with their path (AddRecord): saves of one
+// file are kept encoded (or packed) and only the last of each file is
+// decoded; the rest is decoded as it comes.
 TEST(MutationFoldTest, EqualsApplyingOneByOne) {
-  for (bool encoded : {false, true}) {
+  for (int how : {0, 1, 2}) {
+    const bool encoded = how > 0;
     for (uint64_t seed = 1; seed <= 20; ++seed) {
       std::mt19937_64 rng(seed);
       Model one_by_one, folded;
@@ -151,7 +172,16 @@ TEST(MutationFoldTest, EqualsApplyingOneByOne) {
         if (encoded) {
           std::string bytes;
           EncodeMutation(m, &bytes);
-          ASSERT_TRUE(fold.AddEncoded(static_cast<uint64_t>(k + 1), bytes).ok());
+          const uint64_t lsn = static_cast<uint64_t>(k + 1);
+          if (how == 1) {
+            ASSERT_TRUE(fold.AddEncoded(lsn, bytes).ok());
+          } else {
+            wal::RecordView r;
+            r.lsn = lsn;
+            r.key = MutationKey(m);
+            r.body = {bytes, static_cast<uint32_t>(bytes.size()), false};
+            ASSERT_TRUE(fold.AddRecord(r).ok());
+          }
         } else {
           fold.Add(std::move(m));
         }
@@ -191,6 +221,27 @@ TEST(MutationFoldTest, UndecodableSaveIsAnErrorOnlyIfItIsTheLast) {
   ASSERT_FALSE(all.ok());
   EXPECT_EQ(all.status().code(), absl::StatusCode::kDataLoss) << all.status();
   EXPECT_NE(all.status().message().find("LSN 8"), std::string_view::npos) << all.status();
+}
+
+// A record keyed with a path is trusted to be a save of that path (replay
+// skips the saves a later one replaces by key alone); one that is not is
+// DataLoss naming its LSN when replay needs it.
+TEST(MutationFoldTest, KeyedRecordMustSaveItsKey) {
+  std::string bytes;
+  EncodeMutation(Upsert(1, 0), &bytes);
+  for (std::string_view key : {"src/m2.rs", "src/other.rs"}) {
+    MutationFold fold;
+    wal::RecordView r;
+    r.lsn = 9;
+    r.key = key;
+    r.body = {bytes, static_cast<uint32_t>(bytes.size()), false};
+    ASSERT_TRUE(fold.AddRecord(r).ok());
+    absl::StatusOr<Mutation> all = fold.Take();
+    ASSERT_FALSE(all.ok());
+    EXPECT_EQ(all.status().code(), absl::StatusCode::kDataLoss) << all.status();
+    EXPECT_NE(all.status().message().find("LSN 9"), std::string_view::npos)
+        << all.status();
+  }
 }
 
 TEST_F(StoreTest, ReplayRebuildsTheAcknowledgedGraph) {
@@ -344,21 +395,7 @@ TEST_F(StoreTest, ReplayFailuresStopTheOpenAndLoseNothing) {
   ASSERT_TRUE(env_.SetContents(ckpt, DamageCheckpoint(30)).ok());
 
   // A save of src/m1.rs whose facts are cut short, behind a valid CRC.
-  const std::string wal_dir = std::string(kDb) + "/wal";
-  auto append_raw = [&](const Mutation& m, size_t cut) {
-    std::string payload;
-    EncodeMutation(m, &payload);
-    payload.resize(payload.size() - cut);
-    auto log = wal::Log::Open(&env_, wal_dir, options_.log, last,
-                              [](uint64_t, std::string_view) {
-                                return absl::OkStatus();
-                              });
-    ASSERT_TRUE(log.ok()) << log.status();
-    auto lsn = (*log)->Append(payload);
-    ASSERT_TRUE(lsn.ok()) << lsn.status();
-    last = *lsn;
-  };
-  append_raw(Upsert(1, 3), 3);
+  AppendRecord(Upsert(1, 3), 3, "", last);
   Recovered r;
   auto s = Store::Open(kDb, options_, &r);
   ASSERT_FALSE(s.ok());
@@ -369,13 +406,32 @@ TEST_F(StoreTest, ReplayFailuresStopTheOpenAndLoseNothing) {
 
   // Replaced by a later save, the bad record costs nothing.
   const Mutation fixed = Upsert(1, 2);
-  append_raw(fixed, 0);
+  AppendRecord(fixed, 0, "", last);
   model.Apply(fixed);
   auto store = Open(&r);
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(r.lsn, last);
   EXPECT_EQ(r.info.replayed, 32u);
   EXPECT_EQ(r.graph->Digest(), model.g.Digest());
+}
+
+// A record keyed with a path it does not save (only a bug could write
+// one): open refuses it while it is the last save of that key, and
+// `aim check` names it.
+TEST_F(StoreTest, MislabeledRecordIsRefusedAndNamedByCheck) {
+  Model model;
+  uint64_t last = EditsAroundACheckpoint(model, 10, 10, 31);
+  ASSERT_TRUE(CheckDatabase(&env_, kDb).ok());
+  AppendRecord(Upsert(1, 1), 0, "src/m2.rs", last);
+  Recovered r;
+  auto s = Store::Open(kDb, options_, &r);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kDataLoss) << s.status();
+  auto report = CheckDatabase(&env_, kDb);
+  ASSERT_FALSE(report.ok());
+  EXPECT_NE(report.status().message().find("LSN " + std::to_string(last)),
+            absl::string_view::npos)
+      << report.status();
 }
 
 TEST_F(StoreTest, CheckReportsWhatItVerified) {

@@ -23,7 +23,8 @@ struct Layout {
   std::vector<std::vector<std::pair<uint64_t, uint64_t>>> starts;
 };
 
-// Writes `n` random records of random sizes, one Append (and sync) each.
+// Writes `n` random records of random sizes, one Append (and sync) each;
+// every other one is keyed, so that damage covers keys too.
 Layout MakeLog(uint64_t segment_bytes, int n, size_t max_size, uint64_t seed) {
   MemEnv env;
   EXPECT_TRUE(env.CreateDir(kDir).ok());
@@ -37,7 +38,8 @@ Layout MakeLog(uint64_t segment_bytes, int n, size_t max_size, uint64_t seed) {
     std::mt19937_64 rng(seed);
     for (int i = 0; i < n; ++i) {
       out.payloads.push_back(RandomPayload(rng, 20 + rng() % max_size));
-      EXPECT_TRUE((*log)->Append(out.payloads.back()).ok());
+      const std::string key = i % 2 ? "src/file_" + std::to_string(i) + ".rs" : "";
+      EXPECT_TRUE(AppendKeyed(**log, out.payloads.back(), key).ok());
     }
   }
   out.files = Snapshot(env, kWal);

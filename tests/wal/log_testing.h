@@ -36,6 +36,13 @@ inline std::string TextPayload(uint64_t i, size_t n) {
   return s;
 }
 
+// One record with a key ("" for none).
+inline absl::StatusOr<uint64_t> AppendKeyed(Log& log, std::string_view payload,
+                                            std::string_view key) {
+  return log.Append(std::span<const std::string_view>(&payload, 1),
+                    std::span<const std::string_view>(&key, 1));
+}
+
 struct Replayed {
   std::vector<uint64_t> lsns;
   std::vector<std::string> payloads;
