@@ -14,7 +14,9 @@
 // Bit 3 splits the records over two segments.
 // Invariants: no crash; every error has a message; the records handed out
 // have increasing LSNs and are within what the scan reports; a payload that
-// decodes re-encodes to bytes that decode to the same encoding.
+// decodes re-encodes to bytes that decode to the same encoding. Every
+// record also goes to a replay fold (keyed ones kept packed), whose result
+// is taken at the end.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -64,7 +66,16 @@ std::vector<std::string> Seal(std::string_view in, bool two) {
     if (two && chunk == 2) segs.push_back(SegmentWithHeader(2, lsn));
     ++chunk;
     h.length = static_cast<uint32_t>(payload.size());
-    h.raw_length = static_cast<uint32_t>(payload.size()) + (step >> 4);
+    // A keyed record's unpacked length is its body's (after the key).
+    size_t body = payload.size();
+    if ((h.flags & wal::kFlagKeyed) && body >= wal::kKeyLengthSize) {
+      const size_t key = static_cast<uint8_t>(payload[0]) |
+                         (static_cast<uint8_t>(payload[1]) << 8);
+      body = key <= body - wal::kKeyLengthSize
+                 ? body - wal::kKeyLengthSize - key
+                 : body;
+    }
+    h.raw_length = static_cast<uint32_t>(body) + (step >> 4);
     h.lsn = lsn;
     h.synced_through = step & 8 ? synced : 0;
     std::string& seg = segs.back();
@@ -110,7 +121,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   uint64_t records = 0, last = 0;
-  auto fn = [&](uint64_t lsn, std::string_view payload) -> absl::Status {
+  aim::recovery::MutationFold fold;
+  std::string payload;
+  auto fn = [&](const wal::RecordView& r) -> absl::Status {
+    const uint64_t lsn = r.lsn;
+    if (absl::Status s = wal::UnpackPayload(r.body, &payload); !s.ok()) {
+      if (s.message().empty()) __builtin_trap();
+      return s;
+    }
+    if (absl::Status s = fold.AddRecord(r); !s.ok() && s.message().empty())
+      __builtin_trap();
     // In order (a skipped record of an ignorable type leaves a gap).
     if (lsn <= last) __builtin_trap();
     last = lsn;
@@ -128,7 +148,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return absl::OkStatus();
   };
-  absl::StatusOr<wal::LogScan> scan = wal::ScanLog(&env, "/wal", mode, 0, fn);
+  absl::StatusOr<wal::LogScan> scan =
+      wal::ScanLog(&env, "/wal", mode, 0, wal::RecordVisitor(fn));
+  absl::StatusOr<aim::recovery::Mutation> folded = fold.Take();
+  if (!folded.ok() && folded.status().message().empty()) __builtin_trap();
   if (!scan.ok()) {
     if (scan.status().message().empty()) __builtin_trap();
     return 0;
