@@ -70,6 +70,12 @@ class ReplayHandoff {
   using Part = std::variant<std::string /*removed*/, graph::FileInput>;
 
   void ScanDone() { Set([this] { scanned_ = true; }); }
+  // The checkpoint is loaded (or failed to load): decoding may start.
+  void Loaded() { Set([this] { loaded_ = true; }); }
+  void WaitLoaded() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return loaded_ || cancelled_; });
+  }
   void Push(Part part) { Set([&] { parts_.push_back(std::move(part)); }); }
   void Finish(absl::Status s) {
     Set([&] {
@@ -111,12 +117,12 @@ class ReplayHandoff {
       std::lock_guard<std::mutex> l(mu_);
       fn();
     }
-    cv_.notify_one();
+    cv_.notify_all();  // the two threads wait on it for different things
   }
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Part> parts_;
-  bool scanned_ = false, finished_ = false, cancelled_ = false;
+  bool scanned_ = false, loaded_ = false, finished_ = false, cancelled_ = false;
   absl::Status status_;
 };
 
@@ -246,6 +252,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     scanned = wal::ScanLog(env, wal_dir, options.log.recovery, after, apply);
     if (!scanned.ok()) return handoff.Finish(absl::OkStatus());
     handoff.ScanDone();
+    // Decoding waits for the load, which would otherwise share the two
+    // cores three ways; then it runs beside the applying.
+    handoff.WaitLoaded();
     MutationFold::Parts parts;
     auto push = [&handoff](ReplayHandoff::Part part) {
       if (handoff.cancelled()) return absl::CancelledError("not applied");
@@ -275,6 +284,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     }
   }
   info.load_ms = MsSince(start);
+  handoff.Loaded();
   // Every return below joins the scanner first.
   auto stop = [&](absl::Status s) {
     handoff.Cancel();
