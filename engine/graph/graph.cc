@@ -326,21 +326,48 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   f.lines = facts.lines;
   const bool has_content = !in.crate.empty();
 
-  // 3. Entities, reusing the slot of any whose identity is unchanged.
+  // 3. Entities, reusing the slot of any whose identity is unchanged. Their
+  // names, qualified paths and visibilities are interned at once first.
+  const size_t n_items = facts.items.size();
+  std::vector<std::string> item_q(n_items);
+  for (size_t i = 0; i < n_items && has_content; ++i)
+    item_q[i] = Join(module_q, facts.items[i].path);
+  std::vector<std::string> impl_name(facts.impls.size());
+  std::vector<std::string> impl_q(facts.impls.size());
+  for (size_t i = 0; i < facts.impls.size() && has_content; ++i) {
+    const Impl& im = facts.impls[i];
+    if (im.derive) continue;
+    impl_name[i] = im.trait_name.empty()
+                       ? "impl " + im.self_type
+                       : "impl " + im.trait_name + " for " + im.self_type;
+    impl_q[i] = Join(Join(module_q, im.scope), impl_name[i]);
+  }
+  const bool has_root = has_content && in.module.empty();
+  std::vector<std::string_view> texts;  // name, qualified, vis of each
+  if (has_root) texts.insert(texts.end(), {in.crate, in.crate, "pub"});
+  for (size_t i = 0; i < n_items && has_content; ++i)
+    texts.insert(texts.end(),
+                 {facts.items[i].name, item_q[i], facts.items[i].vis});
+  for (size_t i = 0; i < facts.impls.size() && has_content; ++i)
+    if (!facts.impls[i].derive)
+      texts.insert(texts.end(), {impl_name[i], impl_q[i], ""});
+  std::vector<StrId> text_ids(texts.size());
+  strings_.InternMany(texts, text_ids);
+  size_t next_text = 0;  // place() takes them in the same order
+
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, uint32_t> occurrences;
-  auto place = [&](EntityKind kind, std::string_view name,
-                   std::string_view qualified, std::string_view sig,
-                   std::string_view vis, uint32_t line, uint32_t end_line,
-                   uint8_t flags) -> EntityIdx {
+  auto place = [&](EntityKind kind, std::string_view qualified,
+                   std::string_view sig, std::string_view vis, uint32_t line,
+                   uint32_t end_line, uint8_t flags) -> EntityIdx {
     uint64_t key = XXH3_64bits(qualified.data(), qualified.size());
     uint32_t occ = occurrences[{key, static_cast<uint32_t>(kind)}]++;
     Entity e;
     e.id = EntityId(kind, qualified, in.path, occ);
     e.sig_hash = SigHash(kind, vis, sig);
-    e.name = strings_.Intern(name);
-    e.qualified = strings_.Intern(qualified);
+    e.name = text_ids[next_text++];
+    e.qualified = text_ids[next_text++];
     e.sig = 0;  // set below: reused when unchanged
-    e.vis = strings_.Intern(vis);
+    e.vis = text_ids[next_text++];
     e.file = f.path;
     e.line = line;
     e.end_line = end_line;
@@ -365,36 +392,29 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   };
 
   EntityIdx root = kNoEntity;
-  if (has_content && in.module.empty()) {
-    root = place(EntityKind::kMod, in.crate, in.crate, "", "pub", 1,
+  if (has_root) {
+    root = place(EntityKind::kMod, in.crate, "", "pub", 1,
                  std::max<uint32_t>(1, facts.lines), 0);
     f.module_regs.emplace_back(f.module, root);
     f.crate_regs.emplace_back(f.crate, root);
   }
 
-  const size_t n_items = facts.items.size();
   std::vector<EntityIdx> item_slot(n_items, kNoEntity);
-  std::vector<std::string> item_q(n_items);
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
-    item_q[i] = Join(module_q, it.path);
     uint8_t flags = (it.in_macro ? kInMacro : 0) | (it.test ? kTest : 0);
-    item_slot[i] = place(model::FromItemKind(it.kind), it.name, item_q[i],
-                         it.sig, it.vis, it.line, it.end_line, flags);
+    item_slot[i] = place(model::FromItemKind(it.kind), item_q[i], it.sig,
+                         it.vis, it.line, it.end_line, flags);
   }
   std::vector<EntityIdx> impl_slot(facts.impls.size(), kNoEntity);
   for (size_t i = 0; i < facts.impls.size() && has_content; ++i) {
     const Impl& im = facts.impls[i];
     if (im.derive) continue;
-    std::string scope_q = Join(module_q, im.scope);
-    std::string name = im.trait_name.empty()
-                           ? "impl " + im.self_type
-                           : "impl " + im.trait_name + " for " + im.self_type;
     uint8_t flags = (im.in_macro ? kInMacro : 0) |
                     (im.blanket ? kBlanket : 0) |
                     (im.negative ? kNegative : 0);
-    impl_slot[i] = place(EntityKind::kImpl, name, Join(scope_q, name), im.sig,
-                         "", im.line, im.end_line, flags);
+    impl_slot[i] = place(EntityKind::kImpl, impl_q[i], im.sig, "", im.line,
+                         im.end_line, flags);
   }
 
   // Entities not carried over are freed; their names changed. In slot

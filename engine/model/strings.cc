@@ -40,6 +40,44 @@ StrId StringPool::Intern(std::string_view s) {
   return id;
 }
 
+void StringPool::InternMany(std::span<const std::string_view> in,
+                            std::span<StrId> out) {
+  const size_t n = in.size();
+  // Room for all of them first: the table must not move while the lookups
+  // below prefetch into it.
+  if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
+  const size_t mask = slots_.size() - 1;
+  std::vector<uint32_t>& hashes = batch_hashes_;
+  hashes.resize(n);
+  // 1. Each string's home slot.
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = Hash(in[i]);
+    __builtin_prefetch(&slots_[hashes[i] & mask]);
+  }
+  // 2. The string of the first slot that files the same hash (almost
+  // always the one that matches), then 3. its bytes.
+  for (size_t i = 0; i < n; ++i) {
+    out[i] = kNoStr;
+    for (size_t s = hashes[i] & mask; slots_[s] != 0; s = (s + 1) & mask) {
+      if (static_cast<uint32_t>(slots_[s] >> 32) != hashes[i]) continue;
+      out[i] = static_cast<StrId>(slots_[s]) - 1;
+      __builtin_prefetch(&views_[out[i]]);
+      break;
+    }
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (out[i] != kNoStr) __builtin_prefetch(views_[out[i]].data());
+  // 4. In order, as Intern would (a string new to the pool may come twice).
+  for (size_t i = 0; i < n; ++i) {
+    StrId id = Find(in[i], hashes[i]);
+    if (id == kNoStr) {
+      id = Append(in[i]);
+      Index(id, hashes[i]);
+    }
+    out[i] = id;
+  }
+}
+
 void StringPool::Reserve(size_t n) {
   views_.reserve(views_.size() + n);
   if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);

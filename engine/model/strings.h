@@ -22,6 +22,12 @@ class StringPool {
   StringPool& operator=(const StringPool&) = delete;
 
   StrId Intern(std::string_view s);
+  // Interns in[i] into out[i] for every i (the sizes must match), with the
+  // same ids as calling Intern on each in order. The index is large (many
+  // megabytes for a big graph) and each lookup misses the cache two or
+  // three times, one miss waiting on another; a batch issues every
+  // string's misses of one kind before it waits on any, so they overlap.
+  void InternMany(std::span<const std::string_view> in, std::span<StrId> out);
   // Stores `s` without indexing it (no deduplication, no hashing): for
   // text that is read back by id but never looked up, like signatures.
   StrId Append(std::string_view s);
@@ -79,6 +85,7 @@ class StringPool {
   // lets the table grow without hashing again.
   std::vector<uint64_t> slots_;
   size_t indexed_ = 0;
+  std::vector<uint32_t> batch_hashes_;  // InternMany's scratch
 };
 
 }  // namespace aim::model

@@ -110,8 +110,7 @@ Hits UsedBy(const Graph& g, EntityIdx type) {
   return WalkHits(g, type, true, KindBit(EdgeKind::kUses), 1);
 }
 
-Hits BlastRadius(const Graph& g, EntityIdx e, uint32_t depth,
-                 Direction dir) {
+Hits BlastRadius(const Graph& g, EntityIdx e, uint32_t depth, Direction dir) {
   return WalkHits(g, e, dir == Direction::kUp, kDependencyKinds, depth,
                   /*with_members=*/true);
 }

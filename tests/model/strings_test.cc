@@ -1,0 +1,67 @@
+// The string pool: interning, unindexed appends, and InternMany giving
+// exactly the ids that interning one by one gives.
+#include "engine/model/strings.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace aim::model {
+namespace {
+
+TEST(StringPoolTest, InternDeduplicatesAppendDoesNot) {
+  StringPool pool;
+  EXPECT_EQ(pool.Intern(""), kEmptyStr);
+  const StrId a = pool.Intern("alpha");
+  EXPECT_EQ(pool.Intern("alpha"), a);
+  EXPECT_EQ(pool.Find("alpha"), a);
+  EXPECT_EQ(pool.Find("beta"), StringPool::kNoStr);
+  const StrId sig = pool.Append("alpha");
+  EXPECT_NE(sig, a);
+  EXPECT_EQ(pool.Get(sig), "alpha");
+  EXPECT_FALSE(pool.Indexed(sig));
+  EXPECT_TRUE(pool.Indexed(a));
+}
+
+// Batches of strings already in the pool, new ones, and new ones more than
+// once in a batch, large enough to grow the index mid-stream: InternMany
+// hands out the ids Intern would, in the same order.
+TEST(StringPoolTest, InternManyEqualsInterningInOrder) {
+  StringPool one_by_one, batched;
+  std::mt19937_64 rng(3);
+  std::vector<std::string> known;
+  for (int round = 0; round < 40; ++round) {
+    const size_t n = rng() % (round < 30 ? 50 : 5000);
+    std::vector<std::string> words;
+    for (size_t i = 0; i < n; ++i) {
+      if (!known.empty() && rng() % 3 == 0) {
+        words.push_back(known[rng() % known.size()]);
+      } else if (!words.empty() && rng() % 5 == 0) {
+        words.push_back(words[rng() % words.size()]);  // twice in a batch
+      } else {
+        words.push_back("w" + std::to_string(rng() % 100000));
+        known.push_back(words.back());
+      }
+    }
+    if (round % 7 == 0) {  // unindexed strings between batches
+      ASSERT_EQ(one_by_one.Append("sig"), batched.Append("sig"));
+    }
+    std::vector<std::string_view> views(words.begin(), words.end());
+    std::vector<StrId> got(views.size());
+    batched.InternMany(views, got);
+    for (size_t i = 0; i < words.size(); ++i) {
+      ASSERT_EQ(got[i], one_by_one.Intern(words[i])) << words[i];
+      ASSERT_EQ(batched.Get(got[i]), words[i]);
+    }
+  }
+  EXPECT_EQ(batched.size(), one_by_one.size());
+  for (const std::string& w : known)
+    EXPECT_EQ(batched.Find(w), one_by_one.Find(w));
+  std::vector<StrId> none;
+  batched.InternMany({}, none);  // an empty batch is fine
+}
+
+}  // namespace
+}  // namespace aim::model
