@@ -281,32 +281,26 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   f.refs.clear();
   f.scopes.clear();
 
-  // 2. Withdraw the old registrations, remembering them to diff.
+  // 2. Set the old registrations aside, remembering what they name to
+  // diff (by entity id: their slots may be freed below). They stay in the
+  // tables until step 5 brings the tables to the new ones.
   using MemberKey = std::tuple<StrId, StrId, uint64_t>;
   std::vector<MemberKey> old_members, old_assoc, old_modules, old_crates;
   std::vector<std::tuple<StrId, StrId, StrId>> old_imports;
-  std::vector<std::pair<StrId, StrId>> old_globs = f.glob_regs;
-  for (auto& [k, e] : f.member_regs) {
+  for (auto& [k, e] : f.member_regs)
     old_members.emplace_back(k.scope, k.name, entities_[e].id);
-    EraseOne(members_, k, e);
-  }
-  for (auto& [k, e] : f.assoc_regs) {
+  for (auto& [k, e] : f.assoc_regs)
     old_assoc.emplace_back(k.scope, k.name, entities_[e].id);
-    EraseOne(assoc_, k, e);
-  }
-  for (auto& [k, p] : f.import_regs) {
-    old_imports.emplace_back(k.scope, k.name, p);
-    EraseOne(imports_, k, p);
-  }
-  for (auto& [s, p] : f.glob_regs) EraseOne(globs_, s, p);
-  for (auto& [m, e] : f.module_regs) {
+  for (auto& [k, p] : f.import_regs) old_imports.emplace_back(k.scope, k.name, p);
+  for (auto& [m, e] : f.module_regs)
     old_modules.emplace_back(m, entities_[e].name, entities_[e].id);
-    EraseOne(modules_, m, e);
-  }
-  for (auto& [c, e] : f.crate_regs) {
-    old_crates.emplace_back(c, c, entities_[e].id);
-    EraseOne(crates_, c, e);
-  }
+  for (auto& [c, e] : f.crate_regs) old_crates.emplace_back(c, c, entities_[e].id);
+  auto old_member_regs = std::move(f.member_regs);
+  auto old_assoc_regs = std::move(f.assoc_regs);
+  auto old_import_regs = std::move(f.import_regs);
+  auto old_globs = std::move(f.glob_regs);
+  auto old_module_regs = std::move(f.module_regs);
+  auto old_crate_regs = std::move(f.crate_regs);
   f.member_regs.clear();
   f.assoc_regs.clear();
   f.import_regs.clear();
@@ -520,12 +514,20 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     f.import_regs.push_back(
         {{scope, strings_.Intern(leaf)}, strings_.Intern(u.path)});
   }
-  for (auto& [k, e] : f.member_regs) members_[k].push_back(e);
-  for (auto& [k, e] : f.assoc_regs) assoc_[k].push_back(e);
-  for (auto& [k, p] : f.import_regs) imports_[k].push_back(p);
-  for (auto& [s, p] : f.glob_regs) globs_[s].push_back(p);
-  for (auto& [m, e] : f.module_regs) modules_[m].push_back(e);
-  for (auto& [c, e] : f.crate_regs) crates_[c].push_back(e);
+  // Only what changed is erased or appended (Reregister). An unchanged
+  // entity keeps its slot, and a freed slot is not reused before the next
+  // resolution, so an equal (key, slot) pair is the same registration.
+  auto scoped_less = [](const auto& a, const auto& b) {
+    return std::tie(a.first.scope, a.first.name, a.second) <
+           std::tie(b.first.scope, b.first.name, b.second);
+  };
+  auto plain_less = [](const auto& a, const auto& b) { return a < b; };
+  Reregister(members_, std::move(old_member_regs), f.member_regs, scoped_less);
+  Reregister(assoc_, std::move(old_assoc_regs), f.assoc_regs, scoped_less);
+  Reregister(imports_, std::move(old_import_regs), f.import_regs, scoped_less);
+  Reregister(globs_, old_globs, f.glob_regs, plain_less);
+  Reregister(modules_, std::move(old_module_regs), f.module_regs, plain_less);
+  Reregister(crates_, std::move(old_crate_regs), f.crate_regs, plain_less);
 
   // Diff of registrations: the names whose lookups may now answer
   // differently.

@@ -2,6 +2,7 @@
 #ifndef AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
 #define AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -103,6 +104,31 @@ void EraseOne(Map& map, const K& key, const V& value) {
     }
   }
   if (v.empty()) map.erase(it);
+}
+
+// Brings `table` from one file's registrations `old_regs` to its
+// `new_regs` (each a multiset of (key, value) pairs, ordered by `less`):
+// appends the pairs only `new_regs` has (in its order), erases those only
+// `old_regs` has, and leaves those both have where they are in their
+// lists, so that a save which changes little touches little.
+template <typename Map, typename K, typename V, typename Less>
+void Reregister(Map& table, std::vector<std::pair<K, V>> old_regs,
+                const std::vector<std::pair<K, V>>& new_regs, Less less) {
+  std::sort(old_regs.begin(), old_regs.end(), less);
+  std::vector<bool> kept(old_regs.size(), false);
+  for (const std::pair<K, V>& reg : new_regs) {
+    size_t i = static_cast<size_t>(
+        std::lower_bound(old_regs.begin(), old_regs.end(), reg, less) -
+        old_regs.begin());
+    while (i < old_regs.size() && !less(reg, old_regs[i]) && kept[i]) ++i;
+    if (i < old_regs.size() && !less(reg, old_regs[i])) {
+      kept[i] = true;  // registered already
+      continue;
+    }
+    table[reg.first].push_back(reg.second);
+  }
+  for (size_t i = 0; i < old_regs.size(); ++i)
+    if (!kept[i]) EraseOne(table, old_regs[i].first, old_regs[i].second);
 }
 
 }  // namespace aim::graph
