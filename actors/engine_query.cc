@@ -178,7 +178,8 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
     // For people: by depth, then by path (only the first n need placing).
     query::SortByQualified(g, index, hits, n);
     result.results.reserve(n);
-    for (size_t i = 0; i < n; ++i) result.results.push_back(ToHit(g, hits, hits[i]));
+    for (size_t i = 0; i < n; ++i)
+      result.results.push_back(ToHit(g, hits, hits[i]));
   }
   result.elapsed_us = static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::microseconds>(

@@ -291,10 +291,12 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     old_members.emplace_back(k.scope, k.name, entities_[e].id);
   for (auto& [k, e] : f.assoc_regs)
     old_assoc.emplace_back(k.scope, k.name, entities_[e].id);
-  for (auto& [k, p] : f.import_regs) old_imports.emplace_back(k.scope, k.name, p);
+  for (auto& [k, p] : f.import_regs)
+    old_imports.emplace_back(k.scope, k.name, p);
   for (auto& [m, e] : f.module_regs)
     old_modules.emplace_back(m, entities_[e].name, entities_[e].id);
-  for (auto& [c, e] : f.crate_regs) old_crates.emplace_back(c, c, entities_[e].id);
+  for (auto& [c, e] : f.crate_regs)
+    old_crates.emplace_back(c, c, entities_[e].id);
   auto old_member_regs = std::move(f.member_regs);
   auto old_assoc_regs = std::move(f.assoc_regs);
   auto old_import_regs = std::move(f.import_regs);

@@ -76,8 +76,9 @@ TEST_F(DepsTest, CallersOneHopAndDeeper) {
   EXPECT_EQ(HitNames(Callers(*g_, area)),
             (Strings{"1 zoo::T::describe", "1 zoo::render::helper"}));
   auto deep = Callers(*g_, area, 3);
-  EXPECT_EQ(HitNames(deep), (Strings{"1 zoo::T::describe", "1 zoo::render::helper",
-                                 "2 zoo::render::draw", "3 zoo::entry"}));
+  EXPECT_EQ(HitNames(deep),
+            (Strings{"1 zoo::T::describe", "1 zoo::render::helper",
+                     "2 zoo::render::draw", "3 zoo::entry"}));
   // Reverse queries: the path runs from the hit to the start.
   EXPECT_EQ(
       Path(deep, "zoo::entry"),

@@ -38,7 +38,8 @@ Layout MakeLog(uint64_t segment_bytes, int n, size_t max_size, uint64_t seed) {
     std::mt19937_64 rng(seed);
     for (int i = 0; i < n; ++i) {
       out.payloads.push_back(RandomPayload(rng, 20 + rng() % max_size));
-      const std::string key = i % 2 ? "src/file_" + std::to_string(i) + ".rs" : "";
+      const std::string key =
+          i % 2 ? "src/file_" + std::to_string(i) + ".rs" : "";
       EXPECT_TRUE(AppendKeyed(**log, out.payloads.back(), key).ok());
     }
   }
