@@ -105,9 +105,7 @@ class Hits {
   size_t PathLength(const Hit& h) const;
 
   // ---- building (queries)
-  bool up() const { return up_; }
   std::vector<Step>& steps() { return steps_; }
-  const std::vector<Step>& steps() const { return steps_; }
   // Adds a step; returns its index.
   uint32_t AddStep(const Hop& hop, uint32_t prev) {
     steps_.push_back({hop, prev});
