@@ -87,9 +87,12 @@ absl::Status EngineImpl::Load() {
   so.log.durability = static_cast<wal::Durability>(options_.durability);
   so.log.recovery = static_cast<wal::RecoveryMode>(options_.recovery);
   recovery::Recovered r;
+  const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<std::unique_ptr<recovery::Store>> store =
       recovery::Store::Open(options_.db_dir, so, &r);
   if (!store.ok()) return store.status();
+  open_us_ = MicrosSince(start);
+  load_us_ = static_cast<uint64_t>(r.info.load_ms * 1000);
   replayed_ = r.info.replayed;
   if (r.info.torn_tail) recovery_note_ = "torn WAL tail cut: " + r.info.torn_why;
   if (!r.info.salvaged.empty())
@@ -140,6 +143,8 @@ EngineStats EngineImpl::Stats() const {
   s.catchup_us = catchup_us_.load(std::memory_order_relaxed);
   s.grace_us = grace_us_.load(std::memory_order_relaxed);
   s.replayed = replayed_;
+  s.open_us = open_us_;
+  s.load_us = load_us_;
   s.pending = pending_.load();
   s.recovery_note = recovery_note_;
   LeftRight<Replica>::ReadGuard state = state_.Read();
@@ -149,6 +154,7 @@ EngineStats EngineImpl::Stats() const {
   s.entities = g.entity_count();
   s.edges = g.edge_count();
   s.memory_bytes = g.MemoryBytes();
+  s.queries_only = g.query_only();
   s.root = state->root;
   size_t by_kind[model::kEntityKindCount] = {};
   size_t by_edge[model::kEdgeKindCount] = {};

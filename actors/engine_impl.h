@@ -16,6 +16,7 @@
 #define AIM_ACTORS_ENGINE_IMPL_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -36,6 +37,13 @@ class Store;
 }  // namespace aim::recovery
 
 namespace aim::host {
+
+inline uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(
+          std::chrono::steady_clock::now() - t)
+          .count());
+}
 
 // One copy of the engine's state.
 struct Replica {
@@ -161,6 +169,7 @@ class EngineImpl final : public Engine {
 
   // What Load found.
   uint64_t replayed_ = 0;
+  uint64_t open_us_ = 0, load_us_ = 0;
   std::string recovery_note_;
 
   // The live engine (created on first use; destroyed first).

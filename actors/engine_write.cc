@@ -24,15 +24,6 @@ absl::Status EngineImpl::CheckWritable() const {
   return absl::OkStatus();
 }
 
-namespace {
-
-uint64_t MicrosSince(std::chrono::steady_clock::time_point t) {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::steady_clock::now() - t)
-                                   .count());
-}
-
-}  // namespace
 
 void EngineImpl::WaitSide() {
   if (side_) side_->Wait();

@@ -259,6 +259,9 @@ Json StatsToJson(const EngineStats& s) {
   j["wal_bytes"] = s.wal_bytes;
   j["wal_segments"] = s.wal_segments;
   j["replayed"] = s.replayed;
+  j["open_us"] = s.open_us;
+  j["load_us"] = s.load_us;
+  j["queries_only"] = s.queries_only;
   if (!s.recovery_note.empty()) j["recovery_note"] = s.recovery_note;
   // Only a writable engine (a daemon's) ever has these.
   if (!s.write_error.empty()) j["write_error"] = s.write_error;
@@ -281,6 +284,9 @@ absl::Status StatsFromJson(const Json& j, EngineStats* out) {
   r.Unsigned("wal_bytes", &s.wal_bytes);
   r.Unsigned("wal_segments", &s.wal_segments);
   r.Unsigned("replayed", &s.replayed);
+  r.Unsigned("open_us", &s.open_us, /*optional=*/true);
+  r.Unsigned("load_us", &s.load_us, /*optional=*/true);
+  r.Bool("queries_only", &s.queries_only, /*optional=*/true);
   r.String("recovery_note", &s.recovery_note, /*optional=*/true);
   r.String("write_error", &s.write_error, /*optional=*/true);
   r.String("checkpoint_error", &s.checkpoint_error, /*optional=*/true);

@@ -262,11 +262,17 @@ int RunStats(const CommonArgs& c, std::unique_ptr<Engine>* keep) {
   std::cout << "edges     " << s.edges << "\n";
   for (const auto& [k, n] : s.edges_by_kind)
     if (n) std::cout << "  " << std::left << std::setw(14) << k << n << "\n";
-  std::cout << "memory    " << s.memory_bytes / 1024 << " KiB\n"
+  std::cout << "memory    " << s.memory_bytes / 1024 << " KiB"
+            << (s.queries_only ? " (read-only: loaded for queries, without "
+                                 "the resolution state edits need)"
+                               : "")
+            << "\n"
             << "durable   checkpoint at version " << s.checkpoint_lsn << ", "
             << s.wal_bytes / 1024 << " KiB of log in " << s.wal_segments
             << " segment(s) after it (" << s.replayed
-            << " records replayed at open)\n";
+            << " records replayed at open)\n"
+            << "opened    in " << s.open_us / 1000 << " ms (checkpoint "
+            << s.load_us / 1000 << " ms)\n";
   if (!s.recovery_note.empty()) std::cout << "note      " << s.recovery_note << "\n";
   // Only a daemon's (writable) engine has these.
   if (!s.write_error.empty()) std::cout << "writes    refused: " << s.write_error << "\n";

@@ -91,6 +91,15 @@ class ReplayHandoff {
     return cancelled_;
   }
 
+  // The scan met its first record to replay.
+  void RecordSeen() { Set([this] { record_seen_ = true; }); }
+  // Whether the log has a record to replay: waits for the scan to meet
+  // one, or to end (it meets the first one after reading little).
+  bool HasRecords() {
+    std::unique_lock<std::mutex> l(mu_);
+    cv_.wait(l, [this] { return record_seen_ || scanned_; });
+    return record_seen_;
+  }
   void WaitScanned() {
     std::unique_lock<std::mutex> l(mu_);
     cv_.wait(l, [this] { return scanned_; });
@@ -123,6 +132,7 @@ class ReplayHandoff {
   std::condition_variable cv_;
   std::deque<Part> parts_;
   bool scanned_ = false, loaded_ = false, finished_ = false, cancelled_ = false;
+  bool record_seen_ = false;
   absl::Status status_;
 };
 
@@ -147,10 +157,11 @@ absl::Status LoadCheckpoint(wal::Env* env, const std::string& dir,
 // at once), or its files resolved.
 absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(
     CheckpointData& data, const std::string& name,
-    const graph::RunTasks& run = nullptr) {
+    const graph::RunTasks& run = nullptr,
+    graph::Graph::ImageParts parts = graph::Graph::ImageParts::kAll) {
   if (data.has_image()) {
     absl::StatusOr<std::unique_ptr<graph::Graph>> g =
-        graph::Graph::LoadImage(data.image(), run);
+        graph::Graph::LoadImage(data.image(), run, parts);
     if (!g.ok())
       return absl::Status(g.status().code(), "checkpoint " + name + ": graph image: " +
                                                  std::string(g.status().message()));
@@ -234,8 +245,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // (OpenScanned) once the scan and the load have succeeded.
   MutationFold replayed;
   uint64_t replayed_records = 0;
-  wal::RecordVisitor apply = [&replayed,
-                              &replayed_records](const wal::RecordView& r) {
+  ReplayHandoff handoff;
+  wal::RecordVisitor apply = [&replayed, &replayed_records,
+                              &handoff](const wal::RecordView& r) {
+    if (replayed_records == 0) handoff.RecordSeen();
     if (absl::Status s = replayed.AddRecord(r); !s.ok())
       return BadRecord(r.lsn, s);
     ++replayed_records;
@@ -246,7 +259,6 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   const auto replay_start = Clock::now();
   absl::StatusOr<wal::LogScan> scanned = absl::UnknownError("not scanned");
   std::optional<std::string> replayed_root;  // read once Pop says done
-  ReplayHandoff handoff;
   const uint64_t after = file.lsn;
   std::thread scanner([&] {
     scanned = wal::ScanLog(env, wal_dir, options.log.recovery, after, apply);
@@ -278,7 +290,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (decoded.ok()) {
       data = std::move(*decoded);
       info.checkpoint_files = data.files.size();
-      loaded = BuildGraph(data, name, RunAtOnce);
+      // A read-only open with nothing to replay never changes the graph:
+      // it loads what queries read, not the resolution state.
+      const bool queries_only = options.read_only && !handoff.HasRecords();
+      loaded = BuildGraph(data, name, RunAtOnce,
+                          queries_only ? graph::Graph::ImageParts::kQueries
+                                       : graph::Graph::ImageParts::kAll);
     } else {
       loaded = decoded.status();
     }
@@ -300,7 +317,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   graph::Graph& g = *out->graph;
   if (g.file_count() > 0) info.checkpoint_files = g.file_count();
   data.image_storage = std::string();
-  g.BeginBatch();
+  // (A query-only graph has nothing to replay: see above.)
+  const bool replay = !g.query_only();
+  if (replay) g.BeginBatch();
 
   wal::LogScan scan = std::move(*scanned);
   if (!options.read_only) {
@@ -322,7 +341,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   scanner.join();
   if (absl::Status s = handoff.status(); !s.ok()) return WalError(s);
   if (replayed_root) out->root = std::move(*replayed_root);
-  g.EndBatch();
+  if (replay) g.EndBatch();
   info.torn_tail = scan.torn;
   info.torn_why = scan.torn_why;
   if (scan.cut) info.salvage_why = scan.cut_why;

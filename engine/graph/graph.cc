@@ -5,6 +5,8 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <tuple>
 
 #include "engine/graph/graph_internal.h"
@@ -219,7 +221,17 @@ size_t Graph::MemoryBytes() const {
   return b;
 }
 
+void Graph::RequireWhole(const char* what) const {
+  if (!query_only_) return;
+  std::fprintf(stderr,
+               "aim: Graph::%s on a query-only graph (loaded with "
+               "ImageParts::kQueries)\n",
+               what);
+  std::abort();
+}
+
 bool Graph::RemoveFile(std::string_view path) {
+  RequireWhole("RemoveFile");
   StrId p = strings_.Find(path);
   if (p == model::StringPool::kNoStr) return false;
   auto it = file_index_.find(p);
@@ -238,6 +250,7 @@ bool Graph::RemoveFile(std::string_view path) {
 }
 
 void Graph::UpsertFile(const FileInput& input) {
+  RequireWhole("UpsertFile");
   StrId p = strings_.Intern(input.path);
   uint32_t fi;
   auto it = file_index_.find(p);
@@ -255,9 +268,13 @@ void Graph::UpsertFile(const FileInput& input) {
   if (!batch_) ResolvePending();
 }
 
-void Graph::BeginBatch() { batch_ = true; }
+void Graph::BeginBatch() {
+  RequireWhole("BeginBatch");
+  batch_ = true;
+}
 
 void Graph::EndBatch() {
+  RequireWhole("EndBatch");
   batch_ = false;
   ResolvePending();
 }

@@ -186,8 +186,17 @@ class Graph {
   // the byte offset); FailedPrecondition for a format version newer than
   // this build reads.
   // `run`, when given, may load parts of the image at once (see RunTasks).
+  // With ImageParts::kQueries only what readers see is loaded (strings,
+  // entities, files, adjacency lists, the name and id tables), not the
+  // resolution state: about half the work and memory. Such a graph answers
+  // every query as the whole one would, and cannot change: UpsertFile,
+  // RemoveFile, batches and SaveImage on it abort (a caller's bug).
+  enum class ImageParts { kAll, kQueries };
   static absl::StatusOr<std::unique_ptr<Graph>> LoadImage(
-      std::string_view bytes, const RunTasks& run = nullptr);
+      std::string_view bytes, const RunTasks& run = nullptr,
+      ImageParts parts = ImageParts::kAll);
+  // Whether this graph was loaded with ImageParts::kQueries.
+  bool query_only() const { return query_only_; }
 
  private:
   struct Ref;
@@ -221,6 +230,8 @@ class Graph {
   class ImageLoader;  // image_load.cc
 
   // graph.cc
+  // Aborts, naming `what`, if this graph is query-only.
+  void RequireWhole(const char* what) const;
   EntityIdx NewEntity(const Entity& e);
   void FreeEntity(EntityIdx e);
   void AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
@@ -305,6 +316,7 @@ class Graph {
   std::vector<std::pair<uint32_t, uint32_t>> pending_;  // (file, ref)
   bool batch_ = false;
   bool resolve_all_ = false;
+  bool query_only_ = false;  // see ImageParts::kQueries
   bool track_changes_ = false;
   std::vector<EntityIdx> changed_slots_;
 };

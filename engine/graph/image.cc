@@ -37,8 +37,14 @@ void Graph::ImageSaver::Save() {
   w_.Finish();
 }
 
-void Graph::SaveImage(std::string* out) const { ImageSaver(*this, out).Save(); }
-void Graph::SaveImage(ImageSink& sink) const { ImageSaver(*this, &sink).Save(); }
+void Graph::SaveImage(std::string* out) const {
+  RequireWhole("SaveImage");
+  ImageSaver(*this, out).Save();
+}
+void Graph::SaveImage(ImageSink& sink) const {
+  RequireWhole("SaveImage");
+  ImageSaver(*this, &sink).Save();
+}
 
 size_t Graph::ImageSaver::Expected(const Graph& g) {
   // About what the sections take; the writer grows past it if needed.

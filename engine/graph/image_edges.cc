@@ -191,20 +191,38 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
       return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " out of range (" +
                            std::to_string(n_e) + ")");
-    const size_t ref = static_cast<size_t>(
-        std::upper_bound(made_base_.begin(), made_base_.end(), e) -
-        made_base_.begin() - 1);
-    const File& f = g_->files_[file_of_ref_[ref]];
-    const Ref& r = f.refs[ref - ref_base_[file_of_ref_[ref]]];
-    const Ref::Made& m = r.made[e - made_base_[ref]];
-    if ((out ? m.from : m.to) != slot)
+    EntityIdx from;
+    if (queries_only_) {
+      from = made_edges_[e].from;
+      ed = made_edges_[e].edge;
+    } else {
+      const size_t ref = static_cast<size_t>(
+          std::upper_bound(made_base_.begin(), made_base_.end(), e) -
+          made_base_.begin() - 1);
+      const File& f = g_->files_[file_of_ref_[ref]];
+      const Ref& r = f.refs[ref - ref_base_[file_of_ref_[ref]]];
+      const Ref::Made& m = r.made[e - made_base_[ref]];
+      from = m.from;
+      ed = r.OutEdge(m, f.path);
+    }
+    if ((out ? from : ed.other) != slot)
       return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " does not " +
                            (out ? "start" : "end") + " at slot " +
                            std::to_string(slot));
-    ed = r.OutEdge(m, f.path);
-    if (!out) ed.other = m.from;
+    if (!out) ed.other = from;
   }
+}
+
+template <typename Fn>
+void Graph::ImageLoader::ForEachMade(Fn fn) const {
+  if (queries_only_) {
+    for (const MadeEdge& m : made_edges_) fn(m.from, m.edge);
+    return;
+  }
+  for (const File& f : g_->files_)
+    for (const Ref& r : f.refs)
+      for (const Ref::Made& m : r.made) fn(m.from, r.OutEdge(m, f.path));
 }
 
 void Graph::ImageLoader::Edges() {
@@ -252,13 +270,12 @@ void Graph::ImageLoader::Edges() {
   // the stale ones do not count), then fill them in E order.
   if (!dead.empty()) {
     e = 0;
-    for (const File& f : g_->files_)
-      for (const Ref& r : f.refs)
-        for (const Ref::Made& m : r.made)
-          if (dead[e++]) {
-            --out_n_[m.from];
-            --in_n_[m.to];
-          }
+    ForEachMade([&](EntityIdx from, const Edge& ed) {
+      if (dead[e++]) {
+        --out_n_[from];
+        --in_n_[ed.other];
+      }
+    });
   }
   // Where the next edge of each canonical list goes (null: written out).
   auto place = [](EdgeList& list, uint32_t size) {
@@ -273,20 +290,18 @@ void Graph::ImageLoader::Edges() {
     if (!(written[s] & 2)) in_at[s] = place(in[s], in_n_[s]);
   }
   e = 0;
-  for (const File& f : g_->files_)
-    for (const Ref& r : f.refs) {
-      const uint8_t flags = EdgeFlags(r.flags);
-      for (const Ref::Made& m : r.made) {
-        if (dead.empty() || !dead[e]) {
-          // Null for the lists written out (an inline list's data() is not).
-          if (Edge*& at = out_at[m.from])
-            *at++ = {m.to, f.path, r.line, r.kind, m.confidence, flags};
-          if (Edge*& at = in_at[m.to])
-            *at++ = {m.from, f.path, r.line, r.kind, m.confidence, flags};
-        }
-        ++e;
+  ForEachMade([&](EntityIdx from, const Edge& ed) {
+    if (dead.empty() || !dead[e]) {
+      // Null for the lists written out (an inline list's data() is not).
+      if (Edge*& at = out_at[from]) *at++ = ed;
+      if (Edge*& at = in_at[ed.other]) {
+        *at = ed;
+        (at++)->other = from;
       }
     }
+    ++e;
+  });
+  made_edges_ = {};
   size_t edges = 0;
   for (const auto& list : out) edges += list.size();
   g_->edge_count_ = edges;

@@ -58,7 +58,7 @@ void Graph::ImageLoader::Files() {
   if (!r_->ok()) return;
   size_t c = 0;
   j = 0;
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < n && !queries_only_; ++i) {
     fs[i].scopes.resize(count[i]);
     for (auto& s : fs[i].scopes) {
       s.resize(chain_len[c++]);
@@ -72,7 +72,12 @@ void Graph::ImageLoader::Files() {
 
   count = Counts(n, "files.ref_count", total);
   if (r_->ok()) FileRefs(count);
-  if (r_->ok()) FileRegs();
+  if (!r_->ok()) return;
+  if (queries_only_) {
+    r_->Bytes(r_->remaining(), "files.regs");  // registrations: not kept
+    return;
+  }
+  FileRegs();
 }
 
 void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
@@ -105,13 +110,15 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   in_n_.assign(n_slots_, 0);
   size_t j = 0, m = 0, k = 0;
   size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
+  if (queries_only_) made_edges_.reserve(n_made);
+  Ref scratch;  // query-only: each reference in turn, not kept
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
     // One pass over fresh memory: each Ref is built where it will stay.
-    f.refs.reserve(ref_count[fi]);
+    if (!queries_only_) f.refs.reserve(ref_count[fi]);
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
-      Ref& r = f.refs.emplace_back();
+      Ref& r = queries_only_ ? scratch : f.refs.emplace_back();
       const uint8_t sh = shape[j];
       uint32_t v[image::kRefOptional];
       for (size_t x = 0; x < image::kRefOptional; ++x) {
@@ -153,9 +160,10 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       file_of_ref_[j] = fi;
       made_base_[j] = static_cast<uint32_t>(m);
       const uint32_t n_m = made_count[j];
-      if (n_m > 1) r.made.reserve(n_m);
+      if (n_m > 1 && !queries_only_) r.made.reserve(n_m);
       for (uint32_t x = 0; x < n_m; ++x) {
-        Ref::Made& md = r.made.emplace_back();
+        Ref::Made made;
+        Ref::Made& md = queries_only_ ? made : r.made.emplace_back();
         const uint8_t c = code[m];
         const uint8_t src = c >> 2;
         md.confidence = static_cast<Confidence>(c & 3);
@@ -179,6 +187,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         }
         ++out_n_[md.from];
         ++in_n_[md.to];
+        if (queries_only_) made_edges_.push_back({md.from, r.OutEdge(md, f.path)});
         ++m;
       }
       ++j;

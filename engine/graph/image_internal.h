@@ -60,9 +60,10 @@ class Graph::ImageSaver {
 
 class Graph::ImageLoader {
  public:
-  explicit ImageLoader(std::string_view bytes)
+  ImageLoader(std::string_view bytes, ImageParts parts)
       : bytes_(bytes), top_(bytes), r_(&top_),
-        owned_(std::make_unique<Graph>()), g_(owned_.get()) {}
+        owned_(std::make_unique<Graph>()), g_(owned_.get()),
+        queries_only_(parts == ImageParts::kQueries) {}
   absl::StatusOr<std::unique_ptr<Graph>> Load(const RunTasks& run);
 
  private:
@@ -70,13 +71,13 @@ class Graph::ImageLoader {
   // builds the same graph and reads with its own reader.
   ImageLoader(const ImageLoader& parent, image::Reader* r)
       : bytes_(parent.bytes_), top_(""), r_(r), g_(parent.g_),
-        n_str_(parent.n_str_), n_slots_(parent.n_slots_),
-        n_files_(parent.n_files_) {}
+        queries_only_(parent.queries_only_), n_str_(parent.n_str_),
+        n_slots_(parent.n_slots_), n_files_(parent.n_files_) {}
   // Format 1: every section in turn, from top_.
   void LoadInOrder();
   // Format 2: finds the sections, then loads them in two rounds of tasks
   // given to `run`: strings beside entities and files, then edges beside
-  // tables, deps and pending.
+  // tables, deps and pending (query-only: edges beside tables).
   void LoadSections(const RunTasks& run);
 
   void Strings();
@@ -87,6 +88,10 @@ class Graph::ImageLoader {
   void Edges();  // image_edges.cc
   // Reads one explicitly stored adjacency list into `list` (image_edges.cc).
   void ExplicitList(EntityIdx slot, bool out, EdgeList& list);
+  // Calls fn(from, edge) for every made entry in E order, `edge` as its
+  // source's out-list holds it (image_edges.cc).
+  template <typename Fn>
+  void ForEachMade(Fn fn) const;
   void Tables();
   void Deps();
   void Pending();
@@ -115,6 +120,10 @@ class Graph::ImageLoader {
   image::Reader* r_;   // what the section being loaded reads from
   std::unique_ptr<Graph> owned_;  // null in a loader beside another
   Graph* g_;
+  // ImageParts::kQueries: no references, scopes, registrations, scope
+  // tables, deps or pending are kept; the made entries' edges are kept in
+  // made_edges_ (E order) for the adjacency lists, and then dropped.
+  bool queries_only_ = false;
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // References are numbered across files (file 0's first), and so are
   // their made entries (reference 0's first): set by FileRefs.
@@ -123,6 +132,11 @@ class Graph::ImageLoader {
   std::vector<uint32_t> made_base_;    // per reference, and the total
   // Made entries per source and per target slot (counted by FileRefs).
   std::vector<uint32_t> out_n_, in_n_;
+  struct MadeEdge {
+    EntityIdx from;
+    Edge edge;  // as the source's out-list holds it
+  };
+  std::vector<MadeEdge> made_edges_;  // query-only loads
 };
 
 }  // namespace aim::graph

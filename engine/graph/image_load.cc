@@ -16,8 +16,9 @@
 namespace aim::graph {
 
 absl::StatusOr<std::unique_ptr<Graph>> Graph::LoadImage(std::string_view bytes,
-                                                        const RunTasks& run) {
-  return ImageLoader(bytes).Load(run);
+                                                        const RunTasks& run,
+                                                        ImageParts parts) {
+  return ImageLoader(bytes, parts).Load(run);
 }
 
 namespace {
@@ -49,12 +50,14 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
                 std::to_string(version) + " is not a version");
   if (!top_.ok()) return top_.status();
   if (version == 1) {
+    queries_only_ = false;  // (an old format, read in order: all of it)
     LoadInOrder();
     if (!top_.ok()) return top_.status();
   } else {
     LoadSections(run);
     if (!top_.ok()) return top_.status();
   }
+  g_->query_only_ = queries_only_;
   return std::move(owned_);
 }
 
@@ -154,22 +157,25 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
     return top_.Fail("strings.count", "differs from the pool loaded");
 
   // Round 2: the adjacency lists, beside the tables, deps and pending.
-  // Both read the files; each writes its own parts of the graph.
+  // Both read the files; each writes its own parts of the graph. A
+  // query-only load has no deps or pending to load.
   ImageLoader edges(*this, nullptr);
   edges.ref_base_ = ref_base_;
   edges.file_of_ref_ = file_of_ref_;
   edges.made_base_ = std::move(made_base_);
   edges.out_n_ = std::move(out_n_);
   edges.in_n_ = std::move(in_n_);
+  edges.made_edges_ = std::move(made_edges_);
   const std::function<void()> round2[] = {
       [&] { section(edges, 3, &ImageLoader::Edges); },
       [&] {
         section(*this, 4, &ImageLoader::Tables);
+        if (queries_only_) return;
         if (readers[4].ok()) section(*this, 5, &ImageLoader::Deps);
         if (readers[5].ok()) section(*this, 6, &ImageLoader::Pending);
       }};
   run_all(round2);
-  first_error(kSectionCount);
+  first_error(queries_only_ ? 5 : kSectionCount);
 }
 
 bool Graph::ImageLoader::Check(uint64_t v, uint64_t limit, size_t offset,
@@ -376,6 +382,8 @@ void Graph::ImageLoader::Tables() {
     table.reserve(static_cast<size_t>(std::min<uint64_t>(hint, bound[i++])));
   });
   if (!r_->ok()) return;
+  // (Query-only: no registrations were loaded, so the scope tables derive
+  // empty, and take only their exceptions, which are then dropped.)
   g_->DeriveTables(d);
   ListExceptions(d.by_name, false, true, "tables.by_name");
   ListExceptions(d.members, true, true, "tables.members");
@@ -390,14 +398,15 @@ void Graph::ImageLoader::Tables() {
   if (!r_->ok()) return;
   g_->by_id_ = std::move(d.by_id);
   g_->by_name_ = std::move(d.by_name);
+  g_->externals_ = std::move(d.externals);
+  g_->file_index_ = std::move(d.file_index);
+  if (queries_only_) return;
   g_->members_ = std::move(d.members);
   g_->assoc_ = std::move(d.assoc);
   g_->imports_ = std::move(d.imports);
   g_->globs_ = std::move(d.globs);
   g_->modules_ = std::move(d.modules);
   g_->crates_ = std::move(d.crates);
-  g_->externals_ = std::move(d.externals);
-  g_->file_index_ = std::move(d.file_index);
 }
 
 void Graph::ImageLoader::Deps() {

@@ -174,6 +174,11 @@ struct EngineStats {
   std::string checkpoint_error; // the last background checkpoint's failure
   // What opening did.
   uint64_t replayed = 0;        // WAL records applied at open
+  uint64_t open_us = 0;         // the whole open, of which:
+  uint64_t load_us = 0;         //   the checkpoint read, checked, loaded
+  // Opened read-only with no log to replay, the graph holds only what
+  // queries read (no resolution state: see memory_bytes).
+  bool queries_only = false;
   std::string recovery_note;    // a torn tail cut, or what salvage dropped
   size_t files = 0;
   size_t entities = 0;

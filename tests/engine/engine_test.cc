@@ -84,6 +84,11 @@ TEST_F(EngineTest, PersistsAndReopensReadOnlyWithTheSameGraph) {
   EXPECT_EQ(e->Digest(), digest);
   EXPECT_EQ(e->Stats().files, 7u);
   EXPECT_EQ(e->Stats().version, 1u);
+  // Nothing to replay: loaded for queries only, and a query answers.
+  EXPECT_TRUE(e->Stats().queries_only);
+  EXPECT_GT(e->Stats().open_us, 0u);
+  EXPECT_LE(e->Stats().load_us, e->Stats().open_us);
+  EXPECT_TRUE(e->Query({.kind = "callers", .args = {"connect"}}).ok());
   EXPECT_FALSE(e->Ingest(kWorkspace).ok());  // read-only
 }
 

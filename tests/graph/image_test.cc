@@ -45,9 +45,8 @@ bool SameEdges(std::span<const Edge> a, std::span<const Edge> b) {
 }
 
 // Everything a reader of the graph can see is the same, slot for slot and
-// in list order; and saving both gives the same bytes (which covers the
-// resolution state too).
-void ExpectSameGraph(const Graph& a, const Graph& b) {
+// in list order.
+void ExpectSameReaderView(const Graph& a, const Graph& b) {
   ASSERT_EQ(a.slot_count(), b.slot_count());
   EXPECT_EQ(a.entity_count(), b.entity_count());
   EXPECT_EQ(a.edge_count(), b.edge_count());
@@ -75,6 +74,14 @@ void ExpectSameGraph(const Graph& a, const Graph& b) {
     EXPECT_TRUE(std::equal(na.begin(), na.end(), nb.begin(), nb.end()));
     EXPECT_EQ(b.ById(x.id), e);
   }
+  for (const auto& [path, hash] : a.Files()) EXPECT_EQ(b.FileHash(path), hash);
+}
+
+// ... and saving both gives the same bytes (which covers the resolution
+// state too).
+void ExpectSameGraph(const Graph& a, const Graph& b) {
+  ExpectSameReaderView(a, b);
+  EXPECT_FALSE(b.query_only());
   EXPECT_TRUE(Image(a) == Image(b)) << "images differ";
 }
 
@@ -115,6 +122,19 @@ void ExpectRoundTrip(const Graph& g) {
   auto v1 = Graph::LoadImage(FormatOne(image));
   ASSERT_TRUE(v1.ok()) << v1.status();
   ExpectSameGraph(g, **v1);
+  // What queries read only, on one thread and on two; the first format
+  // is read whole whatever was asked.
+  for (bool two : {false, true}) {
+    auto q = Graph::LoadImage(image, two ? RunAtOnce : aim::graph::RunTasks(),
+                              Graph::ImageParts::kQueries);
+    ASSERT_TRUE(q.ok()) << q.status();
+    EXPECT_TRUE((*q)->query_only());
+    ExpectSameReaderView(g, **q);
+    EXPECT_LE((*q)->MemoryBytes(), loaded->MemoryBytes());
+  }
+  auto v1q = Graph::LoadImage(FormatOne(image), nullptr, Graph::ImageParts::kQueries);
+  ASSERT_TRUE(v1q.ok()) << v1q.status();
+  ExpectSameGraph(g, **v1q);
   // Streamed to a sink: the same bytes.
   PieceSink sink;
   g.SaveImage(sink);
@@ -247,8 +267,8 @@ std::string SmallImage() {
   return Image(g);
 }
 
-// Uses every reading and writing path of a graph that loaded.
-void Exercise(Graph& g) {
+// Uses every reading path of a graph that loaded.
+void Read(const Graph& g) {
   (void)g.Digest();
   (void)g.Files();
   (void)g.MemoryBytes();
@@ -258,7 +278,13 @@ void Exercise(Graph& g) {
     (void)g.ByName(g.str(g.entity(e).name));
     (void)g.ById(g.entity(e).id);
     for (const Edge& ed : g.out(e)) (void)g.str(ed.file);
+    for (const Edge& ed : g.in(e)) (void)g.entity(ed.other);
   }
+}
+
+// ... and every writing path.
+void Exercise(Graph& g) {
+  Read(g);
   // Edits on top: resolution reads everything the image carried.
   auto files = g.Files();
   if (!files.empty()) g.RemoveFile(files.front().first);
@@ -415,6 +441,92 @@ TEST(ImageTest, ErrorsNameTheField) {
   EXPECT_EQ(g.status().message(),
             "graph image: strings tag at byte 1: expected section tag 83, "
             "found 88");
+}
+
+
+// ---- loading for queries only
+
+TEST(ImageTest, QueryOnlyGraphAfterEditsAnswersAsTheWholeOne) {
+  // Edits leave stale made entries, lists written out and table
+  // exceptions: the query-only load must rebuild all of them.
+  const std::string image = SmallImage();
+  auto whole = Graph::LoadImage(image);
+  ASSERT_TRUE(whole.ok()) << whole.status();
+  auto q = Graph::LoadImage(image, RunAtOnce, Graph::ImageParts::kQueries);
+  ASSERT_TRUE(q.ok()) << q.status();
+  ExpectSameReaderView(**whole, **q);
+  EXPECT_EQ(aim::testing::EdgeStrings(**whole, true),
+            aim::testing::EdgeStrings(**q, true));
+}
+
+TEST(ImageTest, QueryOnlyGraphMemoryIsTheReadersPart) {
+  const std::string dir = std::string(AIM_CARGO_REGISTRY) + "/regex-1.7.1";
+  auto inputs = aim::testing::LoadTree(dir);
+  if (inputs.empty()) GTEST_SKIP() << dir << " not installed";
+  Graph g;
+  aim::testing::IngestAll(g, inputs);
+  const std::string image = Image(g);
+  auto q = Graph::LoadImage(image, nullptr, Graph::ImageParts::kQueries);
+  ASSERT_TRUE(q.ok()) << q.status();
+  ExpectSameReaderView(g, **q);
+  // References, registrations, scope tables and deps are most of it.
+  EXPECT_LT((*q)->MemoryBytes(), g.MemoryBytes() * 3 / 4);
+}
+
+TEST(ImageTest, ByteFlipsInAQueryOnlyLoadAreErrorsOrSafeGraphs) {
+  const std::string image = SmallImage();
+  std::mt19937_64 rng(43);
+  int loaded = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    std::string damaged = image;
+    const int flips = 1 + static_cast<int>(rng() % 3);
+    for (int k = 0; k < flips; ++k) {
+      size_t at = rng() % damaged.size();
+      damaged[at] = static_cast<char>(damaged[at] ^ (1 + rng() % 255));
+    }
+    auto g = Graph::LoadImage(damaged, trial % 2 ? RunAtOnce : aim::graph::RunTasks(),
+                              Graph::ImageParts::kQueries);
+    if (!g.ok()) {
+      EXPECT_TRUE(g.status().code() == absl::StatusCode::kDataLoss ||
+                  g.status().code() == absl::StatusCode::kFailedPrecondition)
+          << g.status();
+      continue;
+    }
+    ++loaded;
+    Read(**g);
+  }
+  EXPECT_GT(loaded, 0);
+}
+
+TEST(ImageTest, EveryTruncationIsAnErrorForAQueryOnlyLoad) {
+  const std::string image = SmallImage();
+  for (size_t n = 0; n < image.size(); ++n) {
+    auto g = Graph::LoadImage(std::string_view(image).substr(0, n), nullptr,
+                              Graph::ImageParts::kQueries);
+    ASSERT_FALSE(g.ok()) << "prefix of " << n << " bytes loaded";
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss) << g.status();
+  }
+}
+
+using ImageDeathTest = ::testing::Test;
+
+TEST(ImageDeathTest, AQueryOnlyGraphRefusesToChange) {
+  const std::string image = SmallImage();
+  auto load = [&] {
+    auto g = Graph::LoadImage(image, nullptr, Graph::ImageParts::kQueries);
+    if (!g.ok()) std::abort();
+    return std::move(*g);
+  };
+  const auto input = aim::testing::SourceInput("fixture", "src/lib.rs", "fn f() {}");
+  EXPECT_DEATH(load()->UpsertFile(input), "UpsertFile on a query-only graph");
+  EXPECT_DEATH(load()->RemoveFile("src/lib.rs"), "RemoveFile on a query-only graph");
+  EXPECT_DEATH(load()->BeginBatch(), "BeginBatch on a query-only graph");
+  EXPECT_DEATH(
+      {
+        std::string out;
+        load()->SaveImage(&out);
+      },
+      "SaveImage on a query-only graph");
 }
 
 }  // namespace

@@ -292,6 +292,40 @@ TEST_F(StoreTest, CompactionPublishesACheckpointAndDropsSegments) {
   EXPECT_EQ(checkpoints, 1);
 }
 
+TEST_F(StoreTest, AReadOnlyOpenWithNothingToReplayLoadsForQueriesOnly) {
+  Model model;
+  {
+    Recovered r;
+    auto store = Open(&r);
+    Edits(*store, model, 40, 4);
+    ASSERT_TRUE(store->Compact().ok());
+  }
+  StoreOptions ro = options_;
+  ro.read_only = true;
+  {
+    Recovered r;
+    auto reader = Store::Open(kDb, ro, &r);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_EQ(r.info.replayed, 0u);
+    EXPECT_TRUE(r.graph->query_only());
+    EXPECT_EQ(r.graph->Digest(), model.g.Digest());
+    EXPECT_EQ(r.lsn, 40u);
+  }
+  {
+    Recovered r;
+    auto writer = Open(&r);  // a writer may change the graph: all of it
+    EXPECT_FALSE(r.graph->query_only());
+    EXPECT_EQ(r.graph->Digest(), model.g.Digest());
+    Edits(*writer, model, 3, 5);
+  }
+  Recovered r;
+  auto reader = Store::Open(kDb, ro, &r);  // three records to replay
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  EXPECT_EQ(r.info.replayed, 3u);
+  EXPECT_FALSE(r.graph->query_only());
+  EXPECT_EQ(r.graph->Digest(), model.g.Digest());
+}
+
 TEST_F(StoreTest, CompactionRunsAlongsideAppends) {
   Model model;
   Recovered r;
