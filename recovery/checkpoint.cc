@@ -167,7 +167,18 @@ struct CCtxFree {
 // A payload of frames (kFlagFrames): each frame's place is found and its
 // declared size checked before anything is allocated, then the frames are
 // decoded at once into one buffer.
-absl::StatusOr<std::string> DecompressFrames(const Header& h,
+// A decompressed payload: a string (one frame, grown as it decodes), or
+// a buffer of the declared size (frames: every byte is written by one).
+struct RawPayload {
+  std::string text;
+  std::unique_ptr<char[]> buffer;
+  size_t size = 0;
+  std::string_view view() const {
+    return buffer ? std::string_view(buffer.get(), size) : std::string_view(text);
+  }
+};
+
+absl::StatusOr<RawPayload> DecompressFrames(const Header& h,
                                              std::string_view packed,
                                              std::string_view name,
                                              const std::string& where) {
@@ -213,7 +224,9 @@ absl::StatusOr<std::string> DecompressFrames(const Header& h,
     return Corrupt(name, "zstd frames hold " + std::to_string(out) +
                              " bytes but the header says " +
                              std::to_string(h.raw_size) + where);
-  std::string raw(static_cast<size_t>(h.raw_size), '\0');
+  RawPayload raw;
+  raw.size = static_cast<size_t>(h.raw_size);
+  raw.buffer.reset(new char[raw.size]);  // not zeroed: the frames fill it
   std::vector<std::string> errors(frames.size());
   ParallelFor(frames.size(), kDecompressThreads, [&](size_t i) {
     thread_local std::unique_ptr<ZSTD_DCtx, DCtxFree> dctx(ZSTD_createDCtx());
@@ -223,7 +236,7 @@ absl::StatusOr<std::string> DecompressFrames(const Header& h,
       errors[i] = "ZSTD_createDCtx failed";
       return;
     }
-    const size_t got = ZSTD_decompressDCtx(dctx.get(), raw.data() + f.out, want,
+    const size_t got = ZSTD_decompressDCtx(dctx.get(), raw.buffer.get() + f.out, want,
                                            packed.data() + f.at, f.size);
     if (ZSTD_isError(got))
       errors[i] = std::string("zstd: ") + ZSTD_getErrorName(got);
@@ -239,7 +252,7 @@ absl::StatusOr<std::string> DecompressFrames(const Header& h,
   return raw;
 }
 
-absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
+absl::StatusOr<RawPayload> Decompress(const Header& h, std::string_view packed,
                                        std::string_view name) {
   const std::string where = " (payload at offset " +
                             std::to_string(h.header_size) + ", " +
@@ -303,7 +316,9 @@ absl::StatusOr<std::string> Decompress(const Header& h, std::string_view packed,
     return Corrupt(name, "zstd frame decompressed to " +
                              std::to_string(produced) + " bytes, expected " +
                              std::to_string(want) + where);
-  return raw;
+  RawPayload payload;
+  payload.text = std::move(raw);
+  return payload;
 }
 
 // What every payload starts with: root, LSN (equal to the header's),
@@ -348,15 +363,20 @@ absl::StatusOr<CheckpointData> ParsePayload(const Header& h,
 
 // root, lsn, created, then the graph image to the end.
 absl::StatusOr<CheckpointData> ParseImagePayload(const Header& h,
-                                                 std::string raw,
+                                                 RawPayload raw,
                                                  std::string_view name) {
   CheckpointData data;
-  Reader r(raw);
+  Reader r(raw.view());
   ReadPayloadStart(h, r, data);
   if (r.ok() && r.remaining() == 0) r.Fail("image", "missing");
   if (!r.ok()) return PayloadError(r, name);
   data.image_begin = r.offset();
-  data.image_storage = std::move(raw);
+  if (raw.buffer) {
+    data.image_buffer = std::move(raw.buffer);
+    data.image_buffer_size = raw.size;
+  } else {
+    data.image_storage = std::move(raw.text);
+  }
   return data;
 }
 
@@ -365,11 +385,11 @@ absl::StatusOr<CheckpointData> Decode(std::string_view bytes,
   absl::StatusOr<Header> h = ParseHeader(
       bytes.substr(0, kMaxHeaderSize), bytes.size(), name);
   if (!h.ok()) return h.status();
-  absl::StatusOr<std::string> raw =
+  absl::StatusOr<RawPayload> raw =
       Decompress(*h, bytes.substr(h->header_size), name);
   if (!raw.ok()) return raw.status();
   if (h->flags & kFlagGraphImage) return ParseImagePayload(*h, std::move(*raw), name);
-  return ParsePayload(*h, *raw, name);
+  return ParsePayload(*h, raw->view(), name);
 }
 
 absl::Status ZstdError(size_t rc) {

@@ -22,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,16 +50,31 @@ struct CheckpointData {
   // resolving). With an image, `files` is empty.
   std::vector<graph::FileInput> files;
   // The image is image_storage[image_begin..] (decoding keeps the whole
-  // payload to avoid copying the image out of it).
+  // payload to avoid copying the image out of it), or the same of
+  // image_buffer: what decoding a framed payload fills, never zeroed
+  // first (tens of megabytes that the decompression writes anyway).
   std::string image_storage;
+  std::unique_ptr<char[]> image_buffer;
+  size_t image_buffer_size = 0;
   size_t image_begin = 0;
   // Writing only: a graph whose image is written (streamed: saved and
   // compressed at once, never held whole) in place of image_storage. It
   // must not change while the checkpoint is encoded.
   const graph::Graph* graph = nullptr;
-  bool has_image() const { return !image_storage.empty(); }
+  bool has_image() const {
+    return !image_storage.empty() || image_buffer_size > 0;
+  }
   std::string_view image() const {
-    return std::string_view(image_storage).substr(image_begin);
+    const std::string_view all =
+        image_buffer ? std::string_view(image_buffer.get(), image_buffer_size)
+                     : std::string_view(image_storage);
+    return all.substr(image_begin);
+  }
+  // Frees the image's bytes (has_image() is then false).
+  void ReleaseImage() {
+    image_storage = std::string();
+    image_buffer.reset();
+    image_buffer_size = 0;
   }
 };
 

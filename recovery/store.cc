@@ -316,7 +316,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   out->root = std::move(data.root);
   graph::Graph& g = *out->graph;
   if (g.file_count() > 0) info.checkpoint_files = g.file_count();
-  data.image_storage = std::string();
+  data.ReleaseImage();
   // (A query-only graph has nothing to replay: see above.)
   const bool replay = !g.query_only();
   if (replay) g.BeginBatch();
@@ -490,7 +490,7 @@ absl::StatusOr<CheckReport> CheckDatabase(wal::Env* env, const std::string& dir)
     report.checkpoint_files = (*g)->file_count();
   }
   data.files = {};
-  data.image_storage = std::string();
+  data.ReleaseImage();
   // Every record is unpacked and decoded, and a keyed one must be the save
   // its key names (replay trusts the key to skip the saves replaced).
   std::string payload;

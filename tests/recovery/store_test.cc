@@ -352,7 +352,7 @@ TEST_F(StoreTest, BulkCheckpointTakesTheNextLsn) {
     CheckpointData data;
     data.root = "/ws";
     for (int i = 0; i < 8; ++i) data.files.push_back(File(i, 9));
-    auto lsn = store->CheckpointAsNewVersion(data);
+    auto lsn = store->CheckpointAsNewVersion(std::move(data));
     ASSERT_TRUE(lsn.ok()) << lsn.status();
     EXPECT_EQ(*lsn, 6u);
     Mutation all;
