@@ -10,7 +10,7 @@
 //                       every file's facts again (facts already in memory)
 //   BM_SaveImage        Graph::SaveImage
 //   BM_DecompressImage  zstd (level 3, as checkpoints) of the image
-//   BM_LoadImage        Graph::LoadImage
+//   BM_LoadImage        Graph::LoadImage (whole or for queries; 1 or 2 threads)
 // Each reports the mean over its iterations, first_ms (the first iteration:
 // more of its memory comes fresh from the kernel, and page faults are dear
 // on some VMs) and min_ms (the fastest).
@@ -27,6 +27,8 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "actors/workspace.h"
 #include "aim/engine.h"
@@ -291,11 +293,24 @@ void BM_DecompressImage(benchmark::State& state) {
 }
 BENCHMARK(BM_DecompressImage)->Unit(benchmark::kMillisecond)->Iterations(10)->UseManualTime();
 
+// Args: whole (1) or what queries read (0); one thread or two (the
+// sections the loader may run at once, each on a thread of its own).
 void BM_LoadImage(benchmark::State& state) {
   ImageWorld& w = TheImageWorld();
+  using Graph = aim::graph::Graph;
+  const Graph::ImageParts parts =
+      state.range(0) ? Graph::ImageParts::kAll : Graph::ImageParts::kQueries;
+  aim::graph::RunTasks run;
+  if (state.range(1) == 2)
+    run = [](std::span<const std::function<void()>> tasks) {
+      std::vector<std::thread> threads;
+      for (size_t i = 1; i < tasks.size(); ++i) threads.emplace_back(tasks[i]);
+      if (!tasks.empty()) tasks[0]();
+      for (auto& t : threads) t.join();
+    };
   TimeEach(state, [&] {
     const Span span;
-    auto g = aim::graph::Graph::LoadImage(w.image);
+    auto g = Graph::LoadImage(w.image, run, parts);
     const auto s = span.Seconds();
     if (!g.ok()) {
       state.SkipWithError(std::string(g.status().message()).c_str());
@@ -306,7 +321,12 @@ void BM_LoadImage(benchmark::State& state) {
   });
   ImageCounters(state, w);
 }
-BENCHMARK(BM_LoadImage)->Unit(benchmark::kMillisecond)->Iterations(10)->UseManualTime();
+BENCHMARK(BM_LoadImage)
+    ->ArgsProduct({{1, 0}, {1, 2}})
+    ->ArgNames({"whole", "threads"})
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(10)
+    ->UseManualTime();
 
 // One file's edit applied to the graph of the whole corpus (what the live
 // engine's writer does per save, on each of its two copies): the largest

@@ -168,7 +168,7 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
   const size_t len = r_->Count(1, "edges.list_length");
   if (!r_->ok()) return;
   list.resize(len);
-  const uint64_t n_e = made_base_.back();
+  const uint64_t n_e = MadeCount();
   for (Edge& ed : list) {
     const size_t at = r_->offset();
     const uint64_t v = r_->Varint("edges.entry");
@@ -227,7 +227,7 @@ void Graph::ImageLoader::ForEachMade(Fn fn) const {
 
 void Graph::ImageLoader::Edges() {
   const size_t n = n_slots_;
-  const uint64_t n_e = made_base_.back();
+  const uint64_t n_e = MadeCount();
   const size_t n_stale = r_->Count(1, "edges.stale_count");
   if (!r_->ok()) return;
   std::vector<uint8_t> dead(n_stale > 0 ? n_e : 0, 0);

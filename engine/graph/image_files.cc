@@ -80,45 +80,87 @@ void Graph::ImageLoader::Files() {
   FileRegs();
 }
 
-void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
-  uint64_t total = 0;
-  for (uint32_t c : ref_count) total += c;
-  auto shape = r_->Fixed<uint8_t>(total, "refs.shape");
-  auto flags = r_->Fixed<uint8_t>(total, "refs.flags");
-  auto owner = r_->Fixed<uint32_t>(total, "refs.owner");
-  auto line = r_->Fixed<uint32_t>(total, "refs.line");
-  // fixed_source, path, src_path, self_type, scope: the values present.
-  static constexpr const char* kOptional[image::kRefOptional] = {
-      "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
-      "refs.scope"};
-  image::Column<uint32_t> opt[image::kRefOptional];
+// fixed_source, path, src_path, self_type, scope: the values present.
+static constexpr const char* kOptional[image::kRefOptional] = {
+    "refs.fixed_source", "refs.path", "refs.src_path", "refs.self_type",
+    "refs.scope"};
+
+bool Graph::ImageLoader::ReadRefColumns(const std::vector<uint32_t>& ref_count,
+                                        RefColumns& c) {
+  c.total = 0;
+  for (uint32_t n : ref_count) c.total += n;
+  c.shape = r_->Fixed<uint8_t>(c.total, "refs.shape");
+  c.flags = r_->Fixed<uint8_t>(c.total, "refs.flags");
+  c.owner = r_->Fixed<uint32_t>(c.total, "refs.owner");
+  c.line = r_->Fixed<uint32_t>(c.total, "refs.line");
   for (size_t k = 0; k < image::kRefOptional; ++k)
-    opt[k] = r_->Fixed<uint32_t>(r_->Count(4, kOptional[k]), kOptional[k]);
-  uint64_t n_made = 0;
-  std::vector<uint32_t> made_count = Counts(total, "refs.made_count", n_made);
-  auto code = r_->Fixed<uint8_t>(n_made, "made.code");
+    c.opt[k] = r_->Fixed<uint32_t>(r_->Count(4, kOptional[k]), kOptional[k]);
+  c.made_count = Counts(c.total, "refs.made_count", c.n_made);
+  c.code = r_->Fixed<uint8_t>(c.n_made, "made.code");
   const size_t n_from = r_->Count(4, "made.from_count");
-  auto from = r_->Fixed<uint32_t>(n_from, "made.from");
-  auto to = r_->Fixed<uint32_t>(n_made, "made.to");
-  if (!r_->ok()) return;
-  if (total >= UINT32_MAX || n_made >= UINT32_MAX)
-    return r_->Fail("refs.count", "more than 2^32 references or edges");
-  ref_base_.resize(n_files_ + 1);
-  file_of_ref_.resize(total);
-  made_base_.resize(total + 1);
+  c.from = r_->Fixed<uint32_t>(n_from, "made.from");
+  c.to = r_->Fixed<uint32_t>(c.n_made, "made.to");
+  if (!r_->ok()) return false;
+  if (c.total >= UINT32_MAX || c.n_made >= UINT32_MAX) {
+    r_->Fail("refs.count", "more than 2^32 references or edges");
+    return false;
+  }
+  if (!queries_only_) {  // (for the edges and deps sections)
+    ref_base_.resize(n_files_ + 1);
+    file_of_ref_.resize(c.total);
+    made_base_.resize(c.total + 1);
+  }
   out_n_.assign(n_slots_, 0);
   in_n_.assign(n_slots_, 0);
+  return true;
+}
+
+bool Graph::ImageLoader::ReadMade(const RefColumns& c, size_t m, EntityIdx owner,
+                                  EntityIdx fixed_source, size_t& k,
+                                  Ref::Made& md) {
+  const uint8_t code = c.code[m];
+  const uint8_t src = code >> 2;
+  md.confidence = static_cast<Confidence>(code & 3);
+  md.to = c.to[m];
+  if (src == kMadeFromOwner) {
+    md.from = owner;
+  } else if (src == kMadeFromFixed) {
+    md.from = fixed_source;
+  } else if (src == kMadeFromColumn && k < c.from.size()) {
+    md.from = c.from[k++];
+  } else {
+    r_->FailAt(c.code.offset(m), "made.code",
+               "bad source code in " + std::to_string(code));
+    return false;
+  }
+  if (md.from >= n_slots_ || md.to >= n_slots_ || (code & 3) >= 3) {
+    r_->FailAt(c.code.offset(m), "made[" + std::to_string(m) + "]",
+               "source " + std::to_string(md.from) + ", target " +
+                   std::to_string(md.to) + " or confidence " +
+                   std::to_string(code & 3) + " out of range");
+    return false;
+  }
+  ++out_n_[md.from];
+  ++in_n_[md.to];
+  return true;
+}
+
+void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
+  RefColumns c;
+  if (!ReadRefColumns(ref_count, c)) return;
+  if (queries_only_) return MadeEdges(ref_count, c);
+  const auto& shape = c.shape;
+  const auto& owner = c.owner;
+  const auto& opt = c.opt;
   size_t j = 0, m = 0, k = 0;
   size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
-  if (queries_only_) made_edges_.reserve(n_made);
-  Ref scratch;  // query-only: each reference in turn, not kept
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
     // One pass over fresh memory: each Ref is built where it will stay.
-    if (!queries_only_) f.refs.reserve(ref_count[fi]);
+    f.refs.reserve(ref_count[fi]);
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
-      Ref& r = queries_only_ ? scratch : f.refs.emplace_back();
+      Ref& r = f.refs.emplace_back();
       const uint8_t sh = shape[j];
       uint32_t v[image::kRefOptional];
       for (size_t x = 0; x < image::kRefOptional; ++x) {
@@ -138,9 +180,9 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       r.src_path = v[2];
       r.self_type = v[3];
       r.scope = v[4];
-      r.line = line[j];
+      r.line = c.line[j];
       r.kind = static_cast<EdgeKind>(sh & 7);
-      r.flags = flags[j];
+      r.flags = c.flags[j];
       r.epoch = 1;  // the deps handles are loaded with epoch 1
       if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
           (r.owner >= n_slots_ && r.owner != kNoEntity) ||
@@ -159,48 +201,70 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       }
       file_of_ref_[j] = fi;
       made_base_[j] = static_cast<uint32_t>(m);
-      const uint32_t n_m = made_count[j];
-      if (n_m > 1 && !queries_only_) r.made.reserve(n_m);
-      for (uint32_t x = 0; x < n_m; ++x) {
-        Ref::Made made;
-        Ref::Made& md = queries_only_ ? made : r.made.emplace_back();
-        const uint8_t c = code[m];
-        const uint8_t src = c >> 2;
-        md.confidence = static_cast<Confidence>(c & 3);
-        md.to = to[m];
-        if (src == kMadeFromOwner) {
-          md.from = r.owner;
-        } else if (src == kMadeFromFixed) {
-          md.from = r.fixed_source;
-        } else if (src == kMadeFromColumn && k < n_from) {
-          md.from = from[k++];
-        } else {
-          return r_->FailAt(code.offset(m), "made.code",
-                           "bad source code in " + std::to_string(c));
-        }
-        if (md.from >= n_slots_ || md.to >= n_slots_ || (c & 3) >= 3) {
-          r_->FailAt(code.offset(m), "made[" + std::to_string(m) + "]",
-                    "source " + std::to_string(md.from) + ", target " +
-                        std::to_string(md.to) + " or confidence " +
-                        std::to_string(c & 3) + " out of range");
+      const uint32_t n_m = c.made_count[j];
+      if (n_m > 1) r.made.reserve(n_m);
+      for (uint32_t x = 0; x < n_m; ++x, ++m)
+        if (!ReadMade(c, m, r.owner, r.fixed_source, k, r.made.emplace_back()))
           return;
-        }
-        ++out_n_[md.from];
-        ++in_n_[md.to];
-        if (queries_only_) made_edges_.push_back({md.from, r.OutEdge(md, f.path)});
-        ++m;
-      }
       ++j;
     }
   }
-  ref_base_[n_files_] = static_cast<uint32_t>(j);
-  made_base_[j] = static_cast<uint32_t>(m);
+  EndRefs(c, j, m, at, k);
+}
+
+void Graph::ImageLoader::MadeEdges(const std::vector<uint32_t>& ref_count,
+                                   const RefColumns& c) {
+  // Only what the edges need: each reference's kind, flags, line and
+  // sources (its owner, its fixed source), each made entry whole. The
+  // other fields are counted past, never used, so never checked.
+  made_edges_.reserve(c.n_made);
+  size_t j = 0, m = 0, k = 0;
+  size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    const StrId path = g_->files_[fi].path;
+    for (uint32_t ri = 0; ri < ref_count[fi]; ++ri, ++j) {
+      const uint8_t sh = c.shape[j];
+      EntityIdx fixed_source = kNoEntity;
+      if (sh & 8) {
+        if (at[0] == c.opt[0].size())
+          return r_->FailAt(c.shape.offset(j), "refs.shape",
+                            std::string("more values than stored in ") +
+                                kOptional[0]);
+        fixed_source = c.opt[0][at[0]++];
+      }
+      for (size_t x = 1; x < image::kRefOptional; ++x) at[x] += (sh >> (3 + x)) & 1;
+      if ((sh & 7) >= model::kEdgeKindCount)
+        return (void)Check(sh & 7, model::kEdgeKindCount, c.shape.offset(j),
+                           "refs.kind", j, "kind");
+      const uint32_t n_m = c.made_count[j];
+      if (n_m == 0) continue;
+      const EdgeKind kind = static_cast<EdgeKind>(sh & 7);
+      const uint8_t flags = EdgeFlags(c.flags[j]);
+      const uint32_t line = c.line[j];
+      for (uint32_t x = 0; x < n_m; ++x, ++m) {
+        Ref::Made md;
+        if (!ReadMade(c, m, c.owner[j], fixed_source, k, md)) return;
+        made_edges_.push_back(
+            {md.from, {md.to, path, line, kind, md.confidence, flags}});
+      }
+    }
+  }
+  EndRefs(c, j, m, at, k);
+}
+
+void Graph::ImageLoader::EndRefs(const RefColumns& c, size_t j, size_t m,
+                                 const size_t (&at)[image::kRefOptional],
+                                 size_t k) {
+  if (!queries_only_) {
+    ref_base_[n_files_] = static_cast<uint32_t>(j);
+    made_base_[j] = static_cast<uint32_t>(m);
+  }
   for (size_t x = 0; x < image::kRefOptional; ++x)
-    if (at[x] != opt[x].size())
-      return r_->Fail(kOptional[x], std::to_string(opt[x].size() - at[x]) +
+    if (at[x] != c.opt[x].size())
+      return r_->Fail(kOptional[x], std::to_string(c.opt[x].size() - at[x]) +
                                        " values left unused");
-  if (k != n_from)
-    r_->Fail("made.from", std::to_string(n_from - k) + " sources left unused");
+  if (k != c.from.size())
+    r_->Fail("made.from", std::to_string(c.from.size() - k) + " sources left unused");
 }
 
 void Graph::ImageLoader::FileRegs() {

@@ -84,10 +84,35 @@ class Graph::ImageLoader {
   void Entities();
   void Files();  // image_files.cc
   void FileRefs(const std::vector<uint32_t>& ref_count);
+  // The references' columns (IMAGE_FORMAT.md, 'F').
+  struct RefColumns {
+    uint64_t total = 0, n_made = 0;
+    image::Column<uint8_t> shape, flags;
+    image::Column<uint32_t> owner, line;
+    image::Column<uint32_t> opt[image::kRefOptional];
+    std::vector<uint32_t> made_count;
+    image::Column<uint8_t> code;
+    image::Column<uint32_t> from, to;
+  };
+  // Reads the columns and sizes the per-reference tables; false on error.
+  bool ReadRefColumns(const std::vector<uint32_t>& ref_count, RefColumns& c);
+  // Made entry m of a reference with the given sources into `md` (`k`:
+  // the next value of the `from` column), counted in out_n_/in_n_.
+  bool ReadMade(const RefColumns& c, size_t m, EntityIdx owner,
+                EntityIdx fixed_source, size_t& k, Ref::Made& md);
+  // Query-only: the made entries' edges into made_edges_, no references.
+  void MadeEdges(const std::vector<uint32_t>& ref_count, const RefColumns& c);
+  // Checks that the references used every stored value.
+  void EndRefs(const RefColumns& c, size_t j, size_t m,
+               const size_t (&at)[image::kRefOptional], size_t k);
   void FileRegs();
   void Edges();  // image_edges.cc
   // Reads one explicitly stored adjacency list into `list` (image_edges.cc).
   void ExplicitList(EntityIdx slot, bool out, EdgeList& list);
+  // How many made entries the references hold.
+  uint64_t MadeCount() const {
+    return queries_only_ ? made_edges_.size() : made_base_.back();
+  }
   // Calls fn(from, edge) for every made entry in E order, `edge` as its
   // source's out-list holds it (image_edges.cc).
   template <typename Fn>
