@@ -156,23 +156,24 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
   if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
     return top_.Fail("strings.count", "differs from the pool loaded");
 
-  // Round 2: the adjacency lists, beside the tables, deps and pending.
+  // Round 2: the adjacency lists and deps, beside the tables and pending.
   // Both read the files; each writes its own parts of the graph. A
   // query-only load has no deps or pending to load.
   ImageLoader edges(*this, nullptr);
-  edges.ref_base_ = ref_base_;
-  edges.file_of_ref_ = file_of_ref_;
+  edges.ref_base_ = std::move(ref_base_);
+  edges.file_of_ref_ = std::move(file_of_ref_);
   edges.made_base_ = std::move(made_base_);
   edges.out_n_ = std::move(out_n_);
   edges.in_n_ = std::move(in_n_);
   edges.made_edges_ = std::move(made_edges_);
   const std::function<void()> round2[] = {
-      [&] { section(edges, 3, &ImageLoader::Edges); },
+      [&] {
+        section(edges, 3, &ImageLoader::Edges);
+        if (!queries_only_ && readers[3].ok()) section(edges, 5, &ImageLoader::Deps);
+      },
       [&] {
         section(*this, 4, &ImageLoader::Tables);
-        if (queries_only_) return;
-        if (readers[4].ok()) section(*this, 5, &ImageLoader::Deps);
-        if (readers[5].ok()) section(*this, 6, &ImageLoader::Pending);
+        if (!queries_only_ && readers[4].ok()) section(*this, 6, &ImageLoader::Pending);
       }};
   run_all(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
