@@ -369,11 +369,13 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   size_t next_text = 0;  // place() takes them in the same order
 
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, uint32_t> occurrences;
+  uint32_t last_occurrence = 0;  // of the entity place() placed last
   auto place = [&](EntityKind kind, std::string_view qualified,
                    std::string_view sig, std::string_view vis, uint32_t line,
                    uint32_t end_line, uint8_t flags) -> EntityIdx {
     uint64_t key = XXH3_64bits(qualified.data(), qualified.size());
     uint32_t occ = occurrences[{key, static_cast<uint32_t>(kind)}]++;
+    last_occurrence = occ;
     Entity e;
     e.id = EntityId(kind, qualified, in.path, occ);
     e.sig_hash = SigHash(kind, vis, sig);
@@ -413,11 +415,13 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   }
 
   std::vector<EntityIdx> item_slot(n_items, kNoEntity);
+  std::vector<uint32_t> item_occurrence(n_items, 0);
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
     uint8_t flags = (it.in_macro ? kInMacro : 0) | (it.test ? kTest : 0);
     item_slot[i] = place(model::FromItemKind(it.kind), item_q[i], it.sig,
                          it.vis, it.line, it.end_line, flags);
+    item_occurrence[i] = last_occurrence;
   }
   std::vector<EntityIdx> impl_slot(facts.impls.size(), kNoEntity);
   for (size_t i = 0; i < facts.impls.size() && has_content; ++i) {
@@ -443,6 +447,20 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   }
 
   // 4. Scopes. Chain(p): the scopes visible inside item p's body.
+  // A fn's body is a scope of its own: a second fn of the same path in
+  // the file (methods of impls of one type for different type arguments,
+  // say) names its body "<path>#<occurrence>", so that the items declared
+  // in one body are not found from another.
+  auto is_fn = [&](int32_t p) {
+    const ItemKind k = facts.items[p].kind;
+    return k == ItemKind::kFn || k == ItemKind::kMethod ||
+           k == ItemKind::kTraitMethod;
+  };
+  auto body_scope = [&](int32_t p) -> StrId {
+    const uint32_t occ = item_occurrence[p];
+    return strings_.Intern(occ == 0 ? item_q[p]
+                                    : item_q[p] + "#" + std::to_string(occ));
+  };
   std::vector<int32_t> chain_of(n_items + 1, -1);  // index n_items: file
   absl::flat_hash_map<std::vector<StrId>, uint32_t> chain_index;
   auto intern_chain = [&](std::vector<StrId> chain) {
@@ -467,9 +485,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
         chain.push_back(strings_.Intern(item_q[q]));
         break;
       }
-      if (it.kind == ItemKind::kFn || it.kind == ItemKind::kMethod ||
-          it.kind == ItemKind::kTraitMethod)
-        chain.push_back(strings_.Intern(item_q[q]));
+      if (is_fn(q)) chain.push_back(body_scope(q));
       q = it.parent;
     }
     uint32_t c = intern_chain(std::move(chain));
@@ -477,7 +493,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     return c;
   };
   auto scope_key = [&](int32_t p) -> StrId {
-    return p < 0 ? f.module : strings_.Intern(item_q[p]);
+    if (p < 0) return f.module;
+    return is_fn(p) ? body_scope(p) : strings_.Intern(item_q[p]);
   };
   auto self_type_of = [&](int32_t item) -> StrId {
     if (item < 0) return 0;

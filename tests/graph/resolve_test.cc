@@ -91,6 +91,32 @@ TEST_F(ResolveTest, FnBodyItemsShadowModuleItems) {
   EXPECT_FALSE(Has("calls demo::outer -> demo::helper (exact)")) << All();
 }
 
+// Two fns of one path (methods of impls of one type for two type
+// arguments) each see the items of their own body, not the other's.
+TEST_F(ResolveTest, ItemsOfTwoBodiesOfOnePathStayApart) {
+  Build({{"src/lib.rs",
+          "pub struct Lite<T>(T);\npub struct A;\npub struct B;\n"
+          "impl Lite<A> {\n  fn fmt(&self) {\n    struct Print;\n"
+          "    impl Print { fn go(&self) {} }\n    fn helper() {}\n"
+          "    helper();\n  }\n}\n"
+          "impl Lite<B> {\n  fn fmt(&self) {\n    struct Print;\n"
+          "    impl Print { fn go(&self) {} }\n    fn helper() {}\n"
+          "    helper();\n  }\n}\n"}});
+  auto count = [&](const std::string& edge) {
+    return std::count(edges_.begin(), edges_.end(), edge);
+  };
+  // Each Print has its own impl block, each fmt calls its own helper:
+  // two edges each, exact (four, ambiguous, if the bodies were one scope).
+  EXPECT_EQ(count("contains demo::Lite::fmt::Print -> "
+                  "demo::Lite::fmt::impl Print (exact)"),
+            2)
+      << All();
+  EXPECT_EQ(count("calls demo::Lite::fmt -> demo::Lite::fmt::helper (exact)"), 2)
+      << All();
+  for (const std::string& e : edges_)
+    EXPECT_EQ(e.find("(ambiguous)"), std::string::npos) << e;
+}
+
 TEST_F(ResolveTest, SelfInImplAndTraitDefaults) {
   Build({{"src/lib.rs",
           "pub struct S;\nimpl S {\n  pub fn new() -> Self { Self::make() }\n"
