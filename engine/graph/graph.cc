@@ -447,19 +447,29 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   }
 
   // 4. Scopes. Chain(p): the scopes visible inside item p's body.
-  // A fn's body is a scope of its own: a second fn of the same path in
-  // the file (methods of impls of one type for different type arguments,
-  // say) names its body "<path>#<occurrence>", so that the items declared
-  // in one body are not found from another.
+  // What a fn body declares (items, `use`s) is seen from that body alone,
+  // so such a body is a scope named for this fn only: "<path>#<n> in
+  // <file>", n its occurrence. (Fns share paths: methods of impls of one
+  // type for different type arguments, a file's variants under cfg, two
+  // versions of a crate.) A body that declares nothing is no scope.
   auto is_fn = [&](int32_t p) {
     const ItemKind k = facts.items[p].kind;
     return k == ItemKind::kFn || k == ItemKind::kMethod ||
            k == ItemKind::kTraitMethod;
   };
+  std::vector<bool> declares(n_items, false);  // a fn body with declarations
+  for (size_t i = 0; i < n_items && has_content; ++i) {
+    const Item& it = facts.items[i];
+    if (it.impl < 0 && it.parent >= 0 && is_fn(it.parent))
+      declares[it.parent] = true;
+  }
+  for (const Import& u : facts.imports)
+    if (has_content && u.scope_item >= 0 && is_fn(u.scope_item))
+      declares[u.scope_item] = true;
   auto body_scope = [&](int32_t p) -> StrId {
-    const uint32_t occ = item_occurrence[p];
-    return strings_.Intern(occ == 0 ? item_q[p]
-                                    : item_q[p] + "#" + std::to_string(occ));
+    return strings_.Intern(item_q[p] + "#" +
+                           std::to_string(item_occurrence[p]) + " in " +
+                           in.path);
   };
   std::vector<int32_t> chain_of(n_items + 1, -1);  // index n_items: file
   absl::flat_hash_map<std::vector<StrId>, uint32_t> chain_index;
@@ -485,7 +495,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
         chain.push_back(strings_.Intern(item_q[q]));
         break;
       }
-      if (is_fn(q)) chain.push_back(body_scope(q));
+      if (is_fn(q) && declares[q]) chain.push_back(body_scope(q));
       q = it.parent;
     }
     uint32_t c = intern_chain(std::move(chain));

@@ -117,6 +117,28 @@ TEST_F(ResolveTest, ItemsOfTwoBodiesOfOnePathStayApart) {
     EXPECT_EQ(e.find("(ambiguous)"), std::string::npos) << e;
 }
 
+// The same across files (two files of one module: one path for both fns).
+TEST_F(ResolveTest, ItemsOfBodiesOfOnePathInTwoFilesStayApart) {
+  const std::string body =
+      "pub fn f() {\n  struct P;\n  impl P { fn go(&self) {} }\n"
+      "  fn h() {}\n  h();\n}\n";
+  Build({{"src/lib.rs", "mod a;\n"}, {"src/a.rs", body}, {"src/a/mod.rs", body}});
+  EXPECT_EQ(std::count(edges_.begin(), edges_.end(),
+                       "calls demo::a::f -> demo::a::f::h (exact)"),
+            2)
+      << All();
+  EXPECT_EQ(std::count(edges_.begin(), edges_.end(),
+                       "contains demo::a::f::P -> demo::a::f::impl P (exact)"),
+            2)
+      << All();
+}
+
+// A fn body is no scope of the module that shares the fn's path.
+TEST_F(ResolveTest, AFnDoesNotSeeIntoTheModuleOfItsName) {
+  Build({{"src/lib.rs", "mod foo {\n  pub fn x() {}\n}\nfn foo() { x(); }\n"}});
+  EXPECT_FALSE(Has("calls demo::foo -> demo::foo::x (exact)")) << All();
+}
+
 TEST_F(ResolveTest, SelfInImplAndTraitDefaults) {
   Build({{"src/lib.rs",
           "pub struct S;\nimpl S {\n  pub fn new() -> Self { Self::make() }\n"
