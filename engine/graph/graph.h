@@ -274,6 +274,10 @@ class Graph {
   bool Walk(std::vector<std::string_view> segs,
             const std::vector<StrId>& chain, StrId self_type, Lookup& lookup,
             std::vector<EntityIdx>& out, std::string& external);
+  // Follows segments i.. of `segs` from `cur` (Walk's rest).
+  bool Follow(Cursor cur, const std::vector<std::string_view>& segs, size_t i,
+              Lookup& lookup, std::vector<EntityIdx>& out,
+              std::string& external);
   bool Step(Cursor& cur, std::string_view seg, Lookup& lookup,
             const std::vector<std::string_view>& segs, size_t i,
             std::vector<EntityIdx>& out, std::string& external, bool& done);

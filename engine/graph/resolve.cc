@@ -2,8 +2,9 @@
 //
 // Order of lookup for a path's first segment, in each scope of the chain
 // (fn bodies inside out, then the module): `use` imports, then items. Then
-// the crates of the workspace, then glob imports. `crate`, `self`, `super`
-// and `Self` are understood. Later segments are looked up as members of a
+// the crates of the workspace, then glob imports, then the items at the
+// crate root (edition 2015's `use` paths). `crate`, `self`, `super` and
+// `Self` are understood. Later segments are looked up as members of a
 // module (items, re-exports, globs), or as associated items of a type or
 // trait (methods and consts of its impls; an enum's variants stand for the
 // enum). A path whose first segment names nothing in the tree is external.
@@ -323,20 +324,44 @@ bool Graph::Walk(std::vector<std::string_view> segs,
         found = true;
       }
     }
+    // Edition 2015: a `use` path starts at the crate root (`use a::b` in
+    // any module is `use crate::a::b`), so a first segment found nowhere
+    // in scope may name an item there.
+    const StrId root = strings_.Intern(CrateOf(mod));
+    const EntityList* at_root = root != module ? Members(root, n) : nullptr;
     if (!found && crates_.count(n)) {
       cur.is_module = true;
       cur.module = n;
       found = true;
+      if (at_root) {
+        // A crate (edition 2018) or the crate root's item (2015): the
+        // crate if the path can be followed there, else the item.
+        if (Follow(cur, segs, 1, L, out, external)) return true;
+        cur = Cursor();
+        cur.ents.assign(at_root->begin(), at_root->end());
+      }
     }
     for (size_t k = 0; k < chain.size() && !found; ++k) {
       std::vector<StrId> sub(chain.begin() + k, chain.end());
       found = ThroughGlobs(chain[k], sub, self_type, segs, 0, L, cur);
+    }
+    if (!found && at_root) {
+      cur.ents.assign(at_root->begin(), at_root->end());
+      found = true;
     }
     if (!found) {
       external = JoinSegs(segs, 0);
       return true;
     }
   }
+  return Follow(std::move(cur), segs, i, L, out, external);
+}
+
+bool Graph::Follow(Cursor cur, const std::vector<std::string_view>& segs,
+                   size_t i, Lookup& L, std::vector<EntityIdx>& out,
+                   std::string& external) {
+  out.clear();
+  external.clear();
   for (; i < segs.size(); ++i) {
     bool done = false;
     if (!Step(cur, segs[i], L, segs, i, out, external, done)) return false;

@@ -75,6 +75,47 @@ TEST_F(ResolveTest, CrateSelfSuperPaths) {
   EXPECT_TRUE(Has("calls demo::a::b::deep -> demo::root (exact)")) << All();
 }
 
+// Edition 2015 (winapi, ...): `use` paths start at the crate root.
+TEST_F(ResolveTest, UsePathsOfEdition2015StartAtTheCrateRoot) {
+  Build({{"src/lib.rs", "pub mod shared;\npub mod um;\n"},
+         {"src/shared/mod.rs", "pub mod minwindef;\n"},
+         {"src/shared/minwindef.rs", "pub type DWORD = u32;\n"},
+         {"src/um/mod.rs", "pub mod wingdi;\n"},
+         {"src/um/wingdi.rs",
+          "use shared::minwindef::DWORD;\npub fn f(a: DWORD) { g(); }\n"
+          "fn g() { other::h(); }\n"}});
+  EXPECT_TRUE(Has("uses demo::um::wingdi::f -> demo::shared::minwindef::DWORD (exact)"))
+      << All();
+  // A path whose first segment is nowhere, not even at the root, stays
+  // external.
+  EXPECT_TRUE(Has("calls demo::um::wingdi::g -> other::h (exact) ext")) << All();
+}
+
+// A first segment that names both another crate of the workspace and an
+// item at the crate root: the crate if the path can be followed there
+// (edition 2018), else the root's item (2015).
+TEST(WorkspaceTest, CrateOrCrateRootItemOfOneName) {
+  auto inputs = FromSources(
+      "demo",
+      {{"src/lib.rs", "pub mod shared;\npub mod serde;\npub mod um;\n"},
+       {"src/shared/mod.rs", "pub mod minwindef;\n"},
+       {"src/shared/minwindef.rs", "pub type DWORD = u32;\n"},
+       {"src/serde.rs", "pub fn helper() {}\n"},
+       {"src/um/mod.rs",
+        "use shared::minwindef::DWORD;\nuse serde::Serialize;\n"
+        "pub fn f(a: DWORD, b: Serialize) {}\n"}});
+  for (auto crate : {FromSources("shared", {{"shared/src/lib.rs", "pub fn other() {}\n"}}),
+                     FromSources("serde", {{"serde/src/lib.rs", "pub trait Serialize {}\n"}})}) {
+    crate[0].module = "";  // each crate's root (its lib.rs)
+    inputs.push_back(std::move(crate[0]));
+  }
+  Graph g;
+  IngestAll(g, inputs);
+  auto edges = EdgeStrings(g);
+  EXPECT_THAT(edges, Contains("uses demo::um::f -> demo::shared::minwindef::DWORD (exact)"));
+  EXPECT_THAT(edges, Contains("uses demo::um::f -> serde::Serialize (exact)"));
+}
+
 TEST_F(ResolveTest, LocalDefinitionShadowsItemOfSameNameElsewhere) {
   Build({{"src/lib.rs",
           "mod inner {\n  pub fn run() {}\n  pub fn go() { run(); }\n}\n"
