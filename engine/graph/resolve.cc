@@ -491,6 +491,60 @@ Want WantFor(EdgeKind k) {
   return Want::kAny;
 }
 
+// The name an external is kept under, so that one item outside the tree
+// is one entity however it is written: `core::` and `alloc::` paths are
+// the `std::` paths that re-export them, and a bare name of the prelude
+// (or of a derive macro the prelude brings) is the std item it names.
+std::string CanonicalExternal(std::string_view p) {
+  for (std::string_view lib : {"core::", "alloc::"})
+    if (p.starts_with(lib)) return "std::" + std::string(p.substr(lib.size()));
+  if (p.find("::") != std::string_view::npos) return std::string(p);
+  static constexpr std::pair<std::string_view, std::string_view> kPrelude[] = {
+      {"AsMut", "std::convert::AsMut"},
+      {"AsRef", "std::convert::AsRef"},
+      {"Box", "std::boxed::Box"},
+      {"Clone", "std::clone::Clone"},
+      {"Copy", "std::marker::Copy"},
+      {"Debug", "std::fmt::Debug"},
+      {"Default", "std::default::Default"},
+      {"DoubleEndedIterator", "std::iter::DoubleEndedIterator"},
+      {"Drop", "std::ops::Drop"},
+      {"Eq", "std::cmp::Eq"},
+      {"ExactSizeIterator", "std::iter::ExactSizeIterator"},
+      {"Extend", "std::iter::Extend"},
+      {"Fn", "std::ops::Fn"},
+      {"FnMut", "std::ops::FnMut"},
+      {"FnOnce", "std::ops::FnOnce"},
+      {"From", "std::convert::From"},
+      {"FromIterator", "std::iter::FromIterator"},
+      {"Hash", "std::hash::Hash"},
+      {"Into", "std::convert::Into"},
+      {"IntoIterator", "std::iter::IntoIterator"},
+      {"Iterator", "std::iter::Iterator"},
+      {"Option", "std::option::Option"},
+      {"Ord", "std::cmp::Ord"},
+      {"PartialEq", "std::cmp::PartialEq"},
+      {"PartialOrd", "std::cmp::PartialOrd"},
+      {"Result", "std::result::Result"},
+      {"Send", "std::marker::Send"},
+      {"Sized", "std::marker::Sized"},
+      {"String", "std::string::String"},
+      {"Sync", "std::marker::Sync"},
+      {"ToOwned", "std::borrow::ToOwned"},
+      {"ToString", "std::string::ToString"},
+      {"TryFrom", "std::convert::TryFrom"},
+      {"TryInto", "std::convert::TryInto"},
+      {"Unpin", "std::marker::Unpin"},
+      {"Vec", "std::vec::Vec"},
+  };
+  static_assert(std::is_sorted(std::begin(kPrelude), std::end(kPrelude)));
+  auto it = std::lower_bound(
+      std::begin(kPrelude), std::end(kPrelude), p,
+      [](const auto& entry, std::string_view name) { return entry.first < name; });
+  if (it != std::end(kPrelude) && it->first == p) return std::string(it->second);
+  return std::string(p);
+}
+
 // `<T as a::Tr>::f` -> `a::Tr::f`; `<Vec<u8>>::new` -> `Vec::new`.
 std::string Unqualify(std::string_view p) {
   if (p.empty() || p[0] != '<') return std::string(p);
@@ -547,7 +601,8 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
         return;
       }
     } else if (ok && !ext.empty()) {
-      res.emplace_back(External(strings_.Intern(ext)), Confidence::kExact);
+      res.emplace_back(External(strings_.Intern(CanonicalExternal(ext))),
+                       Confidence::kExact);
       return;
     }
     // Fall back on the last segment's name.
@@ -565,7 +620,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     } else if (!cands.empty() && cands.size() <= kMaxAmbiguous) {
       for (EntityIdx e : cands) res.emplace_back(e, Confidence::kAmbiguous);
     } else {
-      res.emplace_back(External(strings_.Intern(p)),
+      res.emplace_back(External(strings_.Intern(CanonicalExternal(p))),
                        cands.empty() ? Confidence::kExact : Confidence::kAmbiguous);
     }
   };

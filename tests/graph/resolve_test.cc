@@ -206,8 +206,9 @@ TEST_F(ResolveTest, DeriveMakesImplementsEdges) {
   Build({{"src/lib.rs",
           "pub trait Shape {}\n#[derive(Debug, Clone)]\npub struct C;\n"
           "impl Shape for C {}\n"}});
-  EXPECT_TRUE(Has("implements demo::C -> Debug (exact) ext")) << All();
-  EXPECT_TRUE(Has("implements demo::C -> Clone (exact) ext")) << All();
+  // Derived traits are the std items the prelude's derive macros name.
+  EXPECT_TRUE(Has("implements demo::C -> std::fmt::Debug (exact) ext")) << All();
+  EXPECT_TRUE(Has("implements demo::C -> std::clone::Clone (exact) ext")) << All();
   EXPECT_TRUE(Has("implements demo::C -> demo::Shape (exact)")) << All();
   bool derive_flag = false;
   for (auto e : g_.LiveEntities())
@@ -216,6 +217,26 @@ TEST_F(ResolveTest, DeriveMakesImplementsEdges) {
           (ed.flags & aim::graph::kEdgeDerive))
         derive_flag = true;
   EXPECT_TRUE(derive_flag);
+}
+
+// One std item is one external however it is written.
+TEST_F(ResolveTest, StdItemsAreOneExternalHoweverWritten) {
+  Build({{"src/lib.rs",
+          "use core::fmt;\nuse std::fmt::Debug as D;\n"
+          "#[derive(Debug)]\npub struct A;\npub struct B;\npub struct C;\n"
+          "impl fmt::Debug for B {}\nimpl D for C {}\n"
+          "impl Clone for C {}\npub fn f(v: alloc::vec::Vec<u8>, w: Vec<u8>) {}\n"}});
+  for (const char* t : {"A", "B", "C"})
+    EXPECT_TRUE(Has(std::string("implements demo::") + t +
+                    " -> std::fmt::Debug (exact) ext"))
+        << t << "\n" << All();
+  EXPECT_TRUE(Has("implements demo::C -> std::clone::Clone (exact) ext")) << All();
+  EXPECT_TRUE(Has("uses demo::f -> std::vec::Vec (exact) ext")) << All();
+  size_t externals = 0;
+  for (auto e : g_.LiveEntities())
+    externals += g_.entity(e).kind == aim::model::EntityKind::kExternal &&
+                 g_.str(g_.entity(e).qualified) == "std::fmt::Debug";
+  EXPECT_EQ(externals, 1u);
 }
 
 TEST_F(ResolveTest, BlanketImplIsFromTheImplBlock) {

@@ -200,7 +200,7 @@ TEST(ContextTest, TraitPackListsMembersAndImplementors) {
 TEST(ContextTest, ExternalHasNoLocation) {
   auto g = ZooGraph();
   EXPECT_EQ(Context(*g, testing::Find(*g, "Debug")),
-            "# Debug (external)\n"
+            "# std::fmt::Debug (external)\n"
             "at external\n"
             "## implementors\n"
             "- [1] zoo::shapes::Circle (struct) src/shapes.rs:5: pub struct "

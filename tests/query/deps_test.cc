@@ -67,7 +67,8 @@ TEST_F(DepsTest, WhatImplementsDerives) {
   EXPECT_EQ(
       Path(hits, "zoo::shapes::Circle"),
       Strings{
-          "implements zoo::shapes::Circle -> Debug @src/shapes.rs:4 derive"});
+          "implements zoo::shapes::Circle -> std::fmt::Debug @src/shapes.rs:4 "
+          "derive"});
   EXPECT_TRUE(WhatImplements(*g_, E("zoo::entry")).empty());
 }
 
@@ -138,7 +139,7 @@ TEST_F(DepsTest, CalleesOfAnAmbiguousMethodCall) {
 
 TEST_F(DepsTest, UsesAndUsedBy) {
   EXPECT_EQ(HitNames(Uses(*g_, E("Canvas"))),
-            (Strings{"1 Vec", "1 zoo::shapes::Circle"}));
+            (Strings{"1 std::vec::Vec", "1 zoo::shapes::Circle"}));
   EXPECT_EQ(HitNames(UsedBy(*g_, E("Circle"))),
             (Strings{"1 zoo::render::Canvas", "1 zoo::render::draw",
                      "1 zoo::render::helper", "1 zoo::shapes::Circle::new"}));
@@ -194,8 +195,9 @@ TEST_F(DepsTest, BlastRadiusOfATraitIsTransitiveAndDepthBounded) {
 
 TEST_F(DepsTest, BlastRadiusDownFollowsDependencies) {
   auto hits = BlastRadius(*g_, E("Circle"), 3, Direction::kDown);
-  EXPECT_EQ(HitNames(hits), (Strings{"1 Clone", "1 Debug", "1 zoo::Area",
-                                 "1 zoo::util::square"}));
+  EXPECT_EQ(HitNames(hits),
+            (Strings{"1 std::clone::Clone", "1 std::fmt::Debug", "1 zoo::Area",
+                     "1 zoo::util::square"}));
   EXPECT_EQ(
       Path(hits, "zoo::util::square"),
       (Strings{
