@@ -80,6 +80,13 @@ struct Edge {
   uint8_t flags = 0;
 };
 
+// The path an external (an item outside the tree) is kept under, so that
+// one item is one entity however it is written: `core::` and `alloc::`
+// paths are the `std::` paths that re-export them, and a bare name of the
+// prelude (or of a derive macro it brings: `Debug`, `Hash`) is the std
+// item it names (`std::fmt::Debug`). Other paths are kept as they are.
+std::string CanonicalExternalPath(std::string_view path);
+
 // Runs every task and returns once all have finished. The engine makes no
 // threads; a caller with threads to spare passes a runner that runs the
 // tasks at once (tasks given together touch disjoint state).

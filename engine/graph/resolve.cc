@@ -491,11 +491,32 @@ Want WantFor(EdgeKind k) {
   return Want::kAny;
 }
 
-// The name an external is kept under, so that one item outside the tree
-// is one entity however it is written: `core::` and `alloc::` paths are
-// the `std::` paths that re-export them, and a bare name of the prelude
-// (or of a derive macro the prelude brings) is the std item it names.
-std::string CanonicalExternal(std::string_view p) {
+// `<T as a::Tr>::f` -> `a::Tr::f`; `<Vec<u8>>::new` -> `Vec::new`.
+std::string Unqualify(std::string_view p) {
+  if (p.empty() || p[0] != '<') return std::string(p);
+  int depth = 0;
+  size_t close = std::string_view::npos;
+  for (size_t i = 0; i < p.size(); ++i) {
+    if (p[i] == '<') ++depth;
+    if (p[i] == '>' && --depth == 0) {
+      close = i;
+      break;
+    }
+  }
+  if (close == std::string_view::npos) return std::string(p);
+  std::string_view inner = p.substr(1, close - 1);
+  std::string_view rest = p.substr(close + 1);
+  size_t as = inner.find(" as ");
+  std::string_view base = as != std::string_view::npos ? inner.substr(as + 4) : inner;
+  size_t lt = base.find('<');
+  if (lt != std::string_view::npos) base = base.substr(0, lt);
+  while (!base.empty() && (base[0] == '&' || base[0] == ' ')) base.remove_prefix(1);
+  return std::string(base) + std::string(rest);
+}
+
+}  // namespace
+
+std::string CanonicalExternalPath(std::string_view p) {
   for (std::string_view lib : {"core::", "alloc::"})
     if (p.starts_with(lib)) return "std::" + std::string(p.substr(lib.size()));
   if (p.find("::") != std::string_view::npos) return std::string(p);
@@ -545,31 +566,6 @@ std::string CanonicalExternal(std::string_view p) {
   return std::string(p);
 }
 
-// `<T as a::Tr>::f` -> `a::Tr::f`; `<Vec<u8>>::new` -> `Vec::new`.
-std::string Unqualify(std::string_view p) {
-  if (p.empty() || p[0] != '<') return std::string(p);
-  int depth = 0;
-  size_t close = std::string_view::npos;
-  for (size_t i = 0; i < p.size(); ++i) {
-    if (p[i] == '<') ++depth;
-    if (p[i] == '>' && --depth == 0) {
-      close = i;
-      break;
-    }
-  }
-  if (close == std::string_view::npos) return std::string(p);
-  std::string_view inner = p.substr(1, close - 1);
-  std::string_view rest = p.substr(close + 1);
-  size_t as = inner.find(" as ");
-  std::string_view base = as != std::string_view::npos ? inner.substr(as + 4) : inner;
-  size_t lt = base.find('<');
-  if (lt != std::string_view::npos) base = base.substr(0, lt);
-  while (!base.empty() && (base[0] == '&' || base[0] == ' ')) base.remove_prefix(1);
-  return std::string(base) + std::string(rest);
-}
-
-}  // namespace
-
 void Graph::Resolve(uint32_t fi, uint32_t ri) {
   File& f = files_[fi];
   if (ri >= f.refs.size()) return;
@@ -601,7 +597,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
         return;
       }
     } else if (ok && !ext.empty()) {
-      res.emplace_back(External(strings_.Intern(CanonicalExternal(ext))),
+      res.emplace_back(External(strings_.Intern(CanonicalExternalPath(ext))),
                        Confidence::kExact);
       return;
     }
@@ -620,7 +616,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     } else if (!cands.empty() && cands.size() <= kMaxAmbiguous) {
       for (EntityIdx e : cands) res.emplace_back(e, Confidence::kAmbiguous);
     } else {
-      res.emplace_back(External(strings_.Intern(CanonicalExternal(p))),
+      res.emplace_back(External(strings_.Intern(CanonicalExternalPath(p))),
                        cands.empty() ? Confidence::kExact : Confidence::kAmbiguous);
     }
   };

@@ -101,6 +101,9 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
   const std::string_view last = LastSegment(name);
   if (last.empty()) return result;
   const std::span<const EntityIdx> named = g.ByName(last);
+  // An external is kept under its canonical path: `Debug` and
+  // `core::fmt::Debug` name std::fmt::Debug exactly.
+  const std::string canonical = graph::CanonicalExternalPath(name);
   // Named items first; externals and impl blocks only if nothing else.
   for (bool aux : {false, true}) {
     std::vector<EntityIdx> exact, suffix;
@@ -110,7 +113,8 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
       if (kind && en.kind != *kind && en.kind != EntityKind::kExternal)
         continue;
       const std::string_view q = g.str(en.qualified);
-      if (q == name) {
+      if (q == name ||
+          (en.kind == EntityKind::kExternal && canonical != name && q == canonical)) {
         exact.push_back(e);
       } else if (internal::EndsWithPath(q, name)) {
         suffix.push_back(e);

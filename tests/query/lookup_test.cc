@@ -5,6 +5,7 @@
 
 #include "engine/query/search_index.h"
 #include "tests/query/query_test_util.h"
+#include "tests/support/graph_fixture.h"
 
 namespace aim::query {
 namespace {
@@ -96,6 +97,30 @@ TEST_F(LookupTest, PlaceholdersOnlyWhenNothingElseMatches) {
   ASSERT_EQ(impl.status, NameLookup::kFound);
   EXPECT_EQ(Names(*g_, impl),
             std::vector<std::string>{"zoo::shapes::impl Circle"});
+}
+
+// A std item's names as written in code name its one external exactly,
+// though other externals share its last segment.
+TEST(LookupStdTest, PreludeAndCorePathsNameTheStdExternal) {
+  Graph g;
+  aim::testing::IngestAll(
+      g, aim::testing::FromSources(
+             "demo", {{"src/lib.rs",
+                       "#[derive(Debug, Clone)]\npub struct A;\npub struct B;\n"
+                       "pub struct C;\nimpl fmt::Debug for B {}\n"
+                       "impl core::fmt::Debug for C {}\n"}}));
+  for (const char* name : {"Debug", "core::fmt::Debug", "std::fmt::Debug"}) {
+    NameLookup l = FindEntity(g, name);
+    ASSERT_EQ(l.status, NameLookup::kFound) << name;
+    EXPECT_EQ(Names(g, l), std::vector<std::string>{"std::fmt::Debug"}) << name;
+    EXPECT_EQ(WhatImplements(g, l.candidates[0]).size(), 2u) << name;  // A, C
+  }
+  // The other external named Debug (`fmt` is not imported) is there, by
+  // its own path.
+  EXPECT_EQ(Names(g, FindEntity(g, "fmt::Debug")),
+            std::vector<std::string>{"fmt::Debug"});
+  EXPECT_EQ(Names(g, FindEntity(g, "Clone")),
+            std::vector<std::string>{"std::clone::Clone"});
 }
 
 TEST_F(LookupTest, UnknownNameSuggestsNearMatches) {
