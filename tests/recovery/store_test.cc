@@ -294,12 +294,7 @@ TEST_F(StoreTest, CompactionPublishesACheckpointAndDropsSegments) {
 
 TEST_F(StoreTest, AReadOnlyOpenWithNothingToReplayLoadsForQueriesOnly) {
   Model model;
-  {
-    Recovered r;
-    auto store = Open(&r);
-    Edits(*store, model, 40, 4);
-    ASSERT_TRUE(store->Compact().ok());
-  }
+  ASSERT_EQ(EditsAroundACheckpoint(model, 40, 0, 4), 40u);
   StoreOptions ro = options_;
   ro.read_only = true;
   {
@@ -389,12 +384,7 @@ TEST_F(StoreTest, ASecondWriterIsRefusedReadersAreNot) {
 
 TEST_F(StoreTest, DamagedCheckpointOrManifestIsRefusedByName) {
   Model model;
-  {
-    Recovered r;
-    auto store = Open(&r);
-    Edits(*store, model, 20, 8);
-    ASSERT_TRUE(store->Compact().ok());
-  }
+  ASSERT_EQ(EditsAroundACheckpoint(model, 20, 0, 8), 20u);
   const std::string ckpt = std::string(kDb) + "/" + CheckpointFileName(20);
   std::string bytes = DamageCheckpoint(20);
   EXPECT_FALSE(CheckDatabase(&env_, kDb).ok());
