@@ -24,7 +24,6 @@ absl::Status EngineImpl::CheckWritable() const {
   return absl::OkStatus();
 }
 
-
 void EngineImpl::WaitSide() {
   if (side_) side_->Wait();
 }

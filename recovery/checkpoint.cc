@@ -164,9 +164,6 @@ struct CCtxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
 
-// A payload of frames (kFlagFrames): each frame's place is found and its
-// declared size checked before anything is allocated, then the frames are
-// decoded at once into one buffer.
 // A decompressed payload: a string (one frame, grown as it decodes), or
 // a buffer of the declared size (frames: every byte is written by one).
 struct RawPayload {
@@ -178,10 +175,13 @@ struct RawPayload {
   }
 };
 
+// A payload of frames (kFlagFrames): each frame's place is found and its
+// declared size checked before anything is allocated, then the frames are
+// decoded at once into one buffer.
 absl::StatusOr<RawPayload> DecompressFrames(const Header& h,
-                                             std::string_view packed,
-                                             std::string_view name,
-                                             const std::string& where) {
+                                            std::string_view packed,
+                                            std::string_view name,
+                                            const std::string& where) {
   if (h.raw_size / kMaxFramesRatio > packed.size())
     return Corrupt(name, "uncompressed size " + std::to_string(h.raw_size) +
                              " is more than " + std::to_string(kMaxFramesRatio) +
@@ -236,8 +236,9 @@ absl::StatusOr<RawPayload> DecompressFrames(const Header& h,
       errors[i] = "ZSTD_createDCtx failed";
       return;
     }
-    const size_t got = ZSTD_decompressDCtx(dctx.get(), raw.buffer.get() + f.out, want,
-                                           packed.data() + f.at, f.size);
+    const size_t got =
+        ZSTD_decompressDCtx(dctx.get(), raw.buffer.get() + f.out, want,
+                            packed.data() + f.at, f.size);
     if (ZSTD_isError(got))
       errors[i] = std::string("zstd: ") + ZSTD_getErrorName(got);
     else if (got != want)
@@ -253,7 +254,7 @@ absl::StatusOr<RawPayload> DecompressFrames(const Header& h,
 }
 
 absl::StatusOr<RawPayload> Decompress(const Header& h, std::string_view packed,
-                                       std::string_view name) {
+                                      std::string_view name) {
   const std::string where = " (payload at offset " +
                             std::to_string(h.header_size) + ", " +
                             std::to_string(packed.size()) + " bytes)";
