@@ -704,7 +704,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
                                              : c.callee);
     r.self_type = self_type_of(c.caller_item);
     r.scope = chain_for(c.caller_item);
-    r.flags = (c.method ? kRefMethod : 0) | (c.in_macro ? kRefInMacro : 0);
+    r.flags = (c.method ? kRefMethod : 0) | (c.in_macro ? kRefInMacro : 0) |
+              (c.method && c.on_self ? kRefOnSelf : 0);
     add_ref(std::move(r));
   }
   for (const TypeUse& t : facts.type_uses) {

@@ -294,6 +294,9 @@ class Graph {
                     StrId self_type, const std::vector<std::string_view>& segs,
                     size_t i, Lookup& lookup, Cursor& cur);
   const EntityList* Members(StrId scope, StrId name) const;
+  // Associated items named `name` of impls of (or a trait named) `type`,
+  // a simple name.
+  const EntityList* Assoc(StrId type, StrId name) const;
   StrId FirstImport(StrId scope, StrId name) const;
 
   model::StringPool strings_;

@@ -20,6 +20,9 @@ inline constexpr uint8_t kRefBlanket = 32;
 // A place in File::refs no reference holds (the file lost references since
 // the places were handed out); it makes no edges and looks nothing up.
 inline constexpr uint8_t kRefDead = 64;
+// With kRefMethod: the receiver is `self` (`self.m(..)`), so the methods
+// of `self_type` come first.
+inline constexpr uint8_t kRefOnSelf = 128;
 
 // The flags of the edges a reference makes.
 inline uint8_t EdgeFlags(uint8_t ref_flags) {

@@ -256,6 +256,11 @@ const Graph::EntityList* Graph::Members(StrId scope, StrId name) const {
   return it == members_.end() ? nullptr : &it->second;
 }
 
+const Graph::EntityList* Graph::Assoc(StrId type, StrId name) const {
+  auto it = assoc_.find(ScopeName{type, name});
+  return it == assoc_.end() ? nullptr : &it->second;
+}
+
 StrId Graph::FirstImport(StrId scope, StrId name) const {
   auto it = imports_.find(ScopeName{scope, name});
   if (it == imports_.end()) return 0;
@@ -648,12 +653,27 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     StrId n = r.path;
     L.deps.push_back(n);
     std::vector<EntityIdx> cands;
+    auto is_method = [&](EntityIdx e) {
+      return entities_[e].kind == EntityKind::kMethod ||
+             entities_[e].kind == EntityKind::kTraitMethod;
+    };
+    if ((r.flags & kRefOnSelf) && r.self_type != 0) {
+      // `self.m(..)`: the methods named m of the impl's own type (or of
+      // the trait, in a default method), when it has any; else any
+      // method of that name, as for other receivers.
+      std::string_view type = str(r.self_type);
+      if (size_t cut = type.rfind("::"); cut != std::string_view::npos)
+        type.remove_prefix(cut + 2);
+      const StrId t = strings_.Find(type);
+      if (t != model::StringPool::kNoStr)
+        if (const auto* own = Assoc(t, n))
+          for (EntityIdx e : *own)
+            if (is_method(e)) cands.push_back(e);
+    }
     auto it = by_name_.find(n);
-    if (it != by_name_.end())
+    if (cands.empty() && it != by_name_.end())
       for (EntityIdx e : it->second)
-        if (entities_[e].kind == EntityKind::kMethod ||
-            entities_[e].kind == EntityKind::kTraitMethod)
-          cands.push_back(e);
+        if (is_method(e)) cands.push_back(e);
     if (cands.size() == 1) {
       targets.emplace_back(cands[0], Confidence::kName);
     } else if (!cands.empty() && cands.size() <= kMaxAmbiguous) {

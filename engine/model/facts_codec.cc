@@ -57,12 +57,13 @@ void Put(std::string* out, const Impl& x) {
 
 void Put(std::string* out, const Call& x) {
   const auto& [caller, callee, qualifier, line, method, has_qualifier,
-               in_macro, caller_item] = x;
+               in_macro, caller_item, on_self] = x;
   PutString(out, caller);
   PutString(out, callee);
   PutString(out, qualifier);
   PutVarint32(out, line);
-  out->push_back(static_cast<char>(Flags(method, has_qualifier, in_macro)));
+  out->push_back(
+      static_cast<char>(Flags(method, has_qualifier, in_macro, on_self)));
   PutIndex(out, caller_item);
 }
 
@@ -158,15 +159,16 @@ void Get(Reader& r, Impl& x) {
 
 void Get(Reader& r, Call& x) {
   auto& [caller, callee, qualifier, line, method, has_qualifier, in_macro,
-         caller_item] = x;
+         caller_item, on_self] = x;
   r.String(&caller, "caller");
   r.String(&callee, "callee");
   r.String(&qualifier, "qualifier");
   line = r.Varint32("line");
-  uint8_t f = GetFlags(r, 3);
+  uint8_t f = GetFlags(r, 4);  // (bit 3 is newer: earlier records lack it)
   method = Bit(f, 0);
   has_qualifier = Bit(f, 1);
   in_macro = Bit(f, 2);
+  on_self = Bit(f, 3);
   caller_item = r.Index("caller_item");
 }
 

@@ -28,7 +28,7 @@ bool EndsValue(Tok k) {
 }  // namespace
 
 void Parser::AddCall(size_t callee_tok, bool method, size_t path_begin,
-                     size_t path_end) {
+                     size_t path_end, bool on_self) {
   if (caller_.empty()) return;  // only calls inside fn bodies
   Call c;
   c.caller = caller_;
@@ -36,6 +36,7 @@ void Parser::AddCall(size_t callee_tok, bool method, size_t path_begin,
   c.callee = std::string(Name(callee_tok));
   c.line = T(callee_tok).line;
   c.method = method;
+  c.on_self = on_self;
   c.in_macro = macro_depth_ > 0;
   if (!method && path_end > path_begin) {
     c.qualifier = PathText(path_begin, path_end);
@@ -183,7 +184,13 @@ size_t Parser::ScanMethod(size_t i, size_t end) {
   size_t name = j++;
   if (j + 1 < end && K(j) == Tok::kPathSep && K(j + 1) == Tok::kLt)
     j = SkipAngle(j + 1, end);
-  if (j < end && K(j) == Tok::kLParen) AddCall(name, /*method=*/true, 0, 0);
+  if (j < end && K(j) == Tok::kLParen) {
+    // `self.m(..)`, `self` a whole receiver (not `x.self`, `a::self`).
+    const bool on_self =
+        i >= 1 && K(i - 1) == Tok::kSelfValue &&
+        !(i >= 2 && (K(i - 2) == Tok::kDot || K(i - 2) == Tok::kPathSep));
+    AddCall(name, /*method=*/true, 0, 0, on_self);
+  }
   return j;
 }
 

@@ -139,7 +139,7 @@ class Parser {
   bool StartsItem(size_t i, size_t end) const;
   size_t FindBlockStart(size_t i, size_t end) const;
   void AddCall(size_t callee_tok, bool method, size_t path_begin,
-               size_t path_end);
+               size_t path_end, bool on_self = false);
   void AddMacroCall(size_t name_tok);
 
   // Nesting path helpers.

@@ -83,6 +83,7 @@ struct Call {
   bool has_qualifier = false;
   bool in_macro = false;
   int32_t caller_item = -1;  // index of the caller in items
+  bool on_self = false;   // a method called on `self` itself: `self.m(..)`
 };
 
 struct Import {

@@ -180,6 +180,29 @@ TEST_F(ResolveTest, AFnDoesNotSeeIntoTheModuleOfItsName) {
   EXPECT_FALSE(Has("calls demo::foo -> demo::foo::x (exact)")) << All();
 }
 
+// `self.m(..)`: the methods of the impl's own type (or the trait's) when
+// it has any; other receivers (and a type without such a method) match
+// every method of the name.
+TEST_F(ResolveTest, MethodCallsOnSelfPreferTheOwnType) {
+  Build({{"src/lib.rs",
+          "pub struct A;\npub struct B;\n"
+          "impl A {\n  fn go(&self) {}\n  fn run(&self, b: B) { self.go(); b.go(); self.len(); }\n}\n"
+          "impl B {\n  fn go(&self) {}\n  fn len(&self) {}\n}\n"
+          "pub trait T { fn req(&self); fn def(&self) { self.req(); } }\n"
+          "impl T for B { fn req(&self) {} }\n"}});
+  EXPECT_TRUE(Has("calls demo::A::run -> demo::A::go (name)")) << All();
+  EXPECT_EQ(std::count(edges_.begin(), edges_.end(),
+                       "calls demo::A::run -> demo::A::go (ambiguous)"),
+            1)
+      << All();  // b.go(): either go
+  EXPECT_TRUE(Has("calls demo::A::run -> demo::B::go (ambiguous)")) << All();
+  // A has no len: any len.
+  EXPECT_TRUE(Has("calls demo::A::run -> demo::B::len (name)")) << All();
+  // In a trait's default method, self's methods are the trait's.
+  EXPECT_TRUE(Has("calls demo::T::def -> demo::T::req (name)")) << All();
+  EXPECT_FALSE(Has("calls demo::T::def -> demo::B::req (ambiguous)")) << All();
+}
+
 TEST_F(ResolveTest, SelfInImplAndTraitDefaults) {
   Build({{"src/lib.rs",
           "pub struct S;\nimpl S {\n  pub fn new() -> Self { Self::make() }\n"

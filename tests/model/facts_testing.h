@@ -24,8 +24,8 @@ inline auto Tie(const Impl& x) {
   return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m);
 }
 inline auto Tie(const Call& x) {
-  const auto& [a, b, c, d, e, f, g, h] = x;
-  return std::tie(a, b, c, d, e, f, g, h);
+  const auto& [a, b, c, d, e, f, g, h, i] = x;
+  return std::tie(a, b, c, d, e, f, g, h, i);
 }
 inline auto Tie(const Import& x) {
   const auto& [a, b, c, d, e, f, g, h] = x;
@@ -159,6 +159,7 @@ class FactsGen {
       x.has_qualifier = Bool();
       x.in_macro = Bool();
       x.caller_item = IndexBelow(n_items);
+      x.on_self = x.method && Bool();
     }
     for (size_t i = Below(max_n + 1); i > 0; --i) {
       Import& x = f.imports.emplace_back();

@@ -920,6 +920,20 @@ fn f(v: Vec<u8>) {
                                    "f -> .done @7"));
 }
 
+TEST(ExtractBodiesTest, MethodCallsOnSelfAreMarked) {
+  const FileFacts f = X(R"(
+impl S {
+  fn f(&self, x: T) {
+    self.a(); x.b(); self.field.c(); (*self).d(); Self::e(self); &self.g();
+    other::self.h();
+  }
+})");
+  std::vector<std::string> on_self;
+  for (const Call& c : f.calls)
+    if (c.on_self) on_self.push_back(c.callee);
+  EXPECT_THAT(on_self, ElementsAre("a", "g"));
+}
+
 TEST(ExtractBodiesTest, FieldAccessIsNotACall) {
   FileFacts f = X("fn f() { let a = s.field; let b = s.0; (s.cb)(1); }\n");
   EXPECT_NO_ERRORS(f);
