@@ -331,9 +331,13 @@ bool Graph::Walk(std::vector<std::string_view> segs,
     }
     // Edition 2015: a `use` path starts at the crate root (`use a::b` in
     // any module is `use crate::a::b`), so a first segment found nowhere
-    // in scope may name an item there.
-    const StrId root = strings_.Intern(CrateOf(mod));
-    const EntityList* at_root = root != module ? Members(root, n) : nullptr;
+    // in scope may name an item there. (Looked up only then.)
+    const EntityList* at_root = nullptr;
+    if (!found) {
+      const StrId root = strings_.Find(CrateOf(mod));
+      if (root != model::StringPool::kNoStr && root != module)
+        at_root = Members(root, n);
+    }
     if (!found && crates_.count(n)) {
       cur.is_module = true;
       cur.module = n;

@@ -104,6 +104,7 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
   // An external is kept under its canonical path: `Debug` and
   // `core::fmt::Debug` name std::fmt::Debug exactly.
   const std::string canonical = graph::CanonicalExternalPath(name);
+  const bool renamed = canonical != name;
   // Named items first; externals and impl blocks only if nothing else.
   for (bool aux : {false, true}) {
     std::vector<EntityIdx> exact, suffix;
@@ -114,7 +115,7 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
         continue;
       const std::string_view q = g.str(en.qualified);
       if (q == name ||
-          (en.kind == EntityKind::kExternal && canonical != name && q == canonical)) {
+          (renamed && en.kind == EntityKind::kExternal && q == canonical)) {
         exact.push_back(e);
       } else if (internal::EndsWithPath(q, name)) {
         suffix.push_back(e);
