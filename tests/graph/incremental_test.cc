@@ -120,7 +120,10 @@ TEST(IncrementalTest, BatchedRandomEdits) {
 
 // Saving a file again and again (each save renaming a fn that others call,
 // so their references are resolved again each time) keeps the graph's
-// memory bounded: stale lookup records are dropped as they pile up.
+// memory bounded: stale lookup records are dropped as they pile up. (The
+// string pool is append-only: a renamed fn's signature is a new string,
+// tens of bytes a save; the lookup records of the 400 references that
+// are resolved again would be kilobytes.)
 TEST(IncrementalTest, RepeatedSavesKeepMemoryBounded) {
   std::map<std::string, std::string> tree;
   std::string callers = "use crate::target::*;\n";
@@ -138,7 +141,7 @@ TEST(IncrementalTest, RepeatedSavesKeepMemoryBounded) {
   for (int i = 0; i < 50; ++i) save(i);
   const size_t after_50 = g.MemoryBytes();
   for (int i = 50; i < 1000; ++i) save(i);
-  EXPECT_LT(g.MemoryBytes(), after_50 + after_50 / 4);
+  EXPECT_LT(g.MemoryBytes(), after_50 + after_50 / 4 + 950 * 64);
   Graph scratch;
   BuildScratch(scratch, "fixture", tree, false);
   EXPECT_EQ(g.Digest(), scratch.Digest());
