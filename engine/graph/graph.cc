@@ -117,10 +117,98 @@ void Graph::FreeEntity(EntityIdx idx) {
   if (track_changes_) changed_slots_.push_back(idx);
 }
 
+namespace {
+
+// Edges one list takes in place in one update before it is sorted instead.
+constexpr uint8_t kPlaceBudget = 16;
+constexpr uint8_t kListUnsorted = UINT8_MAX;
+
+}  // namespace
+
+bool Graph::EdgeBefore(const Edge& a, const Edge& b) const {
+  if (a.other != b.other) {
+    const uint64_t ia = entities_[a.other].id, ib = entities_[b.other].id;
+    if (ia != ib) return ia < ib;
+  }
+  auto key = [](const Edge& e) {
+    return std::tuple(static_cast<int>(e.kind), e.line,
+                      static_cast<int>(e.confidence), e.flags);
+  };
+  if (key(a) != key(b)) return key(a) < key(b);
+  return a.file != b.file && str(a.file) < str(b.file);
+}
+
+void Graph::InsertEdge(std::vector<EdgeList>& lists,
+                       std::vector<uint8_t>& edits,
+                       std::vector<EntityIdx>& touched, EntityIdx owner,
+                       const Edge& ed) {
+  if (edits.size() <= owner) edits.resize(entities_.size(), 0);
+  uint8_t& n = edits[owner];
+  if (n == 0) touched.push_back(owner);
+  EdgeList& list = lists[owner];
+  if (n == kListUnsorted) {
+    list.push_back(ed);
+    return;
+  }
+  if (++n == kPlaceBudget) {
+    n = kListUnsorted;
+    list.push_back(ed);
+    return;
+  }
+  // After the equal edges: among equal ones the order is immaterial.
+  auto at = std::upper_bound(
+      list.begin(), list.end(), ed,
+      [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); });
+  list.insert(at, ed);
+}
+
+void Graph::SortList(EdgeList& list) const {
+  const size_t n = list.size();
+  if (n < 2) return;
+  auto before = [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); };
+  if (n <= 16) {
+    std::sort(list.begin(), list.end(), before);
+    return;
+  }
+  // Sort by the other ends' ids first, read once each, then order the
+  // runs of equal ids by the rest of the key.
+  struct Keyed {
+    uint64_t id;
+    uint32_t at;
+  };
+  std::vector<Keyed> keys(n);
+  for (uint32_t i = 0; i < n; ++i) keys[i] = {entities_[list[i].other].id, i};
+  std::sort(keys.begin(), keys.end(),
+            [](const Keyed& a, const Keyed& b) { return a.id < b.id; });
+  std::vector<Edge> sorted(n);
+  for (size_t i = 0; i < n; ++i) sorted[i] = list[keys[i].at];
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && keys[j].id == keys[i].id) ++j;
+    if (j - i > 1) std::sort(sorted.begin() + i, sorted.begin() + j, before);
+    i = j;
+  }
+  std::copy(sorted.begin(), sorted.end(), list.begin());
+}
+
+void Graph::SettleLists() {
+  for (auto [lists, edits, touched] :
+       {std::tuple(&out_, &out_edits_, &out_touched_),
+        std::tuple(&in_, &in_edits_, &in_touched_)}) {
+    for (EntityIdx e : *touched) {
+      if ((*edits)[e] == kListUnsorted) SortList((*lists)[e]);
+      (*edits)[e] = 0;
+    }
+    touched->clear();
+  }
+}
+
 void Graph::AddEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
                     StrId file, uint32_t line, uint8_t flags) {
-  out_[from].push_back({to, file, line, kind, c, flags});
-  in_[to].push_back({from, file, line, kind, c, flags});
+  InsertEdge(out_, out_edits_, out_touched_, from,
+             {to, file, line, kind, c, flags});
+  InsertEdge(in_, in_edits_, in_touched_, to,
+             {from, file, line, kind, c, flags});
   ++edge_count_;
 }
 
@@ -963,6 +1051,7 @@ void Graph::ResolvePending() {
   for (auto [fi, ri] : pending_)
     if (files_[fi].live || files_[fi].gen > 0) Resolve(fi, ri);
   pending_.clear();
+  SettleLists();
   for (EntityIdx z : zombies_) free_.push_back(z);
   zombies_.clear();
 }

@@ -131,8 +131,15 @@ class Graph {
   bool live(EntityIdx e) const {
     return e < entities_.size() && (entities_[e].flags & kLive);
   }
+  // An entity's edges. Each list is in EdgeBefore order (so a list names
+  // each other end in one run, least edge first, in the order of their ids:
+  // a query of one hop reads its answer off in order).
   std::span<const Edge> out(EntityIdx e) const { return out_[e]; }
   std::span<const Edge> in(EntityIdx e) const { return in_[e]; }
+  // The order of every adjacency list: by the other end's entity id, then
+  // kind, line, confidence, flags and file path. A function of content
+  // alone (not of slots or of the order of edits).
+  bool EdgeBefore(const Edge& a, const Edge& b) const;
   // A hint that out(e) or in(e) is about to be asked for: a walk issues
   // it for many entities before reading their lists, so that the cache
   // misses on where the lists are overlap rather than follow one another.
@@ -246,6 +253,17 @@ class Graph {
   // Removes one edge equal to the given one in every field.
   void RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind, Confidence c,
                   StrId file, uint32_t line, uint8_t flags);
+  // Keeps the lists in EdgeBefore order. An edge goes into its place in
+  // the list while the list has taken few in this update (a hub's list of
+  // tens of thousands takes a few edges from a save); after that it is
+  // appended, and the list is sorted once when the update ends.
+  void InsertEdge(std::vector<EdgeList>& lists, std::vector<uint8_t>& edits,
+                  std::vector<EntityIdx>& touched, EntityIdx owner,
+                  const Edge& ed);
+  // Sorts the lists that took too many edges to place them one by one.
+  void SettleLists();
+  // Sorts one list into EdgeBefore order.
+  void SortList(EdgeList& list) const;
   void Build(uint32_t file_idx, const FileInput& input,
              absl::flat_hash_set<StrId>& changed);
   // After Build made f.refs anew: every new reference equal to an old one
@@ -302,6 +320,10 @@ class Graph {
   model::StringPool strings_;
   std::vector<Entity> entities_;
   std::vector<EdgeList> out_, in_;
+  // Per slot, edges placed into its out- or in-list in this update
+  // (kListUnsorted: appended, to sort), and the slots that took any.
+  std::vector<uint8_t> out_edits_, in_edits_;
+  std::vector<EntityIdx> out_touched_, in_touched_;
   std::vector<EntityIdx> free_;
   std::vector<EntityIdx> zombies_;  // freed during an update, reusable after
   size_t live_entities_ = 0;

@@ -302,6 +302,10 @@ void Graph::ImageLoader::Edges() {
     ++e;
   });
   made_edges_ = {};
+  for (size_t s = 0; s < n; ++s) {
+    g_->SortList(out[s]);
+    g_->SortList(in[s]);
+  }
   size_t edges = 0;
   for (const auto& list : out) edges += list.size();
   g_->edge_count_ = edges;

@@ -34,7 +34,6 @@ struct Scratch {
   };
   std::vector<std::span<const graph::Edge>> adj;
   std::vector<Step> steps;
-  std::vector<uint32_t> wanted;  // OneHop: indices of the edges it follows
 
   void Begin(size_t slots) {
     if (mark.size() < slots) mark.resize(slots, 0);
@@ -268,47 +267,26 @@ void SetWalkMarkBaseForTesting(uint32_t base) {
 Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   Hits hits(up);
   if (!g.live(start)) return hits;
-  Scratch& s = TheScratch();
+  // A list is in Graph::EdgeBefore order: the other ends by id, each in
+  // one run whose first edge of a wanted kind is its least (EdgeLess).
+  // So the answer is read off in order: no ids to load, nothing to sort.
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
-  // The edges of the wanted kinds, their other ends prefetched (their
-  // cache misses overlap the scan), then keyed by those ends' ids.
-  std::vector<uint32_t>& wanted = s.wanted;
-  wanted.clear();
-  constexpr uint32_t kEdgesAhead = 16;  // four cache lines
-  const uint32_t n = static_cast<uint32_t>(edges.size());
-  for (uint32_t i = 0; i < n; ++i) {
-    if (i % 4 == 0 && i + kEdgesAhead < n) Prefetch(&edges[i + kEdgesAhead]);
-    const graph::Edge& ed = edges[i];
-    if (!(kinds & KindBit(ed.kind)) || ed.other == start) continue;
-    Prefetch(&g.entity(ed.other));
-    wanted.push_back(i);
-  }
-  auto& buf = s.keyed;
-  buf.resize(wanted.size());
-  for (size_t k = 0; k < wanted.size(); ++k)
-    buf[k] = {g.entity(edges[wanted[k]].other).id, wanted[k]};
-  SortByKey(buf, s);
-  // One hit (and one step) per entity: fewer if some repeat.
-  hits.list().reserve(buf.size());
-  hits.steps().reserve(buf.size());
-  for (size_t k = 0; k < buf.size();) {
-    // Equal keys are one entity reached by several edges: the least
-    // edge (equal ones make equal hops).
-    const graph::Edge* best = &edges[buf[k].rec];
-    size_t next = k + 1;
-    for (; next < buf.size() && buf[next].key == buf[k].key; ++next)
-      if (EdgeLess(g, edges[buf[next].rec], *best))
-        best = &edges[buf[next].rec];
+  hits.list().reserve(edges.size());
+  hits.steps().reserve(edges.size());
+  EntityIdx last = graph::kNoEntity;
+  for (const graph::Edge& ed : edges) {
+    if (!(kinds & KindBit(ed.kind)) || ed.other == start || ed.other == last)
+      continue;
+    last = ed.other;
     Hop hop;
-    hop.from = up ? best->other : start;
-    hop.to = up ? start : best->other;
-    hop.kind = best->kind;
-    hop.confidence = best->confidence;
-    hop.file = best->file;
-    hop.line = best->line;
-    hop.flags = best->flags;
-    hits.list().push_back({best->other, 1, hits.AddStep(hop, Hits::kNoStep)});
-    k = next;
+    hop.from = up ? ed.other : start;
+    hop.to = up ? start : ed.other;
+    hop.kind = ed.kind;
+    hop.confidence = ed.confidence;
+    hop.file = ed.file;
+    hop.line = ed.line;
+    hop.flags = ed.flags;
+    hits.list().push_back({ed.other, 1, hits.AddStep(hop, Hits::kNoStep)});
   }
   return hits;
 }

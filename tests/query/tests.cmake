@@ -7,5 +7,6 @@ aim_test(query_test
   query/search_test.cc
   query/context_test.cc
   query/determinism_test.cc
-  query/display_order_test.cc)
+  query/display_order_test.cc
+  query/one_hop_test.cc)
 target_link_libraries(query_test PRIVATE aim_query)
