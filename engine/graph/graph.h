@@ -191,6 +191,10 @@ class Graph {
   // The same bytes, handed to `sink` piece by piece as they are written
   // (about 1 MiB at a time): no whole image is held in memory.
   void SaveImage(ImageSink& sink) const;
+  // Tests of older readers: an image in format 2 (before lists kept their
+  // order in the image: those out of E order are written out whole), or
+  // in the current format. Aborts for any other format.
+  void SaveImageForTesting(std::string* out, uint8_t format) const;
   // Rebuilds the graph an image was saved from: same entities and edges in
   // the same slots and list orders (same Digest), and every later edit
   // behaves as it would have on the saved graph.

@@ -10,14 +10,16 @@
 // loaded graph starts every reference at epoch 1, which the handles match.
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <tuple>
 
 #include "engine/graph/image_internal.h"
 
 namespace aim::graph {
 
-void Graph::ImageSaver::Save() {
-  w_.U8(image::kFormat);
+void Graph::ImageSaver::Save(uint8_t format) {
+  format_ = format;
+  w_.U8(format);
   uint64_t offsets[image::kSectionCount];
   size_t i = 0;
   for (auto [tag, section] :
@@ -44,6 +46,11 @@ void Graph::SaveImage(std::string* out) const {
 void Graph::SaveImage(ImageSink& sink) const {
   RequireWhole("SaveImage");
   ImageSaver(*this, &sink).Save();
+}
+void Graph::SaveImageForTesting(std::string* out, uint8_t format) const {
+  RequireWhole("SaveImageForTesting");
+  if (format < 2 || format > image::kFormat) std::abort();
+  ImageSaver(*this, out).Save(format);
 }
 
 size_t Graph::ImageSaver::Expected(const Graph& g) {

@@ -98,39 +98,77 @@ void Graph::ImageSaver::Edges() {
                                      start[k + 1] - start[k]);
   };
 
-  // Out-lists decide which made entries are live.
+  // Out-lists decide which made entries are live. A list whose edges are
+  // its live made entries is canonical; if they are not in E order, its
+  // order is stored (the positions, in E order, of its edges).
   std::vector<uint8_t> live(n_e, 0);
   std::vector<std::pair<EntityIdx, std::vector<int64_t>>> out_lists, in_lists;
+  std::vector<std::pair<EntityIdx, std::vector<uint32_t>>> out_orders,
+      in_orders;
+  std::vector<uint32_t> rank(n_e, 0);  // a live entry's place in its list
+  // The order of a list whose every edge matched one of `cands` (the live
+  // ones among them, in E order): empty if it is E order.
+  auto order_of = [&](std::span<const uint32_t> cands,
+                      const std::vector<int64_t>& match) {
+    uint32_t k = 0;
+    for (uint32_t c : cands)
+      if (live[c]) rank[c] = k++;
+    std::vector<uint32_t> order;
+    bool identity = true;
+    for (size_t i = 0; i < match.size(); ++i)
+      identity = identity && rank[match[i]] == i;
+    if (!identity)
+      for (int64_t c : match) order.push_back(rank[c]);
+    return order;
+  };
   for (EntityIdx s = 0; s < n; ++s) {
     std::span<const Edge> list(g_.out_[s].data(), g_.out_[s].size());
     auto cands = group(from_start, by_from, s);
-    bool canonical = list.size() == cands.size();
-    for (size_t i = 0; canonical && i < list.size(); ++i)
-      canonical = SameEdge(list[i], e_out[cands[i]]);
-    if (canonical) {
+    bool in_e_order = list.size() == cands.size();
+    for (size_t i = 0; in_e_order && i < list.size(); ++i)
+      in_e_order = SameEdge(list[i], e_out[cands[i]]);
+    if (in_e_order) {
       for (uint32_t c : cands) live[c] = 1;
       continue;
     }
     auto match = Match(list, cands, [&](uint32_t c) { return e_out[c]; });
-    for (int64_t c : match)
+    bool canonical = true;
+    for (int64_t c : match) {
       if (c >= 0) live[c] = 1;
-    out_lists.emplace_back(s, std::move(match));
+      canonical = canonical && c >= 0;
+    }
+    if (!canonical || format_ < 3) {
+      out_lists.emplace_back(s, std::move(match));
+      continue;
+    }
+    auto order = order_of(cands, match);
+    if (!order.empty()) out_orders.emplace_back(s, std::move(order));
   }
   for (EntityIdx t = 0; t < n; ++t) {
     std::span<const Edge> list(g_.in_[t].data(), g_.in_[t].size());
     auto cands = group(to_start, by_to, t);
     size_t i = 0;
-    bool canonical = true;
+    bool in_e_order = true;
     for (uint32_t c : cands) {
       if (!live[c]) continue;
       if (i == list.size() || !SameEdge(list[i], e_in(c))) {
-        canonical = false;
+        in_e_order = false;
         break;
       }
       ++i;
     }
-    if (canonical && i == list.size()) continue;
-    in_lists.emplace_back(t, Match(list, cands, e_in));
+    if (in_e_order && i == list.size()) continue;
+    auto match = Match(list, cands, e_in);
+    size_t n_live = 0;
+    for (uint32_t c : cands) n_live += live[c];
+    bool canonical = n_live == list.size();
+    for (int64_t c : match) canonical = canonical && c >= 0 && live[c];
+    if (!canonical || format_ < 3) {
+      in_lists.emplace_back(t, std::move(match));
+      continue;
+    }
+    auto order = order_of(cands, match);
+    if (!order.empty()) in_orders.emplace_back(t, std::move(order));
   }
 
   size_t n_stale = 0;
@@ -159,6 +197,16 @@ void Graph::ImageSaver::Edges() {
         w_.U32(list[i].line);
         w_.U8(Bits(list[i]));
       }
+    }
+  }
+  if (format_ < 3) return;
+  for (const auto* orders : {&out_orders, &in_orders}) {
+    w_.Varint(orders->size());
+    prev = -1;
+    for (const auto& [slot, order] : *orders) {
+      w_.Varint(static_cast<uint64_t>(static_cast<int64_t>(slot) - prev - 1));
+      prev = slot;
+      for (uint32_t at : order) w_.Varint(at);
     }
   }
 }
@@ -211,6 +259,46 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
                            (out ? "start" : "end") + " at slot " +
                            std::to_string(slot));
     if (!out) ed.other = from;
+  }
+}
+
+void Graph::ImageLoader::ListOrders(const std::vector<uint8_t>& written) {
+  std::vector<Edge> e_order;
+  std::vector<uint32_t> seen;  // stamp per position: each is taken once
+  uint32_t stamp = 0;
+  for (uint8_t dir : {1, 2}) {
+    auto& lists = dir == 1 ? g_->out_ : g_->in_;
+    const size_t n_lists = r_->Count(1, "edges.orders");
+    uint64_t slot = 0;
+    for (size_t i = 0; i < n_lists && r_->ok(); ++i) {
+      size_t at = r_->offset();
+      slot += r_->Varint("edges.order_slot") + (i > 0);
+      if (!r_->ok()) return;
+      if (slot >= n_slots_ || (written[slot] & dir))
+        return r_->FailAt(at, "edges.order_slot",
+                          "entity slot " + std::to_string(slot) +
+                              (slot >= n_slots_ ? " out of range"
+                                                : " has its list written out"));
+      EdgeList& list = lists[slot];
+      e_order.assign(list.begin(), list.end());
+      if (seen.size() < list.size()) seen.resize(list.size(), 0);
+      if (++stamp == 0) {
+        std::fill(seen.begin(), seen.end(), 0);
+        stamp = 1;
+      }
+      for (Edge& ed : list) {
+        at = r_->offset();
+        const uint64_t from = r_->Varint("edges.order");
+        if (!r_->ok()) return;
+        if (from >= e_order.size() || seen[from] == stamp)
+          return r_->FailAt(at, "edges.order",
+                            "position " + std::to_string(from) +
+                                (from >= e_order.size() ? " out of range"
+                                                        : " taken twice"));
+        seen[from] = stamp;
+        ed = e_order[from];
+      }
+    }
   }
 }
 
@@ -302,9 +390,15 @@ void Graph::ImageLoader::Edges() {
     ++e;
   });
   made_edges_ = {};
-  for (size_t s = 0; s < n; ++s) {
-    g_->SortList(out[s]);
-    g_->SortList(in[s]);
+  if (version_ >= 3) {
+    ListOrders(written);
+    if (!r_->ok()) return;
+  } else {
+    // Saved before lists were kept in order: sort them.
+    for (size_t s = 0; s < n; ++s) {
+      g_->SortList(out[s]);
+      g_->SortList(in[s]);
+    }
   }
   size_t edges = 0;
   for (const auto& list : out) edges += list.size();

@@ -23,7 +23,10 @@ namespace aim::graph::image {
 //  2: a directory after the end tag gives each section's offset, so a
 //     reader can find every section first and then load several at once
 //     (and a writer can stream the image: nothing is patched afterwards).
-inline constexpr uint8_t kFormat = 2;
+//  3: adjacency lists are kept in order (Graph::EdgeBefore); the edges
+//     section ends with the order of each canonical list not in E order
+//     (older images are sorted on load).
+inline constexpr uint8_t kFormat = 3;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
 

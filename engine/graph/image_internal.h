@@ -32,7 +32,8 @@ class Graph::ImageSaver {
  public:
   ImageSaver(const Graph& g, std::string* out) : g_(g), w_(out, Expected(g)) {}
   ImageSaver(const Graph& g, ImageSink* sink) : g_(g), w_(sink) {}
-  void Save();
+  // Writes format `format` (2 or image::kFormat).
+  void Save(uint8_t format = image::kFormat);
 
  private:
   void Strings();
@@ -56,6 +57,7 @@ class Graph::ImageSaver {
 
   const Graph& g_;
   image::Writer w_;
+  uint8_t format_ = image::kFormat;
 };
 
 class Graph::ImageLoader {
@@ -67,15 +69,16 @@ class Graph::ImageLoader {
   absl::StatusOr<std::unique_ptr<Graph>> Load(const RunTasks& run);
 
  private:
-  // A loader for sections that load beside this one's (format 2): it
+  // A loader for sections that load beside this one's (format 2 on): it
   // builds the same graph and reads with its own reader.
   ImageLoader(const ImageLoader& parent, image::Reader* r)
       : bytes_(parent.bytes_), top_(""), r_(r), g_(parent.g_),
-        queries_only_(parent.queries_only_), n_str_(parent.n_str_),
+        queries_only_(parent.queries_only_), version_(parent.version_),
+        n_str_(parent.n_str_),
         n_slots_(parent.n_slots_), n_files_(parent.n_files_) {}
   // Format 1: every section in turn, from top_.
   void LoadInOrder();
-  // Format 2: finds the sections, then loads them in two rounds of tasks
+  // Format 2 on: finds the sections, then loads them in two rounds of tasks
   // given to `run`: strings beside entities and files, then edges beside
   // tables, deps and pending (query-only: edges beside tables).
   void LoadSections(const RunTasks& run);
@@ -109,6 +112,10 @@ class Graph::ImageLoader {
   void Edges();  // image_edges.cc
   // Reads one explicitly stored adjacency list into `list` (image_edges.cc).
   void ExplicitList(EntityIdx slot, bool out, EdgeList& list);
+  // Puts the canonical lists (filled in E order) in their stored orders
+  // (format 3 on). `written`: per slot, bit 1 for an explicit out-list,
+  // bit 2 for an explicit in-list.
+  void ListOrders(const std::vector<uint8_t>& written);
   // How many made entries the references hold.
   uint64_t MadeCount() const {
     return queries_only_ ? made_edges_.size() : made_base_.back();
@@ -149,6 +156,7 @@ class Graph::ImageLoader {
   // tables, deps or pending are kept; the made entries' edges are kept in
   // made_edges_ (E order) for the adjacency lists, and then dropped.
   bool queries_only_ = false;
+  uint8_t version_ = 0;  // the image's format version
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // References are numbered across files (file 0's first), and so are
   // their made entries (reference 0's first): set by FileRefs.

@@ -49,6 +49,7 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
     top_.FailAt(0, "format version",
                 std::to_string(version) + " is not a version");
   if (!top_.ok()) return top_.status();
+  version_ = version;
   if (version == 1) {
     queries_only_ = false;  // (an old format, read in order: all of it)
     LoadInOrder();

@@ -93,10 +93,18 @@ void RunAtOnce(std::span<const std::function<void()>> tasks) {
   for (auto& t : threads) t.join();
 }
 
-// The same image in format 1: no section directory (IMAGE_FORMAT.md).
+// The graph's image in format 2: lists out of E order written out whole,
+// no list orders (IMAGE_FORMAT.md); a reader of format 3 sorts the lists.
+std::string FormatTwo(const Graph& g) {
+  std::string s;
+  g.SaveImageForTesting(&s, 2);
+  return s;
+}
+
+// An image of format 2 in format 1: no section directory.
 constexpr size_t kDirectoryBytes = 7 * 8;
-std::string FormatOne(const std::string& image) {
-  return "\x01" + image.substr(1, image.size() - 1 - kDirectoryBytes);
+std::string FormatOne(const std::string& format_two) {
+  return "\x01" + format_two.substr(1, format_two.size() - 1 - kDirectoryBytes);
 }
 
 // A sink that takes the image in the pieces it is given.
@@ -119,7 +127,12 @@ void ExpectRoundTrip(const Graph& g) {
   auto at_once = Graph::LoadImage(image, RunAtOnce);
   ASSERT_TRUE(at_once.ok()) << at_once.status();
   ExpectSameGraph(g, **at_once);
-  auto v1 = Graph::LoadImage(FormatOne(image));
+  // Images of the older formats load as the same graph, lists in order.
+  const std::string v2_image = FormatTwo(g);
+  auto v2 = Graph::LoadImage(v2_image, RunAtOnce);
+  ASSERT_TRUE(v2.ok()) << v2.status();
+  ExpectSameGraph(g, **v2);
+  auto v1 = Graph::LoadImage(FormatOne(v2_image));
   ASSERT_TRUE(v1.ok()) << v1.status();
   ExpectSameGraph(g, **v1);
   // What queries read only, on one thread and on two; the first format
@@ -132,7 +145,10 @@ void ExpectRoundTrip(const Graph& g) {
     ExpectSameReaderView(g, **q);
     EXPECT_LE((*q)->MemoryBytes(), loaded->MemoryBytes());
   }
-  auto v1q = Graph::LoadImage(FormatOne(image), nullptr, Graph::ImageParts::kQueries);
+  auto v2q = Graph::LoadImage(v2_image, nullptr, Graph::ImageParts::kQueries);
+  ASSERT_TRUE(v2q.ok()) << v2q.status();
+  ExpectSameReaderView(g, **v2q);
+  auto v1q = Graph::LoadImage(FormatOne(v2_image), nullptr, Graph::ImageParts::kQueries);
   ASSERT_TRUE(v1q.ok()) << v1q.status();
   ExpectSameGraph(g, **v1q);
   // Streamed to a sink: the same bytes.
@@ -257,13 +273,15 @@ TEST(ImageTest, SavedInsideABatch) {
 
 // A small image with every section populated: edits leave non-canonical
 // lists and table orders.
-std::string SmallImage() {
+// A graph after some edits, and its image (in `format`).
+std::string SmallImage(uint8_t format = 3) {
   Graph g;
   for (const auto& [p, t] : aim::testing::kEditFixture)
     g.UpsertFile(aim::testing::SourceInput("fixture", p, t));
   RandomEditor ed(aim::testing::kEditFixture, 7);
   for (int i = 0; i < 12; ++i)
     aim::testing::ApplyEdit(g, "fixture", ed, ed.Step());
+  if (format == 2) return FormatTwo(g);
   return Image(g);
 }
 
@@ -308,7 +326,7 @@ TEST(ImageTest, EveryTruncationIsAnError) {
 }
 
 TEST(ImageTest, EveryTruncationOfTheFirstFormatIsAnError) {
-  const std::string image = FormatOne(SmallImage());
+  const std::string image = FormatOne(SmallImage(2));
   ASSERT_TRUE(Graph::LoadImage(image).ok());
   for (size_t n = 0; n < image.size(); ++n) {
     auto g = Graph::LoadImage(std::string_view(image).substr(0, n));
@@ -459,6 +477,29 @@ TEST(ImageTest, ErrorsNameTheField) {
             "found 88");
 }
 
+// The edges section ends with the lists' orders; its last byte is a
+// position in the last list put in order (a small one: one byte). Out of
+// the list, it is an error that names the field, whole or for queries.
+TEST(ImageTest, ListOrderOutOfRangeIsAnError) {
+  std::string image = SmallImage();
+  const size_t dir = image.size() - kDirectoryBytes;
+  uint64_t tables_at = 0;
+  std::memcpy(&tables_at, image.data() + dir + 8 * 4, 8);  // little-endian
+  ASSERT_EQ(image[tables_at], 'T');
+  ASSERT_LT(static_cast<uint8_t>(image[tables_at - 1]), 0x80);
+  image[tables_at - 1] = 0x7f;
+  for (auto parts : {Graph::ImageParts::kAll, Graph::ImageParts::kQueries}) {
+    auto g = Graph::LoadImage(image, nullptr, parts);
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(g.status().message().find("edges.order at byte "),
+              std::string::npos)
+        << g.status();
+    EXPECT_NE(g.status().message().find("position 127 out of range"),
+              std::string::npos)
+        << g.status();
+  }
+}
 
 // ---- loading for queries only
 
