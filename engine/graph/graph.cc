@@ -117,14 +117,6 @@ void Graph::FreeEntity(EntityIdx idx) {
   if (track_changes_) changed_slots_.push_back(idx);
 }
 
-namespace {
-
-// Edges one list takes in place in one update before it is sorted instead.
-constexpr uint8_t kPlaceBudget = 16;
-constexpr uint8_t kListUnsorted = UINT8_MAX;
-
-}  // namespace
-
 bool Graph::EdgeBefore(const Edge& a, const Edge& b) const {
   if (a.other != b.other) {
     const uint64_t ia = entities_[a.other].id, ib = entities_[b.other].id;
@@ -144,8 +136,13 @@ void Graph::InsertEdge(std::vector<EdgeList>& lists,
                        const Edge& ed) {
   if (edits.size() <= owner) edits.resize(entities_.size(), 0);
   uint8_t& n = edits[owner];
-  if (n == 0) touched.push_back(owner);
   EdgeList& list = lists[owner];
+  if (n == 0) {
+    touched.push_back(owner);
+    // A short list costs little more to sort once than to place each
+    // edge into (an ingest fills every list from empty).
+    if (list.size() < kPlaceBudget) n = kListUnsorted;
+  }
   if (n == kListUnsorted) {
     list.push_back(ed);
     return;
@@ -165,23 +162,33 @@ void Graph::InsertEdge(std::vector<EdgeList>& lists,
 void Graph::SortList(EdgeList& list) const {
   const size_t n = list.size();
   if (n < 2) return;
-  auto before = [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); };
-  if (n <= 16) {
-    std::sort(list.begin(), list.end(), before);
-    return;
-  }
   // Sort by the other ends' ids first, read once each, then order the
   // runs of equal ids by the rest of the key.
   struct Keyed {
     uint64_t id;
     uint32_t at;
   };
-  std::vector<Keyed> keys(n);
-  for (uint32_t i = 0; i < n; ++i) keys[i] = {entities_[list[i].other].id, i};
-  std::sort(keys.begin(), keys.end(),
-            [](const Keyed& a, const Keyed& b) { return a.id < b.id; });
-  std::vector<Edge> sorted(n);
+  absl::InlinedVector<Keyed, 16> keys(n);
+  bool sorted_already = true;
+  for (uint32_t i = 0; i < n; ++i) {
+    keys[i] = {entities_[list[i].other].id, i};
+    sorted_already = sorted_already && (i == 0 || keys[i - 1].id < keys[i].id);
+  }
+  if (sorted_already) return;  // distinct ids, in order
+  auto by_id = [](const Keyed& a, const Keyed& b) { return a.id < b.id; };
+  if (n <= 16) {
+    for (size_t i = 1; i < n; ++i) {  // insertion sort
+      const Keyed k = keys[i];
+      size_t j = i;
+      for (; j > 0 && by_id(k, keys[j - 1]); --j) keys[j] = keys[j - 1];
+      keys[j] = k;
+    }
+  } else {
+    std::sort(keys.begin(), keys.end(), by_id);
+  }
+  absl::InlinedVector<Edge, 16> sorted(n);
   for (size_t i = 0; i < n; ++i) sorted[i] = list[keys[i].at];
+  auto before = [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); };
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && keys[j].id == keys[i].id) ++j;

@@ -24,6 +24,11 @@ inline constexpr uint8_t kRefDead = 64;
 // of `self_type` come first.
 inline constexpr uint8_t kRefOnSelf = 128;
 
+// Edges one adjacency list takes in place in one update before it is
+// sorted instead (Graph::InsertEdge); the mark of a list to sort.
+inline constexpr uint8_t kPlaceBudget = 16;
+inline constexpr uint8_t kListUnsorted = UINT8_MAX;
+
 // The flags of the edges a reference makes.
 inline uint8_t EdgeFlags(uint8_t ref_flags) {
   return ((ref_flags & kRefInMacro) ? kEdgeInMacro : 0) |

@@ -65,6 +65,37 @@ std::vector<int64_t> Match(std::span<const Edge> list,
   return match;
 }
 
+// Match for a short list: each edge against the candidates in turn (no
+// sort; at most a few hundred comparisons, all in cache).
+template <typename EdgeOf>
+std::vector<int64_t> MatchFew(std::span<const Edge> list,
+                              std::span<const uint32_t> cands, EdgeOf edge_of) {
+  uint64_t taken = 0;  // bit j: cands[j] matched
+  std::vector<int64_t> match;
+  match.reserve(list.size());
+  for (const Edge& ed : list) {
+    int64_t found = -1;
+    for (size_t j = 0; j < cands.size(); ++j) {
+      if (!(taken >> j & 1) && SameEdge(ed, edge_of(cands[j]))) {
+        taken |= uint64_t{1} << j;
+        found = cands[j];
+        break;
+      }
+    }
+    match.push_back(found);
+  }
+  return match;
+}
+
+// Match, by the cheaper way for the list's length.
+template <typename EdgeOf>
+std::vector<int64_t> MatchList(std::span<const Edge> list,
+                               std::span<const uint32_t> cands,
+                               EdgeOf edge_of) {
+  return cands.size() <= 32 ? MatchFew(list, cands, edge_of)
+                            : Match(list, cands, edge_of);
+}
+
 uint8_t Bits(const Edge& ed) {
   return image::PackEdge(static_cast<uint8_t>(ed.kind),
                          static_cast<uint8_t>(ed.confidence), ed.flags);
@@ -98,6 +129,27 @@ void Graph::ImageSaver::Edges() {
                                      start[k + 1] - start[k]);
   };
 
+  // The lists as they are once the update ends: inside a batch, a list
+  // that took many edges is sorted only then (Graph::InsertEdge). A
+  // graph loaded from this image, its batch ended, must equal this one.
+  absl::flat_hash_map<EntityIdx, EdgeList> settled[2];
+  for (int d = 0; d < 2; ++d) {
+    const auto& edits = d == 0 ? g_.out_edits_ : g_.in_edits_;
+    const auto& touched = d == 0 ? g_.out_touched_ : g_.in_touched_;
+    for (EntityIdx e : touched) {
+      if (e >= edits.size() || edits[e] != kListUnsorted) continue;
+      EdgeList copy = d == 0 ? g_.out_[e] : g_.in_[e];
+      g_.SortList(copy);
+      settled[d].emplace(e, std::move(copy));
+    }
+  }
+  auto list_of = [&](int d, EntityIdx e) {
+    auto it = settled[d].find(e);
+    const EdgeList& l =
+        it != settled[d].end() ? it->second : (d == 0 ? g_.out_[e] : g_.in_[e]);
+    return std::span<const Edge>(l.data(), l.size());
+  };
+
   // Out-lists decide which made entries are live. A list whose edges are
   // its live made entries is canonical; if they are not in E order, its
   // order is stored (the positions, in E order, of its edges).
@@ -122,7 +174,7 @@ void Graph::ImageSaver::Edges() {
     return order;
   };
   for (EntityIdx s = 0; s < n; ++s) {
-    std::span<const Edge> list(g_.out_[s].data(), g_.out_[s].size());
+    const std::span<const Edge> list = list_of(0, s);
     auto cands = group(from_start, by_from, s);
     bool in_e_order = list.size() == cands.size();
     for (size_t i = 0; in_e_order && i < list.size(); ++i)
@@ -131,7 +183,7 @@ void Graph::ImageSaver::Edges() {
       for (uint32_t c : cands) live[c] = 1;
       continue;
     }
-    auto match = Match(list, cands, [&](uint32_t c) { return e_out[c]; });
+    auto match = MatchList(list, cands, [&](uint32_t c) { return e_out[c]; });
     bool canonical = true;
     for (int64_t c : match) {
       if (c >= 0) live[c] = 1;
@@ -145,7 +197,7 @@ void Graph::ImageSaver::Edges() {
     if (!order.empty()) out_orders.emplace_back(s, std::move(order));
   }
   for (EntityIdx t = 0; t < n; ++t) {
-    std::span<const Edge> list(g_.in_[t].data(), g_.in_[t].size());
+    const std::span<const Edge> list = list_of(1, t);
     auto cands = group(to_start, by_to, t);
     size_t i = 0;
     bool in_e_order = true;
@@ -158,7 +210,7 @@ void Graph::ImageSaver::Edges() {
       ++i;
     }
     if (in_e_order && i == list.size()) continue;
-    auto match = Match(list, cands, e_in);
+    auto match = MatchList(list, cands, e_in);
     size_t n_live = 0;
     for (uint32_t c : cands) n_live += live[c];
     bool canonical = n_live == list.size();
@@ -187,7 +239,7 @@ void Graph::ImageSaver::Edges() {
     for (const auto& [slot, match] : *lists) {
       w_.Varint(static_cast<uint64_t>(static_cast<int64_t>(slot) - prev - 1));
       prev = slot;
-      const auto& list = out ? g_.out_[slot] : g_.in_[slot];
+      const std::span<const Edge> list = list_of(out ? 0 : 1, slot);
       w_.Varint(list.size());
       for (size_t i = 0; i < list.size(); ++i) {
         w_.Varint(static_cast<uint64_t>(match[i] + 1));
