@@ -291,7 +291,10 @@ size_t HeapBytes(const std::vector<T>& v) {
 
 size_t Graph::MemoryBytes() const {
   size_t b = entities_.capacity() * sizeof(Entity) +
-             (out_.capacity() + in_.capacity()) * sizeof(EdgeList);
+             (out_.capacity() + in_.capacity()) * sizeof(EdgeList) +
+             out_edits_.capacity() + in_edits_.capacity() +
+             (out_touched_.capacity() + in_touched_.capacity()) *
+                 sizeof(EntityIdx);
   for (const auto& v : out_) b += HeapBytes(v);
   for (const auto& v : in_) b += HeapBytes(v);
   b += strings_.bytes() + strings_.size() * (sizeof(std::string_view) + 16);

@@ -271,8 +271,12 @@ Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   // one run whose first edge of a wanted kind is its least (EdgeLess).
   // So the answer is read off in order: no ids to load, nothing to sort.
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
-  hits.list().reserve(edges.size());
-  hits.steps().reserve(edges.size());
+  // At most one hit per edge of a wanted kind (a hub's list may hold tens
+  // of thousands of edges of other kinds: reserve for these only).
+  size_t wanted = 0;
+  for (const graph::Edge& ed : edges) wanted += (kinds & KindBit(ed.kind)) != 0;
+  hits.list().reserve(wanted);
+  hits.steps().reserve(wanted);
   EntityIdx last = graph::kNoEntity;
   for (const graph::Edge& ed : edges) {
     if (!(kinds & KindBit(ed.kind)) || ed.other == start || ed.other == last)
