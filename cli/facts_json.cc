@@ -55,6 +55,7 @@ void WriteFactsJsonl(const FileFacts& f, std::string_view display_path,
     j["callee"] = c.callee;
     j["qualifier"] = c.has_qualifier ? Json(c.qualifier) : Json();
     j["via"] = c.method ? "method" : "path";
+    if (c.method && c.on_self) j["on_self"] = true;
     j["file"] = file;
     j["line"] = c.line;
     j["in_macro"] = c.in_macro;

@@ -63,6 +63,7 @@ std::vector<Json> Render(const FileFacts& f) {
               {"callee", c.callee}, {"line", c.line}};
     if (c.has_qualifier) j["qualifier"] = c.qualifier;
     Flag(j, "method", c.method);
+    Flag(j, "on_self", c.on_self);
     Flag(j, "in_macro", c.in_macro);
     out.push_back(std::move(j));
   }
