@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang (ASan+UBSan) and runs one.
 # Usage: scripts/fuzz.sh [target] [seconds]   (default: fuzz_extract 60)
-# Targets: fuzz_extract fuzz_checkpoint fuzz_request fuzz_wal
+# Targets: fuzz_extract fuzz_checkpoint fuzz_request fuzz_wal fuzz_image
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:-fuzz_extract}
@@ -32,6 +32,16 @@ if [ "$target" = fuzz_wal ] && [ -z "$(ls -A "$corpus")" ]; then
   printf '\x04\x0a\x00\x01\x02\x00\x00\x03\x00keyhello\x08\x00\x01\x02\x00\x00\x03\x00keybye' > "$corpus/seed-4"
   printf '\x06\x04\x00\x81\x00\x00\x00skip\x04\x00\x01\x01\x00\x00zstd' > "$corpus/seed-2"
   printf '\x00AIMWAL01\x01\x00\x00\x00\x40\x00\x00\x00' > "$corpus/seed-3"
+fi
+# The graph image loader: its built-in image whole, for queries, and edited
+# after the load (byte 0; see fault_injection/fuzz_image.cc), unpatched
+# and with a byte or two flipped.
+if [ "$target" = fuzz_image ] && [ -z "$(ls -A "$corpus")" ]; then
+  printf '\x02' > "$corpus/seed-0"
+  printf '\x03' > "$corpus/seed-1"
+  printf '\x06' > "$corpus/seed-2"
+  printf '\x02\x40\x00\x01' > "$corpus/seed-3"
+  printf '\x07\x00\x01\x80\x10\x02\x04' > "$corpus/seed-4"
 fi
 if [ -z "$(ls -A "$corpus")" ]; then
   find tests/fixtures -name '*.rs' -exec cp {} "$corpus"/ \; 2>/dev/null || true
