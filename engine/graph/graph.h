@@ -197,7 +197,12 @@ class Graph {
   void SaveImageForTesting(std::string* out, uint8_t format) const;
   // Rebuilds the graph an image was saved from: same entities and edges in
   // the same slots and list orders (same Digest), and every later edit
-  // behaves as it would have on the saved graph.
+  // behaves as it would have on the saved graph. (Images of formats 1 and
+  // 2 come from before lists were kept in EdgeBefore order: their lists
+  // are sorted on load.) A list order stored in the image is trusted once
+  // it is a permutation: damage that keeps it one (behind the checkpoint's
+  // CRC) can only put one-hop answers out of order (or list an entity
+  // twice), never read out of bounds.
   // Safe on any input: every size, count and index is checked before use,
   // and nothing larger than the remaining input can justify is allocated.
   // Errors: DataLoss for damaged bytes (the message names the field and
