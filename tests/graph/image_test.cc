@@ -271,9 +271,8 @@ TEST(ImageTest, SavedInsideABatch) {
 
 // ---- damage
 
-// A small image with every section populated: edits leave non-canonical
-// lists and table orders.
-// A graph after some edits, and its image (in `format`).
+// A small image (in `format`) with every section populated: edits leave
+// lists out of E order and tables out of their fresh order.
 std::string SmallImage(uint8_t format = 3) {
   Graph g;
   for (const auto& [p, t] : aim::testing::kEditFixture)
