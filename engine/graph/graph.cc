@@ -122,6 +122,10 @@ bool Graph::EdgeBefore(const Edge& a, const Edge& b) const {
     const uint64_t ia = entities_[a.other].id, ib = entities_[b.other].id;
     if (ia != ib) return ia < ib;
   }
+  return EdgeFieldsBefore(a, b);
+}
+
+bool Graph::EdgeFieldsBefore(const Edge& a, const Edge& b) const {
   auto key = [](const Edge& e) {
     return std::tuple(static_cast<int>(e.kind), e.line,
                       static_cast<int>(e.confidence), e.flags);
@@ -188,7 +192,9 @@ void Graph::SortList(EdgeList& list) const {
   }
   absl::InlinedVector<Edge, 16> sorted(n);
   for (size_t i = 0; i < n; ++i) sorted[i] = list[keys[i].at];
-  auto before = [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); };
+  auto before = [this](const Edge& a, const Edge& b) {
+    return EdgeFieldsBefore(a, b);  // (one id: one other end)
+  };
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && keys[j].id == keys[i].id) ++j;

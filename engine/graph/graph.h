@@ -140,6 +140,9 @@ class Graph {
   // kind, line, confidence, flags and file path. A function of content
   // alone (not of slots or of the order of edits).
   bool EdgeBefore(const Edge& a, const Edge& b) const;
+  // EdgeBefore without the other end: kind, line, confidence, flags, file
+  // path. The order among edges to one entity (walks keep the least).
+  bool EdgeFieldsBefore(const Edge& a, const Edge& b) const;
   // A hint that out(e) or in(e) is about to be asked for: a walk issues
   // it for many entities before reading their lists, so that the cache
   // misses on where the lists are overlap rather than follow one another.

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <tuple>
 
 namespace aim::query::internal {
 namespace {
@@ -212,12 +211,8 @@ bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b) {
 }
 
 bool EdgeLess(const Graph& g, const graph::Edge& a, const graph::Edge& b) {
-  auto key = [](const graph::Edge& e) {
-    return std::tuple(static_cast<int>(e.kind), e.line,
-                      static_cast<int>(e.confidence), e.flags);
-  };
-  if (key(a) != key(b)) return key(a) < key(b);
-  return g.str(a.file) < g.str(b.file);
+  // The lists' own order among edges to one entity, which OneHop relies on.
+  return g.EdgeFieldsBefore(a, b);
 }
 
 std::span<const Record> Walk(const Graph& g, EntityIdx start,
