@@ -172,23 +172,35 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
     for (const auto& a : s.adj) Prefetch(a.data());
     s.steps.clear();
     for (uint32_t i = 0; i < s.adj.size(); ++i) {
+      // A list names each other end in one run, least edge first (see
+      // Graph::in): of a run, only its first edge of a wanted kind can
+      // reach the other end or be kept as the edge that did.
+      EntityIdx last = graph::kNoEntity;
       for (const graph::Edge& ed : s.adj[i]) {
-        if (!(spec.kinds & KindBit(ed.kind))) continue;
+        if (!(spec.kinds & KindBit(ed.kind)) || ed.other == last) continue;
+        last = ed.other;
         Prefetch(&s.mark[ed.other]);
         s.steps.push_back({&ed, c + i});
       }
     }
     uint32_t target_from = kNoRecord;  // the record that reached the target
+    uint32_t r = kNoRecord;
+    uint32_t r_first = 0;  // the first record `r` made: all it made follow
     for (const Scratch::Step& step : s.steps) {
-      const uint32_t r = step.rec;
-      if (target_from != kNoRecord && r != target_from) return true;
+      if (step.rec != r) {
+        if (target_from != kNoRecord) return true;
+        r = step.rec;
+        r_first = static_cast<uint32_t>(s.recs.size());
+      }
       const graph::Edge& ed = *step.edge;
       const EntityIdx o = ed.other;
       if (s.Seen(o)) {
-        Record& old = s.recs[s.RecOf(o)];
-        if (old.parent == r && old.depth == depth + 1 &&
-            EdgeLess(g, ed, old.via))
-          old.via = ed;
+        // Reached by `r` before: only by another run of the same list (a
+        // list in order has one run per other end), so not after dedup;
+        // reached first by an earlier record: that one keeps it.
+        const uint32_t old_rec = s.RecOf(o);
+        if (old_rec >= r_first && EdgeLess(g, ed, s.recs[old_rec].via))
+          s.recs[old_rec].via = ed;
         continue;
       }
       s.Mark(o, static_cast<uint32_t>(s.recs.size()));
