@@ -9,16 +9,15 @@ namespace {
 
 inline void Prefetch(const void* p) { __builtin_prefetch(p); }
 
-// Per-thread scratch, reused by every walk: a mark per slot (visited in
-// this walk, and at which record), the records, and buffers for expanding
-// and sorting a level.
+// Per-thread scratch, reused by every walk: a bit per slot (reached by the
+// walk in progress), the records, and buffers for expanding and sorting a
+// level.
 //
-// Marks are 4 bytes a slot, so that more of them stay in cache: a walk
-// marks entity e with base + its record, and each walk starts its base
-// past every mark of the walks before it, which are then all below base.
+// The bits take 32 KB for a graph of 256k slots, so they stay in the
+// nearest cache where a slot number per slot (1 MB) would not; a walk
+// clears the bits of the walk before it, one per record.
 struct Scratch {
-  std::vector<uint32_t> mark;
-  uint32_t base = 1;  // 0 is never a mark of a live walk
+  std::vector<uint64_t> seen;
   std::vector<Record> recs;
   // A level being sorted: the entity's id and its record.
   using Keyed = IdKey;
@@ -35,21 +34,19 @@ struct Scratch {
   std::vector<Step> steps;
 
   void Begin(size_t slots) {
-    if (mark.size() < slots) mark.resize(slots, 0);
-    // A walk has at most one record per slot, so its marks stay below
-    // base + slots.
-    base += static_cast<uint32_t>(recs.size());
-    if (base > UINT32_MAX - slots) {  // would wrap: forget every old mark
-      std::fill(mark.begin(), mark.end(), 0);
-      base = 1;
-    }
+    // Every set bit is a record's (a record is pushed before its bit is
+    // set, so a walk cut short by an exception leaves none behind).
+    for (const Record& r : recs)
+      seen[r.node >> 6] &= ~(uint64_t{1} << (r.node & 63));
     recs.clear();
+    if (seen.size() < (slots + 63) / 64) seen.resize((slots + 63) / 64, 0);
   }
-  // (Marks of earlier walks are below base: the difference wraps past
-  // recs.size().)
-  bool Seen(EntityIdx e) const { return mark[e] - base < recs.size(); }
-  uint32_t RecOf(EntityIdx e) const { return mark[e] - base; }
-  void Mark(EntityIdx e, uint32_t r) { mark[e] = base + r; }
+  bool Seen(EntityIdx e) const { return (seen[e >> 6] >> (e & 63)) & 1; }
+  // Appends the record of entity `rec.node`, which was not seen.
+  void Add(const Record& rec) {
+    recs.push_back(rec);
+    seen[rec.node >> 6] |= uint64_t{1} << (rec.node & 63);
+  }
 };
 
 Scratch& TheScratch() {
@@ -106,9 +103,9 @@ void SortByKey(std::vector<Scratch::Keyed>& v, Scratch& s) {
   if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
 }
 
-// Sorts records [begin, end) of one level by entity id and re-points
-// their marks. Ids are stable hashes of identity, so the order does not
-// depend on slots or on the order of adjacency lists.
+// Sorts records [begin, end) of one level by entity id. Ids are stable
+// hashes of identity, so the order does not depend on slots or on the
+// order of adjacency lists.
 void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
   if (end - begin < 2) return;
   constexpr uint32_t kAhead = 8;
@@ -121,10 +118,8 @@ void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
   SortByKey(buf, s);
   auto& level = s.level_buf;
   level.assign(s.recs.begin() + begin, s.recs.begin() + end);
-  for (uint32_t i = 0; i < buf.size(); ++i) {
+  for (uint32_t i = 0; i < buf.size(); ++i)
     s.recs[begin + i] = level[buf[i].rec - begin];
-    s.Mark(s.recs[begin + i].node, begin + i);
-  }
 }
 
 // Adds the children of record `r` reached by `contains` (out-edges) as
@@ -132,16 +127,14 @@ void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
 void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
   const EntityIdx node = s.recs[r].node;
   const uint32_t first = static_cast<uint32_t>(s.recs.size());
+  // One edge per run of the list: its first of the wanted kind is its
+  // least (see ExpandLevel).
+  EntityIdx last = graph::kNoEntity;
   for (const graph::Edge& ed : g.out(node)) {
-    if (ed.kind != EdgeKind::kContains) continue;
+    if (ed.kind != EdgeKind::kContains || ed.other == last) continue;
+    last = ed.other;
     if (only_impls && g.entity(ed.other).kind != EntityKind::kImpl) continue;
-    if (s.Seen(ed.other)) {
-      Record& old = s.recs[s.RecOf(ed.other)];
-      if (old.parent == r && EdgeLess(g, ed, old.via)) old.via = ed;
-      continue;
-    }
-    s.Mark(ed.other, static_cast<uint32_t>(s.recs.size()));
-    s.recs.push_back({ed.other, r, 0, true, ed});
+    if (!s.Seen(ed.other)) s.Add({ed.other, r, 0, true, ed});
   }
   SortLevel(g, s, first, static_cast<uint32_t>(s.recs.size()));
 }
@@ -150,61 +143,55 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
 // Returns true, leaving the level unfinished, once the target is reached
 // (after the rest of the edges of the record that reached it).
 //
-// The level is taken in chunks of records: first a prefetch of where their
-// adjacency lists are, then where they are, then a prefetch of every
-// list, then the edges of the wanted kinds, prefetching each one's mark,
-// then those edges in order (the order a plain loop over records and
-// edges would take). A walk is bound by cache misses (hundreds of ns each
-// on a virtual machine), so each stage issues independent loads whose
-// misses overlap instead of following one pointer after another.
+// The level is taken in chunks of records, and a chunk in a pipeline: the
+// record kD places ahead has where its list is read and its list
+// prefetched, the one 2 kD ahead has where its list is prefetched, while
+// the edges of the wanted kinds of this one are noted; then those edges
+// are taken in order (the order a plain loop over records and edges would
+// take). A walk is bound by cache misses (hundreds of ns each on a virtual
+// machine): the pipeline keeps a steady number of them in flight, where
+// issuing a chunk's worth at once stalls on the first ones and overflows
+// the core's buffers for the rest.
 bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
                  uint32_t begin, uint32_t end, uint32_t depth) {
   constexpr uint32_t kChunk = 256;
   for (uint32_t c = begin; c < end; c += kChunk) {
     const uint32_t c_end = std::min(end, c + kChunk);
-    s.adj.clear();
-    for (uint32_t r = c; r < c_end; ++r)
-      g.PrefetchList(s.recs[r].node, spec.up);
-    for (uint32_t r = c; r < c_end; ++r) {
-      const EntityIdx node = s.recs[r].node;
-      s.adj.push_back(spec.up ? g.in(node) : g.out(node));
-    }
-    for (const auto& a : s.adj) Prefetch(a.data());
+    const uint32_t n = c_end - c;
+    constexpr uint32_t kD = 12;
+    s.adj.resize(n);
+    auto list_of = [&](uint32_t i) {
+      const EntityIdx node = s.recs[c + i].node;
+      s.adj[i] = spec.up ? g.in(node) : g.out(node);
+      Prefetch(s.adj[i].data());
+    };
+    for (uint32_t i = 0; i < std::min(n, 2 * kD); ++i)
+      g.PrefetchList(s.recs[c + i].node, spec.up);
+    for (uint32_t i = 0; i < std::min(n, kD); ++i) list_of(i);
     s.steps.clear();
-    for (uint32_t i = 0; i < s.adj.size(); ++i) {
+    for (uint32_t i = 0; i < n; ++i) {
+      if (i + 2 * kD < n) g.PrefetchList(s.recs[c + i + 2 * kD].node, spec.up);
+      if (i + kD < n) list_of(i + kD);
       // A list names each other end in one run, least edge first (see
       // Graph::in): of a run, only its first edge of a wanted kind can
-      // reach the other end or be kept as the edge that did.
+      // reach the other end or be kept as the edge that did. So a record
+      // reaches each entity once, and an entity seen before was reached
+      // first by an earlier record (or level), which keeps it.
       EntityIdx last = graph::kNoEntity;
       for (const graph::Edge& ed : s.adj[i]) {
         if (!(spec.kinds & KindBit(ed.kind)) || ed.other == last) continue;
         last = ed.other;
-        Prefetch(&s.mark[ed.other]);
         s.steps.push_back({&ed, c + i});
       }
     }
     uint32_t target_from = kNoRecord;  // the record that reached the target
-    uint32_t r = kNoRecord;
-    uint32_t r_first = 0;  // the first record `r` made: all it made follow
     for (const Scratch::Step& step : s.steps) {
-      if (step.rec != r) {
-        if (target_from != kNoRecord) return true;
-        r = step.rec;
-        r_first = static_cast<uint32_t>(s.recs.size());
-      }
+      const uint32_t r = step.rec;
+      if (target_from != kNoRecord && r != target_from) return true;
       const graph::Edge& ed = *step.edge;
       const EntityIdx o = ed.other;
-      if (s.Seen(o)) {
-        // Reached by `r` before: only by another run of the same list (a
-        // list in order has one run per other end), so not after dedup;
-        // reached first by an earlier record: that one keeps it.
-        const uint32_t old_rec = s.RecOf(o);
-        if (old_rec >= r_first && EdgeLess(g, ed, s.recs[old_rec].via))
-          s.recs[old_rec].via = ed;
-        continue;
-      }
-      s.Mark(o, static_cast<uint32_t>(s.recs.size()));
-      s.recs.push_back({o, r, depth + 1, !spec.up, ed});
+      if (s.Seen(o)) continue;
+      s.Add({o, r, depth + 1, !spec.up, ed});
       Prefetch(&g.entity(o));  // its id is the sort key
       if (o == spec.target) target_from = r;
     }
@@ -222,19 +209,13 @@ bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b) {
   return c != 0 ? c < 0 : ea.id < eb.id;
 }
 
-bool EdgeLess(const Graph& g, const graph::Edge& a, const graph::Edge& b) {
-  // The lists' own order among edges to one entity, which OneHop relies on.
-  return g.EdgeFieldsBefore(a, b);
-}
-
 std::span<const Record> Walk(const Graph& g, EntityIdx start,
                              const WalkSpec& spec, uint32_t* target_rec) {
   Scratch& s = TheScratch();
   s.Begin(g.slot_count());
   if (target_rec) *target_rec = kNoRecord;
   if (!g.live(start)) return {};
-  s.Mark(start, 0);
-  s.recs.push_back({start, kNoRecord, 0, false, graph::Edge{}});
+  s.Add({start, kNoRecord, 0, false, graph::Edge{}});
   if (spec.with_members && model::IsType(g.entity(start).kind)) {
     const bool is_trait = g.entity(start).kind == EntityKind::kTrait;
     SeedChildren(g, s, 0, /*only_impls=*/!is_trait);
@@ -252,7 +233,12 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   uint32_t end = static_cast<uint32_t>(s.recs.size());
   for (uint32_t depth = 0; depth < spec.max_depth && begin < end; ++depth) {
     if (ExpandLevel(g, s, spec, begin, end, depth)) {
-      if (target_rec) *target_rec = s.RecOf(spec.target);
+      if (target_rec) {  // in the level being made, the last one
+        uint32_t r = static_cast<uint32_t>(s.recs.size());
+        while (s.recs[--r].node != spec.target) {
+        }
+        *target_rec = r;
+      }
       return s.recs;
     }
     begin = end;
@@ -264,18 +250,12 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
 
 void SortIdKeys(std::vector<IdKey>& keys) { SortByKey(keys, TheScratch()); }
 
-void SetWalkMarkBaseForTesting(uint32_t base) {
-  Scratch& s = TheScratch();
-  std::fill(s.mark.begin(), s.mark.end(), 0);  // every mark below base
-  s.recs.clear();
-  s.base = std::max<uint32_t>(base, 1);
-}
-
 Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   Hits hits(up);
   if (!g.live(start)) return hits;
   // A list is in Graph::EdgeBefore order: the other ends by id, each in
-  // one run whose first edge of a wanted kind is its least (EdgeLess).
+  // one run whose first edge of a wanted kind is its least
+  // (Graph::EdgeFieldsBefore).
   // So the answer is read off in order: no ids to load, nothing to sort.
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
   // At most one hit per edge of a wanted kind (a hub's list may hold tens

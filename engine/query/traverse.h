@@ -67,10 +67,6 @@ struct IdKey {
 // time for ids, and n log n whatever the keys.
 void SortIdKeys(std::vector<IdKey>& keys);
 
-// Tests: this thread's next walk marks slots from `base` on, to exercise
-// the marks' wrap-around (see Scratch in traverse.cc).
-void SetWalkMarkBaseForTesting(uint32_t base);
-
 // The hop that reached record `r` (r must have a parent).
 Hop HopOf(std::span<const Record> recs, uint32_t r);
 // Hits for every record of depth > 0, in record order. The steps are the
@@ -80,7 +76,6 @@ Hits ToHits(std::span<const Record> recs, bool up);
 
 // Deterministic orders.
 bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b);
-bool EdgeLess(const Graph& g, const graph::Edge& a, const graph::Edge& b);
 
 // Is a placeholder rather than a named item: externals and impl blocks.
 inline bool IsAux(model::EntityKind k) {
