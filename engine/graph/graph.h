@@ -252,6 +252,10 @@ class Graph {
   // stores only where the live tables differ from these (image_tables.cc).
   struct DerivedTables;
   void DeriveTables(DerivedTables& t) const;
+  // The two halves of DeriveTables: the tables of entities alone (by id,
+  // by name, externals), then those of the files' registrations and paths.
+  void DeriveEntityTables(DerivedTables& t) const;
+  void DeriveFileTables(DerivedTables& t) const;
   class ImageSaver;   // image.cc
   class ImageLoader;  // image_load.cc
 

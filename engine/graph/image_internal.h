@@ -79,8 +79,9 @@ class Graph::ImageLoader {
   // Format 1: every section in turn, from top_.
   void LoadInOrder();
   // Format 2 on: finds the sections, then loads them in two rounds of tasks
-  // given to `run`: strings beside entities and files, then edges beside
-  // tables, deps and pending (query-only: edges beside tables).
+  // given to `run`: the entities, the tables they derive and the strings
+  // beside the files, then the edges beside the tables, pending and deps
+  // (query-only: the edges beside the tables).
   void LoadSections(const RunTasks& run);
 
   void Strings();
@@ -160,6 +161,11 @@ class Graph::ImageLoader {
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // References are numbered across files (file 0's first), and so are
   // their made entries (reference 0's first): set by FileRefs.
+  // Tables derived before the tables section is read (LoadSections: the
+  // entities' own), which Tables completes; null: Tables derives them all.
+  DerivedTables* derived_ = nullptr;
+  // The loader whose reference numbering (below) Deps reads.
+  const ImageLoader* refs_ = this;
   std::vector<uint32_t> ref_base_;     // per file, and the total at the end
   std::vector<uint32_t> file_of_ref_;  // per reference
   std::vector<uint32_t> made_base_;    // per reference, and the total

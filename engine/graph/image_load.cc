@@ -139,27 +139,47 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
     }
   };
 
-  // Round 1: the strings, beside the entities and files (which only check
-  // string ids against the count the strings section starts with).
+  // Round 1: the entities, the tables they alone derive, and the strings,
+  // beside the files (which only check string ids and slots against the
+  // counts the strings and entities sections start with).
   {
     image::Reader peek = readers[0];
     n_str_ = peek.Varint("strings.count");
+    image::Reader peek_entities = readers[1];  // (bounded by the section)
+    n_slots_ = peek_entities.Count(46, "entities.count");
   }
   ImageLoader strings(*this, nullptr);
+  ImageLoader entities(*this, nullptr);
+  DerivedTables derived;
   const std::function<void()> round1[] = {
-      [&] { section(strings, 0, &ImageLoader::Strings); },
       [&] {
-        section(*this, 1, &ImageLoader::Entities);
-        if (readers[1].ok()) section(*this, 2, &ImageLoader::Files);
-      }};
+        section(entities, 1, &ImageLoader::Entities);
+        if (readers[1].ok()) {
+          // Reserved as Tables would: for the sizes the tables section
+          // starts with (DerivedTables::ForEach order), at most one entry
+          // per live entity. (Tables reports a damaged size.)
+          image::Reader peek = readers[4];
+          uint64_t hint[10];
+          for (uint64_t& h : hint) h = peek.Varint("tables.size");
+          if (peek.ok()) {
+            const uint64_t live = g_->live_entities_;
+            derived.by_id.reserve(std::min(hint[0], live));
+            derived.by_name.reserve(std::min(hint[1], live));
+            derived.externals.reserve(std::min(hint[8], live));
+          }
+          g_->DeriveEntityTables(derived);
+        }
+        section(strings, 0, &ImageLoader::Strings);
+      },
+      [&] { section(*this, 2, &ImageLoader::Files); }};
   run_all(round1);
   if (first_error(3)) return;
   if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
     return top_.Fail("strings.count", "differs from the pool loaded");
 
-  // Round 2: the adjacency lists and deps, beside the tables and pending.
-  // Both read the files; each writes its own parts of the graph. A
-  // query-only load has no deps or pending to load.
+  // Round 2: the adjacency lists, beside the tables, pending and deps. Each
+  // reads the files and writes its own parts of the graph. A query-only
+  // load has no deps or pending to load.
   ImageLoader edges(*this, nullptr);
   edges.ref_base_ = std::move(ref_base_);
   edges.file_of_ref_ = std::move(file_of_ref_);
@@ -167,14 +187,15 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
   edges.out_n_ = std::move(out_n_);
   edges.in_n_ = std::move(in_n_);
   edges.made_edges_ = std::move(made_edges_);
+  refs_ = &edges;
+  derived_ = &derived;
   const std::function<void()> round2[] = {
-      [&] {
-        section(edges, 3, &ImageLoader::Edges);
-        if (!queries_only_ && readers[3].ok()) section(edges, 5, &ImageLoader::Deps);
-      },
+      [&] { section(edges, 3, &ImageLoader::Edges); },
       [&] {
         section(*this, 4, &ImageLoader::Tables);
-        if (!queries_only_ && readers[4].ok()) section(*this, 6, &ImageLoader::Pending);
+        if (queries_only_ || !readers[4].ok()) return;
+        section(*this, 6, &ImageLoader::Pending);
+        section(*this, 5, &ImageLoader::Deps);
       }};
   run_all(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
@@ -377,7 +398,8 @@ void Graph::ImageLoader::Tables() {
   }
   const size_t bound[] = {live,    live,    regs[0], regs[1], regs[2],
                           regs[3], regs[4], regs[5], live,    n_files_};
-  DerivedTables d;
+  DerivedTables own;
+  DerivedTables& d = derived_ ? *derived_ : own;
   size_t i = 0;
   d.ForEach([&](auto& table) {
     const uint64_t hint = r_->Varint("tables.size");
@@ -386,7 +408,8 @@ void Graph::ImageLoader::Tables() {
   if (!r_->ok()) return;
   // (Query-only: no registrations were loaded, so the scope tables derive
   // empty, and take only their exceptions, which are then dropped.)
-  g_->DeriveTables(d);
+  if (!derived_) g_->DeriveEntityTables(d);
+  g_->DeriveFileTables(d);
   ListExceptions(d.by_name, false, true, "tables.by_name");
   ListExceptions(d.members, true, true, "tables.members");
   ListExceptions(d.assoc, true, true, "tables.assoc");
@@ -413,7 +436,9 @@ void Graph::ImageLoader::Tables() {
 
 void Graph::ImageLoader::Deps() {
   const auto& fs = g_->files_;
-  const uint64_t n_refs = file_of_ref_.size();
+  const std::vector<uint32_t>& file_of_ref = refs_->file_of_ref_;
+  const std::vector<uint32_t>& ref_base = refs_->ref_base_;
+  const uint64_t n_refs = file_of_ref.size();
   const size_t n = r_->Count(5, "deps.count");
   g_->deps_.reserve(n);
   for (size_t i = 0; i < n && r_->ok(); ++i) {
@@ -431,9 +456,9 @@ void Graph::ImageLoader::Deps() {
         return r_->FailAt(at, "deps.ref",
                          "reference " + std::to_string(ref) +
                              " out of range (" + std::to_string(n_refs) + ")");
-      const uint32_t fi = file_of_ref_[ref];
+      const uint32_t fi = file_of_ref[ref];
       handles.push_back(
-          {fi, static_cast<uint32_t>(ref - ref_base_[fi]), fs[fi].gen, 1});
+          {fi, static_cast<uint32_t>(ref - ref_base[fi]), fs[fi].gen, 1});
     }
   }
 }

@@ -16,8 +16,13 @@ constexpr size_t kAhead = 8;
 
 }  // namespace
 
+// (The caller reserves the tables: it knows their sizes.)
 void Graph::DeriveTables(DerivedTables& t) const {
-  // The caller reserves the tables (it knows their sizes).
+  DeriveEntityTables(t);
+  DeriveFileTables(t);
+}
+
+void Graph::DeriveEntityTables(DerivedTables& t) const {
   const size_t n = entities_.size();
   for (EntityIdx i = 0; i < n; ++i) {
     if (i + kAhead < n) {
@@ -31,6 +36,9 @@ void Graph::DeriveTables(DerivedTables& t) const {
     t.by_name[e.name].push_back(i);
     if (e.kind == EntityKind::kExternal) t.externals[e.qualified] = i;
   }
+}
+
+void Graph::DeriveFileTables(DerivedTables& t) const {
   for (uint32_t fi = 0; fi < files_.size(); ++fi) {
     const File& f = files_[fi];
     const auto& members = f.member_regs;
