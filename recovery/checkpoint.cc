@@ -695,14 +695,17 @@ absl::StatusOr<CheckpointFile> ReadCheckpointFile(wal::Env* env,
   CheckpointFile file;
   file.path = path;
   file.lsn = h->lsn;
-  if (absl::Status s = (*f)->ReadAt(0, *size, &file.bytes); !s.ok()) return s;
-  if (file.bytes.size() != *size)
+  absl::StatusOr<std::unique_ptr<wal::FileBytes>> bytes =
+      (*f)->ReadWhole(static_cast<size_t>(*size));
+  if (!bytes.ok()) return bytes.status();
+  file.data = std::move(*bytes);
+  if (file.bytes().size() != *size)
     return Corrupt(path, "the file shrank while being read");
   return file;
 }
 
 absl::StatusOr<CheckpointData> DecodeCheckpointFile(const CheckpointFile& file) {
-  return Decode(file.bytes, file.path);
+  return Decode(file.bytes(), file.path);
 }
 
 absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,

@@ -103,8 +103,11 @@ absl::StatusOr<CheckpointData> ReadCheckpoint(wal::Env* env,
 // verifies and decodes the rest, with the errors ReadCheckpoint gives.
 struct CheckpointFile {
   std::string path;
-  std::string bytes;  // the whole file
-  uint64_t lsn = 0;   // from the verified header
+  std::unique_ptr<wal::FileBytes> data;  // the whole file (mapped or read)
+  uint64_t lsn = 0;  // from the verified header
+  std::string_view bytes() const {
+    return data ? data->view() : std::string_view();
+  }
 };
 absl::StatusOr<CheckpointFile> ReadCheckpointFile(wal::Env* env,
                                                   const std::string& path);

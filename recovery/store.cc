@@ -138,7 +138,7 @@ class ReplayHandoff {
 
 // Verifies and decodes what ReadCheckpointOf read.
 absl::StatusOr<CheckpointData> DecodeRead(const CheckpointFile& file) {
-  if (file.bytes.empty()) return CheckpointData();
+  if (file.bytes().empty()) return CheckpointData();
   return DecodeCheckpointFile(file);
 }
 

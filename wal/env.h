@@ -44,6 +44,13 @@ class WritableFile {
   virtual absl::Status Close() = 0;
 };
 
+// A file's bytes, held for as long as this lives (ReadableFile::ReadWhole).
+class FileBytes {
+ public:
+  virtual ~FileBytes() = default;
+  virtual std::string_view view() const = 0;
+};
+
 // Reads at offsets from a file that is not being truncated meanwhile.
 class ReadableFile {
  public:
@@ -51,6 +58,12 @@ class ReadableFile {
   // Reads up to n bytes at offset into *out (replacing it); fewer only at
   // the end of the file.
   virtual absl::Status ReadAt(uint64_t offset, size_t n, std::string* out) = 0;
+  // Up to the first n bytes (fewer only at the end of the file), for a
+  // file that is written once and then only replaced by a rename, never
+  // changed in place (a checkpoint): the POSIX Env maps the file (no copy,
+  // and no fresh memory to clear: a read of a 17 MB checkpoint into
+  // memory took 14-17 ms, a mapping of it 1.2); this reads, through ReadAt.
+  virtual absl::StatusOr<std::unique_ptr<FileBytes>> ReadWhole(size_t n);
   virtual absl::StatusOr<uint64_t> Size() = 0;
   // An offset from which on the file reads as zeros only: holes and space
   // allocated but never written (a preallocated log segment's tail), as

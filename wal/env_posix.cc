@@ -2,9 +2,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -36,6 +38,35 @@ std::string JoinPath(std::string_view dir, std::string_view name) {
   if (!out.empty() && out.back() != '/') out += '/';
   out += name;
   return out;
+}
+
+namespace {
+
+class OwnedBytes final : public FileBytes {
+ public:
+  std::string_view view() const override { return bytes; }
+  std::string bytes;
+};
+
+class MappedBytes final : public FileBytes {
+ public:
+  MappedBytes(void* at, size_t size) : at_(at), size_(size) {}
+  ~MappedBytes() override { ::munmap(at_, size_); }
+  std::string_view view() const override {
+    return {static_cast<const char*>(at_), size_};
+  }
+
+ private:
+  void* at_;
+  size_t size_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<FileBytes>> ReadableFile::ReadWhole(size_t n) {
+  auto owned = std::make_unique<OwnedBytes>();
+  if (absl::Status s = ReadAt(0, n, &owned->bytes); !s.ok()) return s;
+  return owned;
 }
 
 absl::Status Env::ReadFile(const std::string& path, std::string* out) {
@@ -169,6 +200,19 @@ class PosixReadable final : public ReadableFile {
     }
     out->resize(got);
     return absl::OkStatus();
+  }
+  absl::StatusOr<std::unique_ptr<FileBytes>> ReadWhole(size_t n) override {
+    absl::StatusOr<uint64_t> size = Size();
+    if (!size.ok()) return size.status();
+    n = static_cast<size_t>(std::min<uint64_t>(n, *size));
+    // Mapped with its pages in place at once (they are read next, all of
+    // them); where mapping fails (n == 0, a file system without mmap),
+    // read.
+    void* at = n == 0 ? MAP_FAILED
+                      : ::mmap(nullptr, n, PROT_READ, MAP_PRIVATE | MAP_POPULATE,
+                               fd_, 0);
+    if (at == MAP_FAILED) return ReadableFile::ReadWhole(n);
+    return std::unique_ptr<FileBytes>(new MappedBytes(at, n));
   }
   absl::StatusOr<uint64_t> Size() override {
     struct stat st;

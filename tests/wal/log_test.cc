@@ -525,6 +525,39 @@ TEST(LogPosixTest, RoundTripOnTheRealFileSystem) {
 // A preallocated segment is read up to its data (DataEnd), not its size;
 // data written past a run of zeros is still found (and, with no record
 // claiming it was synced, cut off as a torn tail).
+TEST(LogPosixTest, ReadWholeHoldsTheFileMappedOrRead) {
+  // The POSIX Env maps the file; the in-memory Env reads it. Both hold the
+  // first n bytes (fewer at the end of the file) for as long as they live,
+  // even after the file is replaced by a rename (as a checkpoint is).
+  namespace fs = std::filesystem;
+  const fs::path dir = FreshTempDir("aim_read_whole");
+  std::string content;
+  for (int i = 0; content.size() < (3 << 20) + 7; ++i)
+    content += std::to_string(i * 7919) + ",";
+  MemEnv mem;
+  ASSERT_TRUE(mem.CreateDir("/d").ok());
+  for (Env* env : {Env::Default(), static_cast<Env*>(&mem)}) {
+    const std::string d = env == &mem ? "/d" : dir.string();
+    const std::string path = JoinPath(d, "file");
+    ASSERT_TRUE(env->WriteFileAtomically(path, content).ok());
+    auto f = env->OpenReadable(path);
+    ASSERT_TRUE(f.ok()) << f.status();
+    auto all = (*f)->ReadWhole(content.size() + 100);
+    ASSERT_TRUE(all.ok()) << all.status();
+    auto head = (*f)->ReadWhole(1000);
+    ASSERT_TRUE(head.ok()) << head.status();
+    ASSERT_TRUE(env->WriteFileAtomically(path, "replaced").ok());
+    EXPECT_TRUE((*all)->view() == content);
+    EXPECT_EQ((*head)->view(), std::string_view(content).substr(0, 1000));
+    ASSERT_TRUE(env->WriteFileAtomically(path, "").ok());
+    auto empty = env->OpenReadable(path);
+    ASSERT_TRUE(empty.ok());
+    auto none = (*empty)->ReadWhole(10);
+    ASSERT_TRUE(none.ok()) << none.status();
+    EXPECT_TRUE((*none)->view().empty());
+  }
+}
+
 TEST(LogPosixTest, PreallocatedTailIsNotReadButLaterDataIsSeen) {
   namespace fs = std::filesystem;
   const fs::path dir = FreshTempDir("aim_log_prealloc");
