@@ -75,7 +75,8 @@ class Graph::ImageLoader {
       : bytes_(parent.bytes_), top_(""), r_(r), g_(parent.g_),
         queries_only_(parent.queries_only_), version_(parent.version_),
         n_str_(parent.n_str_),
-        n_slots_(parent.n_slots_), n_files_(parent.n_files_) {}
+        n_slots_(parent.n_slots_), n_files_(parent.n_files_),
+        run_(parent.run_) {}
   // Format 1: every section in turn, from top_.
   void LoadInOrder();
   // Format 2 on: finds the sections, then loads them in two rounds of tasks
@@ -161,6 +162,9 @@ class Graph::ImageLoader {
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // References are numbered across files (file 0's first), and so are
   // their made entries (reference 0's first): set by FileRefs.
+  // Runs tasks at once where LoadSections was given a runner; else in turn.
+  void RunAll(std::span<const std::function<void()>> tasks) const;
+  const RunTasks* run_ = nullptr;
   // Tables derived before the tables section is read (LoadSections: the
   // entities' own), which Tables completes; null: Tables derives them all.
   DerivedTables* derived_ = nullptr;

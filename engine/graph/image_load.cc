@@ -131,47 +131,56 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
       }
     return false;
   };
+  if (run) run_ = &run;
   auto run_all = [&](std::span<const std::function<void()>> tasks) {
-    if (run) {
-      run(tasks);
-    } else {
-      for (const auto& t : tasks) t();
-    }
+    RunAll(tasks);
   };
 
   // Round 1: the entities, the tables they alone derive, and the strings,
   // beside the files (which only check string ids and slots against the
-  // counts the strings and entities sections start with).
+  // counts the strings and entities sections start with). A query-only
+  // load has far less to do for the files (their edges, no references):
+  // there the strings go beside the entities and files, and the entities'
+  // tables derive with the rest in round 2.
   {
     image::Reader peek = readers[0];
     n_str_ = peek.Varint("strings.count");
     image::Reader peek_entities = readers[1];  // (bounded by the section)
     n_slots_ = peek_entities.Count(46, "entities.count");
   }
+  const bool early_tables = !queries_only_;
   ImageLoader strings(*this, nullptr);
   ImageLoader entities(*this, nullptr);
   DerivedTables derived;
+  auto entity_tables = [&] {
+    if (!readers[1].ok()) return;
+    // Reserved as Tables would: for the sizes the tables section starts
+    // with (DerivedTables::ForEach order), at most one entry per live
+    // entity. (Tables reports a damaged size.)
+    image::Reader peek = readers[4];
+    uint64_t hint[10];
+    for (uint64_t& h : hint) h = peek.Varint("tables.size");
+    if (peek.ok()) {
+      const uint64_t live = g_->live_entities_;
+      derived.by_id.reserve(std::min(hint[0], live));
+      derived.by_name.reserve(std::min(hint[1], live));
+      derived.externals.reserve(std::min(hint[8], live));
+    }
+    g_->DeriveEntityTables(derived);
+    derived_ = &derived;
+  };
   const std::function<void()> round1[] = {
       [&] {
-        section(entities, 1, &ImageLoader::Entities);
-        if (readers[1].ok()) {
-          // Reserved as Tables would: for the sizes the tables section
-          // starts with (DerivedTables::ForEach order), at most one entry
-          // per live entity. (Tables reports a damaged size.)
-          image::Reader peek = readers[4];
-          uint64_t hint[10];
-          for (uint64_t& h : hint) h = peek.Varint("tables.size");
-          if (peek.ok()) {
-            const uint64_t live = g_->live_entities_;
-            derived.by_id.reserve(std::min(hint[0], live));
-            derived.by_name.reserve(std::min(hint[1], live));
-            derived.externals.reserve(std::min(hint[8], live));
-          }
-          g_->DeriveEntityTables(derived);
+        if (early_tables) {
+          section(entities, 1, &ImageLoader::Entities);
+          entity_tables();
         }
         section(strings, 0, &ImageLoader::Strings);
       },
-      [&] { section(*this, 2, &ImageLoader::Files); }};
+      [&] {
+        if (!early_tables) section(entities, 1, &ImageLoader::Entities);
+        section(*this, 2, &ImageLoader::Files);
+      }};
   run_all(round1);
   if (first_error(3)) return;
   if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
@@ -188,7 +197,6 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
   edges.in_n_ = std::move(in_n_);
   edges.made_edges_ = std::move(made_edges_);
   refs_ = &edges;
-  derived_ = &derived;
   const std::function<void()> round2[] = {
       [&] { section(edges, 3, &ImageLoader::Edges); },
       [&] {
@@ -199,6 +207,15 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
       }};
   run_all(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
+}
+
+void Graph::ImageLoader::RunAll(
+    std::span<const std::function<void()>> tasks) const {
+  if (run_) {
+    (*run_)(tasks);
+  } else {
+    for (const auto& t : tasks) t();
+  }
 }
 
 bool Graph::ImageLoader::Check(uint64_t v, uint64_t limit, size_t offset,
