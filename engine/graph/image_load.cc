@@ -131,10 +131,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
       }
     return false;
   };
-  if (run) run_ = &run;
-  auto run_all = [&](std::span<const std::function<void()>> tasks) {
-    RunAll(tasks);
-  };
+  if (run) run_ = &run;  // (for this call only: tasks end before it returns)
 
   // Round 1: the entities, the tables they alone derive, and the strings,
   // beside the files (which only check string ids and slots against the
@@ -181,7 +178,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
         if (!early_tables) section(entities, 1, &ImageLoader::Entities);
         section(*this, 2, &ImageLoader::Files);
       }};
-  run_all(round1);
+  RunAll(round1);
   if (first_error(3)) return;
   if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
     return top_.Fail("strings.count", "differs from the pool loaded");
@@ -205,7 +202,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
         section(*this, 6, &ImageLoader::Pending);
         section(*this, 5, &ImageLoader::Deps);
       }};
-  run_all(round2);
+  RunAll(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
 }
 
