@@ -75,6 +75,7 @@ EntityIdx Graph::NewEntity(const Entity& e) {
   entities_[idx].flags |= kLive;
   if (track_changes_) changed_slots_.push_back(idx);
   ++live_entities_;
+  by_id_[e.id] = idx;
   by_name_[e.name].push_back(idx);
   return idx;
 }
@@ -108,6 +109,7 @@ void Graph::FreeEntity(EntityIdx idx) {
   out_[idx].shrink_to_fit();
   in_[idx].clear();
   in_[idx].shrink_to_fit();
+  by_id_.erase(e.id);
   EraseOne(by_name_, e.name, idx);
   e.flags = 0;
   --live_entities_;
@@ -252,9 +254,8 @@ std::span<const EntityIdx> Graph::ByName(std::string_view name) const {
 }
 
 EntityIdx Graph::ById(uint64_t id) const {
-  for (EntityIdx e = 0; e < entities_.size(); ++e)
-    if (entities_[e].id == id && (entities_[e].flags & kLive)) return e;
-  return kNoEntity;
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? kNoEntity : it->second;
 }
 
 std::vector<EntityIdx> Graph::LiveEntities() const {
@@ -315,7 +316,7 @@ size_t Graph::MemoryBytes() const {
   auto map_bytes = [](const auto& m) {
     return m.capacity() * (sizeof(typename std::decay_t<decltype(m)>::value_type) + 1);
   };
-  b += map_bytes(by_name_) + map_bytes(members_) +
+  b += map_bytes(by_id_) + map_bytes(by_name_) + map_bytes(members_) +
        map_bytes(assoc_) + map_bytes(imports_) + map_bytes(deps_);
   for (const auto& [k, v] : by_name_) b += HeapBytes(v);
   for (const auto& [k, v] : members_) b += HeapBytes(v);

@@ -152,9 +152,6 @@ class Graph {
   std::string_view str(StrId s) const { return strings_.Get(s); }
   // Entities whose simple name is `name`.
   std::span<const EntityIdx> ByName(std::string_view name) const;
-  // The live entity with id `id`: a scan of every slot, for tests and
-  // tools. (Nothing in the engine looks entities up by id, so no index is
-  // kept: it took 9 MB for 256k entities.)
   EntityIdx ById(uint64_t id) const;
   // Live entities' slots, in slot order.
   std::vector<EntityIdx> LiveEntities() const;
@@ -255,8 +252,8 @@ class Graph {
   // stores only where the live tables differ from these (image_tables.cc).
   struct DerivedTables;
   void DeriveTables(DerivedTables& t) const;
-  // The two halves of DeriveTables: the tables of entities alone (by name,
-  // externals), then those of the files' registrations and paths.
+  // The two halves of DeriveTables: the tables of entities alone (by id,
+  // by name, externals), then those of the files' registrations and paths.
   void DeriveEntityTables(DerivedTables& t) const;
   void DeriveFileTables(DerivedTables& t) const;
   class ImageSaver;   // image.cc
@@ -351,6 +348,7 @@ class Graph {
   std::vector<File> files_;  // by file index; removed files stay as tombstones
   absl::flat_hash_map<StrId, uint32_t> file_index_;  // path -> file index
 
+  absl::flat_hash_map<uint64_t, EntityIdx> by_id_;
   absl::flat_hash_map<StrId, EntityList> by_name_;
   // Scope tables. A scope is a module or a fn body, named by its qualified
   // path; traits are scopes of their items.

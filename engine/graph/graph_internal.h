@@ -88,8 +88,6 @@ struct Graph::DerivedTables {
     fn(by_id), fn(by_name), fn(members), fn(assoc), fn(imports), fn(globs),
         fn(modules), fn(crates), fn(externals), fn(file_index);
   }
-  // (No longer kept: an image's slot for it holds size 0 and no
-  // exceptions; an older image's are read, checked and dropped.)
   absl::flat_hash_map<uint64_t, EntityIdx> by_id;
   absl::flat_hash_map<StrId, EntityList> by_name;
   absl::flat_hash_map<ScopeName, EntityList> members, assoc;

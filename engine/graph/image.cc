@@ -283,7 +283,7 @@ void Graph::ImageSaver::ScalarExceptions(
 
 void Graph::ImageSaver::Tables() {
   // The live tables' sizes: the loader reserves its tables with them.
-  size_t sizes[] = {0 /* by id: not kept */, g_.by_name_.size(),
+  size_t sizes[] = {g_.by_id_.size(),     g_.by_name_.size(),
                     g_.members_.size(),   g_.assoc_.size(),
                     g_.imports_.size(),   g_.globs_.size(),
                     g_.modules_.size(),   g_.crates_.size(),
@@ -305,7 +305,7 @@ void Graph::ImageSaver::Tables() {
   ListExceptions(g_.globs_, d.globs, str_key);
   ListExceptions(g_.modules_, d.modules, str_key);
   ListExceptions(g_.crates_, d.crates, str_key);
-  ScalarExceptions(d.by_id, d.by_id, [&](uint64_t k) { w_.U64(k); });  // none
+  ScalarExceptions(g_.by_id_, d.by_id, [&](uint64_t k) { w_.U64(k); });
   ScalarExceptions(g_.externals_, d.externals, str_key);
   ScalarExceptions(g_.file_index_, d.file_index, str_key);
 }

@@ -159,6 +159,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
     for (uint64_t& h : hint) h = peek.Varint("tables.size");
     if (peek.ok()) {
       const uint64_t live = g_->live_entities_;
+      derived.by_id.reserve(std::min(hint[0], live));
       derived.by_name.reserve(std::min(hint[1], live));
       derived.externals.reserve(std::min(hint[8], live));
     }
@@ -409,8 +410,7 @@ void Graph::ImageLoader::Tables() {
     regs[4] += f.module_regs.size();
     regs[5] += f.crate_regs.size();
   }
-  // (By id: not kept, so nothing reserved.)
-  const size_t bound[] = {0,       live,    regs[0], regs[1], regs[2],
+  const size_t bound[] = {live,    live,    regs[0], regs[1], regs[2],
                           regs[3], regs[4], regs[5], live,    n_files_};
   DerivedTables own;
   DerivedTables& d = derived_ ? *derived_ : own;
@@ -435,6 +435,7 @@ void Graph::ImageLoader::Tables() {
   ScalarExceptions(d.externals, false, n_slots_, "tables.externals");
   ScalarExceptions(d.file_index, false, n_files_, "tables.file_index");
   if (!r_->ok()) return;
+  g_->by_id_ = std::move(d.by_id);
   g_->by_name_ = std::move(d.by_name);
   g_->externals_ = std::move(d.externals);
   g_->file_index_ = std::move(d.file_index);
