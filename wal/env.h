@@ -63,6 +63,8 @@ class ReadableFile {
   // changed in place (a checkpoint): the POSIX Env maps the file (no copy,
   // and no fresh memory to clear: a read of a 17 MB checkpoint into
   // memory took 14-17 ms, a mapping of it 1.2); this reads, through ReadAt.
+  // (A mapped file truncated in place by someone else while held would
+  // fault on access, as with any mapping: hence only such files.)
   virtual absl::StatusOr<std::unique_ptr<FileBytes>> ReadWhole(size_t n);
   virtual absl::StatusOr<uint64_t> Size() = 0;
   // An offset from which on the file reads as zeros only: holes and space
