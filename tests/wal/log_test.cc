@@ -532,7 +532,7 @@ TEST(LogPosixTest, ReadWholeHoldsTheFileMappedOrRead) {
   namespace fs = std::filesystem;
   const fs::path dir = FreshTempDir("aim_read_whole");
   std::string content;
-  for (int i = 0; content.size() < (3 << 20) + 7; ++i)
+  for (uint64_t i = 0; content.size() < (3 << 20) + 7; ++i)
     content += std::to_string(i * 7919) + ",";
   MemEnv mem;
   ASSERT_TRUE(mem.CreateDir("/d").ok());
