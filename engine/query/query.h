@@ -52,11 +52,13 @@ struct Hop {
 using Path = absl::InlinedVector<Hop, 2>;
 
 // An entity a query reached. Queries that walk the graph list each entity
-// once (never the start itself), nearest first; within one depth, by entity
-// id: an order that depends only on the graph's content, not on the edits
-// that built it, and costs no string comparisons (SortByQualified gives a
-// display order). Its path (Hits::PathOf) is the chain of edges that first
-// reached it (walking each level in that same order).
+// once (never the start itself), nearest first; within one depth, in the
+// order the walk reached them: level by level, each entity's adjacency list
+// in order, and every list is in the order of the other ends' ids. So the
+// order depends only on the graph's content, not on the edits that built
+// it, and costs no sort and no string comparisons (SortByQualified gives a
+// display order). Queries of one hop list their hits by id. A hit's path
+// (Hits::PathOf) is the chain of edges that first reached it.
 struct Hit {
   EntityIdx entity = graph::kNoEntity;
   uint32_t depth = 0;  // hops from the start, members not counted

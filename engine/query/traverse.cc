@@ -2,7 +2,6 @@
 #include "engine/query/traverse.h"
 
 #include <algorithm>
-#include <bit>
 
 namespace aim::query::internal {
 namespace {
@@ -19,11 +18,6 @@ inline void Prefetch(const void* p) { __builtin_prefetch(p); }
 struct Scratch {
   std::vector<uint64_t> seen;
   std::vector<Record> recs;
-  // A level being sorted: the entity's id and its record.
-  using Keyed = IdKey;
-  std::vector<Keyed> keyed, keyed_tmp;
-  std::vector<uint32_t> bucket_start;
-  std::vector<Record> level_buf;
   // A chunk of a level being expanded: its nodes' adjacency lists, and the
   // edges of the wanted kinds in order, each with the record it leaves.
   struct Step {
@@ -54,79 +48,10 @@ Scratch& TheScratch() {
   return s;
 }
 
-// Insertion sort that gives up (returns false) after `budget` moves.
-bool InsertionSort(Scratch::Keyed* first, Scratch::Keyed* last, size_t budget) {
-  for (Scratch::Keyed* i = first + 1; i < last; ++i) {
-    const Scratch::Keyed k = *i;
-    Scratch::Keyed* j = i;
-    for (; j > first && k.key < (j - 1)->key; --j) *j = *(j - 1);
-    *j = k;
-    const size_t moved = static_cast<size_t>(i - j);
-    if (moved > budget) return false;
-    budget -= moved;
-  }
-  return true;
-}
-
-void ComparisonSort(std::vector<Scratch::Keyed>& v) {
-  std::sort(v.begin(), v.end(),
-            [](const Scratch::Keyed& a, const Scratch::Keyed& b) {
-              return a.key < b.key;
-            });
-}
-
-// Sorts `v` by key. Keys are entity ids, hashes spread evenly over 64
-// bits, so scattering by their top bits into about as many buckets as
-// there are keys leaves about one key per bucket, and an insertion sort
-// then only moves keys within their bucket: linear time, where a
-// comparison sort spends most of a large walk. (Equal keys, one entity
-// reached by several edges, stay where they are.) Should the keys not be
-// spread after all, the insertion sort runs out of moves and a comparison
-// sort takes over.
-void SortByKey(std::vector<Scratch::Keyed>& v, Scratch& s) {
-  const size_t n = v.size();
-  const size_t budget = 4 * n + 64;
-  if (n <= 32) {
-    if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
-    return;
-  }
-  const int bits = static_cast<int>(std::bit_width(n));  // 2^bits > n
-  const int shift = 64 - bits;
-  std::vector<uint32_t>& start = s.bucket_start;
-  start.assign((size_t{1} << bits) + 1, 0);
-  for (const Scratch::Keyed& k : v) ++start[(k.key >> shift) + 1];
-  for (size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
-  std::vector<Scratch::Keyed>& out = s.keyed_tmp;
-  out.resize(n);
-  for (const Scratch::Keyed& k : v) out[start[k.key >> shift]++] = k;
-  v.swap(out);
-  if (!InsertionSort(v.data(), v.data() + n, budget)) ComparisonSort(v);
-}
-
-// Sorts records [begin, end) of one level by entity id. Ids are stable
-// hashes of identity, so the order does not depend on slots or on the
-// order of adjacency lists.
-void SortLevel(const Graph& g, Scratch& s, uint32_t begin, uint32_t end) {
-  if (end - begin < 2) return;
-  constexpr uint32_t kAhead = 8;
-  auto& buf = s.keyed;
-  buf.resize(end - begin);
-  for (uint32_t r = begin; r < end; ++r) {
-    if (r + kAhead < end) Prefetch(&g.entity(s.recs[r + kAhead].node));
-    buf[r - begin] = {g.entity(s.recs[r].node).id, r};
-  }
-  SortByKey(buf, s);
-  auto& level = s.level_buf;
-  level.assign(s.recs.begin() + begin, s.recs.begin() + end);
-  for (uint32_t i = 0; i < buf.size(); ++i)
-    s.recs[begin + i] = level[buf[i].rec - begin];
-}
-
 // Adds the children of record `r` reached by `contains` (out-edges) as
-// depth-0 seeds, in a deterministic order.
+// depth-0 seeds, in the order of its list (by id).
 void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
   const EntityIdx node = s.recs[r].node;
-  const uint32_t first = static_cast<uint32_t>(s.recs.size());
   // One edge per run of the list: its first of the wanted kind is its
   // least (see ExpandLevel).
   EntityIdx last = graph::kNoEntity;
@@ -136,7 +61,6 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
     if (only_impls && g.entity(ed.other).kind != EntityKind::kImpl) continue;
     if (!s.Seen(ed.other)) s.Add({ed.other, r, 0, true, ed});
   }
-  SortLevel(g, s, first, static_cast<uint32_t>(s.recs.size()));
 }
 
 // Appends the level after records [begin, end) (all of depth `depth`).
@@ -192,7 +116,6 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
       const EntityIdx o = ed.other;
       if (s.Seen(o)) continue;
       s.Add({o, r, depth + 1, !spec.up, ed});
-      Prefetch(&g.entity(o));  // its id is the sort key
       if (o == spec.target) target_from = r;
     }
     if (target_from != kNoRecord) return true;
@@ -243,12 +166,9 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
     }
     begin = end;
     end = static_cast<uint32_t>(s.recs.size());
-    SortLevel(g, s, begin, end);
   }
   return s.recs;
 }
-
-void SortIdKeys(std::vector<IdKey>& keys) { SortByKey(keys, TheScratch()); }
 
 Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   Hits hits(up);

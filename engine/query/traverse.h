@@ -2,12 +2,14 @@
 // built on, its per-thread scratch, and small text helpers.
 //
 // A walk follows the edges of chosen kinds out of (down) or into (up) each
-// entity, level by level. It is deterministic whatever the slots and the
-// order of the graph's adjacency lists (which depend on the order of
-// edits): each level is sorted by entity id before it is expanded, an
-// entity keeps the first parent that reached it in that order, and among
-// several edges from that parent the least one (kind, line, confidence,
-// flags, file) is kept.
+// entity, level by level, breadth first: each level's records in order,
+// each record's list in order. Its order is a function of the graph's
+// content alone (not of slots or of the order of edits), because every
+// adjacency list is (Graph::EdgeBefore: by the other end's id, then the
+// edge's fields) and so, level by level, is the order of the records. An
+// entity keeps the first record that reached it, and the least of that
+// record's edges to it (kind, line, confidence, flags, file), which its
+// list holds first.
 #ifndef AIM_ENGINE_QUERY_TRAVERSE_H_
 #define AIM_ENGINE_QUERY_TRAVERSE_H_
 
@@ -46,8 +48,9 @@ struct WalkSpec {
   bool with_members = false;
 };
 
-// Runs a walk from `start`. The records (depth 0 first, then each level by
-// entity id) live in per-thread scratch until the next walk on this thread.
+// Runs a walk from `start`. The records (depth 0 first, then each level in
+// the order it was reached) live in per-thread scratch until the next walk
+// on this thread.
 // With a target, `*target_rec` is its record or kNoRecord.
 std::span<const Record> Walk(const Graph& g, EntityIdx start,
                              const WalkSpec& spec,
@@ -57,15 +60,6 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
 // alone (no members, no target), without marking: the other ends of the
 // start's edges of the wanted kinds, by id, each once with its least edge.
 Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds);
-
-// An entity id (a hash: spread evenly over 64 bits) and what it keys.
-struct IdKey {
-  uint64_t key;
-  uint32_t rec;
-};
-// Sorts by key (the order of equal keys is unspecified) in about linear
-// time for ids, and n log n whatever the keys.
-void SortIdKeys(std::vector<IdKey>& keys);
 
 // The hop that reached record `r` (r must have a parent).
 Hop HopOf(std::span<const Record> recs, uint32_t r);
