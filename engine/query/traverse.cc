@@ -9,8 +9,7 @@ namespace {
 inline void Prefetch(const void* p) { __builtin_prefetch(p); }
 
 // Per-thread scratch, reused by every walk: a bit per slot (reached by the
-// walk in progress), the records, and buffers for expanding and sorting a
-// level.
+// walk in progress), the records, and buffers for expanding a level.
 //
 // The bits take 32 KB for a graph of 256k slots, so they stay in the
 // nearest cache where a slot number per slot (1 MB) would not; a walk
