@@ -160,8 +160,6 @@ class Graph::ImageLoader {
   bool queries_only_ = false;
   uint8_t version_ = 0;  // the image's format version
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
-  // References are numbered across files (file 0's first), and so are
-  // their made entries (reference 0's first): set by FileRefs.
   // Runs tasks at once where LoadSections was given a runner; else in turn.
   void RunAll(std::span<const std::function<void()>> tasks) const;
   const RunTasks* run_ = nullptr;
@@ -170,6 +168,8 @@ class Graph::ImageLoader {
   DerivedTables* derived_ = nullptr;
   // The loader whose reference numbering (below) Deps reads.
   const ImageLoader* refs_ = this;
+  // References are numbered across files (file 0's first), and so are
+  // their made entries (reference 0's first): set by FileRefs.
   std::vector<uint32_t> ref_base_;     // per file, and the total at the end
   std::vector<uint32_t> file_of_ref_;  // per reference
   std::vector<uint32_t> made_base_;    // per reference, and the total
