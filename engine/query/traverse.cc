@@ -9,7 +9,7 @@ namespace {
 inline void Prefetch(const void* p) { __builtin_prefetch(p); }
 
 // Per-thread scratch, reused by every walk: a bit per slot (reached by the
-// walk in progress), the records, and buffers for expanding a level.
+// walk in progress), the records, and where a chunk's lists are.
 //
 // The bits take 32 KB for a graph of 256k slots, so they stay in the
 // nearest cache where a slot number per slot (1 MB) would not; a walk
@@ -17,14 +17,8 @@ inline void Prefetch(const void* p) { __builtin_prefetch(p); }
 struct Scratch {
   std::vector<uint64_t> seen;
   std::vector<Record> recs;
-  // A chunk of a level being expanded: its nodes' adjacency lists, and the
-  // edges of the wanted kinds in order, each with the record it leaves.
-  struct Step {
-    const graph::Edge* edge;
-    uint32_t rec;
-  };
+  // A chunk of a level being expanded: its nodes' adjacency lists.
   std::vector<std::span<const graph::Edge>> adj;
-  std::vector<Step> steps;
 
   void Begin(size_t slots) {
     // Every set bit is a record's (a record is pushed before its bit is
@@ -47,19 +41,44 @@ Scratch& TheScratch() {
   return s;
 }
 
+// The hop along `ed` (an edge of an adjacency list) from `from` to `to`.
+Hop HopAlong(const graph::Edge& ed, EntityIdx from, EntityIdx to) {
+  Hop h;
+  h.from = from;
+  h.to = to;
+  h.kind = ed.kind;
+  h.confidence = ed.confidence;
+  h.file = ed.file;
+  h.line = ed.line;
+  h.flags = ed.flags;
+  return h;
+}
+
+// Calls fn(edge) for each other end of `list` reached by an edge of a
+// wanted kind (KindBit mask), with the least such edge. A list is in
+// Graph::EdgeBefore order: its other ends by id, each in one run, least
+// edge first (Graph::EdgeFieldsBefore), so that edge is the run's first of
+// a wanted kind, and the rest of the run is passed over.
+template <typename Fn>
+void ForEachEnd(std::span<const graph::Edge> list, uint8_t kinds, Fn fn) {
+  EntityIdx last = graph::kNoEntity;
+  for (const graph::Edge& ed : list) {
+    if (!(kinds & KindBit(ed.kind)) || ed.other == last) continue;
+    last = ed.other;
+    fn(ed);
+  }
+}
+
 // Adds the children of record `r` reached by `contains` (out-edges) as
 // depth-0 seeds, in the order of its list (by id).
 void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
   const EntityIdx node = s.recs[r].node;
-  // One edge per run of the list: its first of the wanted kind is its
-  // least (see ExpandLevel).
-  EntityIdx last = graph::kNoEntity;
-  for (const graph::Edge& ed : g.out(node)) {
-    if (ed.kind != EdgeKind::kContains || ed.other == last) continue;
-    last = ed.other;
-    if (only_impls && g.entity(ed.other).kind != EntityKind::kImpl) continue;
-    if (!s.Seen(ed.other)) s.Add({ed.other, r, 0, true, ed});
-  }
+  ForEachEnd(g.out(node), KindBit(EdgeKind::kContains),
+             [&](const graph::Edge& ed) {
+               if (only_impls && g.entity(ed.other).kind != EntityKind::kImpl)
+                 return;
+               if (!s.Seen(ed.other)) s.Add({ed.other, r, 0, true, ed});
+             });
 }
 
 // Appends the level after records [begin, end) (all of depth `depth`).
@@ -69,12 +88,11 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
 // The level is taken in chunks of records, and a chunk in a pipeline: the
 // record kD places ahead has where its list is read and its list
 // prefetched, the one 2 kD ahead has where its list is prefetched, while
-// the edges of the wanted kinds of this one are noted; then those edges
-// are taken in order (the order a plain loop over records and edges would
-// take). A walk is bound by cache misses (hundreds of ns each on a virtual
-// machine): the pipeline keeps a steady number of them in flight, where
-// issuing a chunk's worth at once stalls on the first ones and overflows
-// the core's buffers for the rest.
+// this one's list is taken. A walk is bound by cache misses (hundreds of
+// ns each on a virtual machine): the pipeline keeps a steady number of
+// them in flight, where issuing a chunk's worth at once stalls on the
+// first ones and overflows the core's buffers for the rest. (What the walk
+// has reached is a bit per slot, in cache: no miss to overlap there.)
 bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
                  uint32_t begin, uint32_t end, uint32_t depth) {
   constexpr uint32_t kChunk = 256;
@@ -91,33 +109,21 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
     for (uint32_t i = 0; i < std::min(n, 2 * kD); ++i)
       g.PrefetchList(s.recs[c + i].node, spec.up);
     for (uint32_t i = 0; i < std::min(n, kD); ++i) list_of(i);
-    s.steps.clear();
     for (uint32_t i = 0; i < n; ++i) {
       if (i + 2 * kD < n) g.PrefetchList(s.recs[c + i + 2 * kD].node, spec.up);
       if (i + kD < n) list_of(i + kD);
-      // A list names each other end in one run, least edge first (see
-      // Graph::in): of a run, only its first edge of a wanted kind can
-      // reach the other end or be kept as the edge that did. So a record
-      // reaches each entity once, and an entity seen before was reached
-      // first by an earlier record (or level), which keeps it.
-      EntityIdx last = graph::kNoEntity;
-      for (const graph::Edge& ed : s.adj[i]) {
-        if (!(spec.kinds & KindBit(ed.kind)) || ed.other == last) continue;
-        last = ed.other;
-        s.steps.push_back({&ed, c + i});
-      }
+      // A record reaches each other end of its list once, and an entity
+      // seen before was reached first by an earlier record (or level),
+      // which keeps it.
+      const uint32_t r = c + i;
+      bool reached_target = false;
+      ForEachEnd(s.adj[i], spec.kinds, [&](const graph::Edge& ed) {
+        if (s.Seen(ed.other)) return;
+        s.Add({ed.other, r, depth + 1, !spec.up, ed});
+        reached_target |= ed.other == spec.target;
+      });
+      if (reached_target) return true;
     }
-    uint32_t target_from = kNoRecord;  // the record that reached the target
-    for (const Scratch::Step& step : s.steps) {
-      const uint32_t r = step.rec;
-      if (target_from != kNoRecord && r != target_from) return true;
-      const graph::Edge& ed = *step.edge;
-      const EntityIdx o = ed.other;
-      if (s.Seen(o)) continue;
-      s.Add({o, r, depth + 1, !spec.up, ed});
-      if (o == spec.target) target_from = r;
-    }
-    if (target_from != kNoRecord) return true;
   }
   return false;
 }
@@ -172,10 +178,8 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
 Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   Hits hits(up);
   if (!g.live(start)) return hits;
-  // A list is in Graph::EdgeBefore order: the other ends by id, each in
-  // one run whose first edge of a wanted kind is its least
-  // (Graph::EdgeFieldsBefore).
-  // So the answer is read off in order: no ids to load, nothing to sort.
+  // The list's other ends come by id (ForEachEnd), each with its least
+  // edge: the answer is read off in order, no ids to load, nothing to sort.
   const std::span<const graph::Edge> edges = up ? g.in(start) : g.out(start);
   // At most one hit per edge of a wanted kind (a hub's list may hold tens
   // of thousands of edges of other kinds: reserve for these only).
@@ -183,41 +187,19 @@ Hits OneHop(const Graph& g, EntityIdx start, bool up, uint8_t kinds) {
   for (const graph::Edge& ed : edges) wanted += (kinds & KindBit(ed.kind)) != 0;
   hits.list().reserve(wanted);
   hits.steps().reserve(wanted);
-  EntityIdx last = graph::kNoEntity;
-  for (const graph::Edge& ed : edges) {
-    if (!(kinds & KindBit(ed.kind)) || ed.other == start || ed.other == last)
-      continue;
-    last = ed.other;
-    Hop hop;
-    hop.from = up ? ed.other : start;
-    hop.to = up ? start : ed.other;
-    hop.kind = ed.kind;
-    hop.confidence = ed.confidence;
-    hop.file = ed.file;
-    hop.line = ed.line;
-    hop.flags = ed.flags;
+  ForEachEnd(edges, kinds, [&](const graph::Edge& ed) {
+    if (ed.other == start) return;
+    const Hop hop = HopAlong(ed, up ? ed.other : start, up ? start : ed.other);
     hits.list().push_back({ed.other, 1, hits.AddStep(hop, Hits::kNoStep)});
-  }
+  });
   return hits;
 }
 
 Hop HopOf(std::span<const Record> recs, uint32_t r) {
   const Record& rec = recs[r];
-  const graph::Edge& ed = rec.via;
-  Hop h;
-  if (rec.via_out) {
-    h.from = recs[rec.parent].node;
-    h.to = rec.node;
-  } else {
-    h.from = rec.node;
-    h.to = recs[rec.parent].node;
-  }
-  h.kind = ed.kind;
-  h.confidence = ed.confidence;
-  h.file = ed.file;
-  h.line = ed.line;
-  h.flags = ed.flags;
-  return h;
+  const EntityIdx parent = recs[rec.parent].node;
+  return rec.via_out ? HopAlong(rec.via, parent, rec.node)
+                     : HopAlong(rec.via, rec.node, parent);
 }
 
 Hits ToHits(std::span<const Record> recs, bool up) {
