@@ -308,6 +308,7 @@ void BM_LoadImage(benchmark::State& state) {
       if (!tasks.empty()) tasks[0]();
       for (auto& t : threads) t.join();
     };
+  Graph::MemoryUse use;
   TimeEach(state, [&] {
     const Span span;
     auto g = Graph::LoadImage(w.image, run, parts);
@@ -316,10 +317,24 @@ void BM_LoadImage(benchmark::State& state) {
       state.SkipWithError(std::string(g.status().message()).c_str());
     } else if ((*g)->Digest() != w.graph.Digest()) {
       state.SkipWithError("digest differs");
+    } else {
+      use = (*g)->Memory();
     }
     return s;  // the graph is freed after the clock stopped
   });
   ImageCounters(state, w);
+  // The loaded graph's own accounting, per (entity + edge), by part.
+  const double elements =
+      static_cast<double>(w.graph.entity_count() + w.graph.edge_count());
+  auto per = [&](const char* name, size_t bytes) {
+    state.counters[name] = static_cast<double>(bytes) / elements;
+  };
+  per("B/elem", use.total());
+  per("B/elem:entities", use.entities);
+  per("B/elem:lists", use.lists);
+  per("B/elem:strings", use.strings + use.string_index);
+  per("B/elem:tables", use.tables);
+  per("B/elem:resolution", use.resolution);
 }
 BENCHMARK(BM_LoadImage)
     ->ArgsProduct({{1, 0}, {1, 2}})

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <string>
 
+#include "engine/graph/graph.h"
 #include "recovery/store.h"
 
 int main(int argc, char** argv) {
@@ -40,6 +41,20 @@ int main(int argc, char** argv) {
       ms, r.info.load_ms, static_cast<unsigned long long>(r.info.replayed),
       r.graph->query_only() ? 1 : 0, r.graph->entity_count(),
       r.graph->edge_count());
+  const aim::graph::Graph::MemoryUse m = r.graph->Memory();
+  auto mb = [](size_t b) { return static_cast<double>(b) / 1e6; };
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  std::printf(
+      "memory_MB=%.1f entities=%.1f lists=%.1f strings=%.1f "
+      "string_index=%.1f tables=%.1f resolution=%.1f process_rss_MB=%.1f\n",
+      mb(m.total()), mb(m.entities), mb(m.lists), mb(m.strings),
+      mb(m.string_index), mb(m.tables), mb(m.resolution),
+      mb(static_cast<size_t>(resident) *
+         static_cast<size_t>(sysconf(_SC_PAGESIZE))));
   std::fflush(stdout);
   _exit(0);  // as `aim` does: the graph is not freed piece by piece
 }

@@ -109,7 +109,9 @@ World& TheWorld() {
     }
     std::cerr << "graph: " << world->files << " files, " << g.entity_count()
               << " entities, " << g.edge_count() << " edges, "
-              << g.MemoryBytes() / 1000000 << " MB, built in " << world->build_s
+              << g.MemoryBytes() / 1000000 << " MB (resolution state "
+              << g.Memory().resolution / 1000000 << " MB), built in "
+              << world->build_s
               << " s; search index " << world->index.MemoryBytes() / 1000000
               << " MB, built in " << world->index_s << " s\n";
     return world;

@@ -295,34 +295,46 @@ size_t HeapBytes(const std::vector<T>& v) {
 
 }  // namespace
 
-size_t Graph::MemoryBytes() const {
-  size_t b = entities_.capacity() * sizeof(Entity) +
-             (out_.capacity() + in_.capacity()) * sizeof(EdgeList) +
-             out_edits_.capacity() + in_edits_.capacity() +
-             (out_touched_.capacity() + in_touched_.capacity()) *
-                 sizeof(EntityIdx);
-  for (const auto& v : out_) b += HeapBytes(v);
-  for (const auto& v : in_) b += HeapBytes(v);
-  b += strings_.bytes() + strings_.size() * (sizeof(std::string_view) + 16);
-  for (const File& f : files_) {
-    b += sizeof(File) + f.entities.capacity() * sizeof(EntityIdx) +
-         f.refs.capacity() * sizeof(Ref);
-    for (const Ref& r : f.refs) b += HeapBytes(r.made);
-    for (const auto& s : f.scopes) b += s.capacity() * sizeof(StrId);
-    b += (f.member_regs.capacity() + f.assoc_regs.capacity()) *
-             sizeof(f.member_regs[0]) +
-         f.import_regs.capacity() * sizeof(f.import_regs[0]);
-  }
+Graph::MemoryUse Graph::Memory() const {
   auto map_bytes = [](const auto& m) {
-    return m.capacity() * (sizeof(typename std::decay_t<decltype(m)>::value_type) + 1);
+    using Map = std::decay_t<decltype(m)>;
+    return m.capacity() * (sizeof(typename Map::value_type) + 1);
   };
-  b += map_bytes(by_id_) + map_bytes(by_name_) + map_bytes(members_) +
-       map_bytes(assoc_) + map_bytes(imports_) + map_bytes(deps_);
-  for (const auto& [k, v] : by_name_) b += HeapBytes(v);
-  for (const auto& [k, v] : members_) b += HeapBytes(v);
-  for (const auto& [k, v] : assoc_) b += HeapBytes(v);
-  for (const auto& [k, v] : deps_) b += HeapBytes(v);
-  return b;
+  auto lists_bytes = [](const auto& m) {
+    size_t b = 0;
+    for (const auto& [k, v] : m) b += HeapBytes(v);
+    return b;
+  };
+  MemoryUse u;
+  u.entities = entities_.capacity() * sizeof(Entity) +
+               (free_.capacity() + zombies_.capacity()) * sizeof(EntityIdx);
+  u.lists = (out_.capacity() + in_.capacity()) * sizeof(EdgeList) +
+            out_edits_.capacity() + in_edits_.capacity() +
+            (out_touched_.capacity() + in_touched_.capacity()) *
+                sizeof(EntityIdx);
+  for (const auto& v : out_) u.lists += HeapBytes(v);
+  for (const auto& v : in_) u.lists += HeapBytes(v);
+  u.strings = strings_.TextBytes();
+  u.string_index = strings_.IndexBytes();
+  u.tables = map_bytes(by_id_) + map_bytes(by_name_) + lists_bytes(by_name_) +
+             map_bytes(file_index_) + files_.capacity() * sizeof(File);
+  size_t& r = u.resolution;
+  for (const File& f : files_) {
+    u.tables += HeapBytes(f.entities);
+    r += HeapBytes(f.refs) + HeapBytes(f.scopes) + HeapBytes(f.member_regs) +
+         HeapBytes(f.assoc_regs) + HeapBytes(f.import_regs) +
+         HeapBytes(f.glob_regs) + HeapBytes(f.module_regs) +
+         HeapBytes(f.crate_regs);
+    for (const Ref& ref : f.refs) r += HeapBytes(ref.made);
+    for (const auto& s : f.scopes) r += HeapBytes(s);
+  }
+  r += map_bytes(members_) + lists_bytes(members_) + map_bytes(assoc_) +
+       lists_bytes(assoc_) + map_bytes(imports_) + lists_bytes(imports_) +
+       map_bytes(globs_) + lists_bytes(globs_) + map_bytes(modules_) +
+       lists_bytes(modules_) + map_bytes(crates_) + lists_bytes(crates_) +
+       map_bytes(externals_) + map_bytes(deps_) + lists_bytes(deps_) +
+       HeapBytes(pending_);
+  return u;
 }
 
 void Graph::RequireWhole(const char* what) const {

@@ -163,8 +163,22 @@ class Graph {
   uint64_t FileHash(std::string_view path) const;
   // The files' paths and content hashes (for incremental ingest).
   std::vector<std::pair<std::string, uint64_t>> Files() const;
-  // Bytes held by the graph's own structures (approximate).
-  size_t MemoryBytes() const;
+  // Bytes held by the graph's own structures, by part (approximate: what
+  // the structures reserve, not what the allocator adds).
+  struct MemoryUse {
+    size_t entities = 0;      // the entity records
+    size_t lists = 0;         // adjacency lists, both ways
+    size_t strings = 0;       // string text and its views
+    size_t string_index = 0;  // the string pool's hash index
+    size_t tables = 0;        // by id, by name; files' paths and entities
+    size_t resolution = 0;    // what edits need: references, scope tables,
+                              // registrations, lookups (0 if query-only)
+    size_t total() const {
+      return entities + lists + strings + string_index + tables + resolution;
+    }
+  };
+  MemoryUse Memory() const;
+  size_t MemoryBytes() const { return Memory().total(); }
 
   // ---- change tracking (for indexes that follow the graph)
   // While on, every slot whose entity is created or freed is recorded

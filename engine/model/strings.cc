@@ -78,6 +78,11 @@ void StringPool::InternMany(std::span<const std::string_view> in,
   }
 }
 
+size_t StringPool::TextBytes() const {
+  return block_bytes_ +
+         views_.capacity() * sizeof(std::string_view);
+}
+
 void StringPool::Reserve(size_t n) {
   views_.reserve(views_.size() + n);
   if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
@@ -110,6 +115,7 @@ StrId StringPool::Append(std::string_view s) {
   if (!s.empty() && block_used_ + s.size() > block_size_) {
     size_t size = s.size() > kBlock ? s.size() : kBlock;
     blocks_.push_back(std::make_unique<char[]>(size));
+    block_bytes_ += size;
     block_size_ = size;
     block_used_ = 0;
   }
@@ -133,6 +139,7 @@ bool StringPool::AppendPacked(std::string_view bytes,
   const char* base = nullptr;
   if (!bytes.empty()) {
     blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
+    block_bytes_ += bytes.size();
     std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
     base = blocks_.back().get();
     // The block is full: the next Append starts a new one.

@@ -65,6 +65,10 @@ class StringPool {
   std::string_view Get(StrId id) const { return views_[id]; }
   size_t size() const { return views_.size(); }
   size_t bytes() const { return bytes_; }
+  // Bytes held: the text (with its blocks' unused tails) and the views;
+  // the index apart.
+  size_t TextBytes() const;
+  size_t IndexBytes() const { return slots_.capacity() * sizeof(uint64_t); }
 
   static constexpr StrId kNoStr = UINT32_MAX;
 
@@ -73,6 +77,7 @@ class StringPool {
   size_t block_used_ = 0;
   size_t block_size_ = 0;
   size_t bytes_ = 0;
+  size_t block_bytes_ = 0;  // the blocks' sizes
   StrId Find(std::string_view s, uint32_t hash) const;
   // Files `id` under `hash` (growing the table first if needed).
   void Index(StrId id, uint32_t hash);

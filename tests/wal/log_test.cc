@@ -556,6 +556,7 @@ TEST(LogPosixTest, ReadWholeHoldsTheFileMappedOrRead) {
     ASSERT_TRUE(none.ok()) << none.status();
     EXPECT_TRUE((*none)->view().empty());
   }
+  fs::remove_all(dir);
 }
 
 TEST(LogPosixTest, PreallocatedTailIsNotReadButLaterDataIsSeen) {
