@@ -69,16 +69,34 @@ struct Entity {
   uint8_t flags = 0;
 };
 
+// The greatest line an edge holds: a reference written further down a
+// file (past 16.7 million lines) is placed at this line.
+inline constexpr uint32_t kMaxEdgeLine = (1u << 24) - 1;
+
 // An edge as stored in an adjacency list: `other` is the target in an
-// out-list and the source in an in-list.
+// out-list and the source in an in-list. 12 bytes: the line, kind,
+// confidence and flags share a word (every edge is held twice, once in
+// each of its ends' lists).
 struct Edge {
+  Edge() = default;
+  Edge(EntityIdx other_end, StrId at_file, uint32_t at_line, EdgeKind k,
+       Confidence c, uint8_t edge_flags)
+      : other(other_end),
+        file(at_file),
+        line(at_line < kMaxEdgeLine ? at_line : kMaxEdgeLine),
+        kind(k),
+        confidence(c),
+        flags(edge_flags & 7) {}
+
   EntityIdx other = kNoEntity;
-  StrId file = 0;  // where the reference was written
-  uint32_t line = 0;
-  EdgeKind kind = EdgeKind::kCalls;
-  Confidence confidence = Confidence::kExact;
-  uint8_t flags = 0;
+  StrId file = 0;            // where the reference was written
+  uint32_t line : 24 = 0;    // at most kMaxEdgeLine
+  EdgeKind kind : 3 = EdgeKind::kCalls;
+  Confidence confidence : 2 = Confidence::kExact;
+  uint8_t flags : 3 = 0;
 };
+static_assert(sizeof(Edge) == 12);
+static_assert(model::kEdgeKindCount <= 8);
 
 // The path an external (an item outside the tree) is kept under, so that
 // one item is one entity however it is written: `core::` and `alloc::`

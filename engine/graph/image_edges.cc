@@ -277,7 +277,7 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
     if (v == 0) {  // written out in full
       ed.other = r_->U32("edges.other");
       ed.file = r_->U32("edges.file");
-      ed.line = r_->U32("edges.line");
+      ed.line = std::min(r_->U32("edges.line"), kMaxEdgeLine);
       const uint8_t b = r_->U8("edges.bits");
       ed.kind = static_cast<EdgeKind>(b & 7);
       ed.confidence = static_cast<Confidence>((b >> 3) & 3);

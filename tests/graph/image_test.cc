@@ -189,6 +189,42 @@ TEST(ImageTest, RealCrate) {
   EXPECT_TRUE(Image(again) == Image(g));
 }
 
+// An edge holds lines up to kMaxEdgeLine; a call written further down is
+// placed there, the same way when built, edited and loaded.
+TEST(ImageTest, LinesPastTheEdgesLimitArePlacedAtIt) {
+  auto inputs = aim::testing::FromSources(
+      "deep", {{"src/lib.rs", "fn a() { b(); }\nfn b() {}\n"}});
+  ASSERT_EQ(inputs.size(), 1u);
+  ASSERT_EQ(inputs[0].facts.calls.size(), 1u);
+  auto at_line = [&](uint32_t line) {
+    aim::graph::FileInput in = inputs[0];
+    in.facts.calls[0].line = line;
+    return in;
+  };
+  auto call_line = [](const Graph& g) -> uint32_t {
+    for (EntityIdx e = 0; e < g.slot_count(); ++e)
+      for (const Edge& ed : g.out(e))
+        if (ed.kind == aim::model::EdgeKind::kCalls) {
+          EXPECT_EQ(g.in(ed.other).front().line, ed.line);
+          return ed.line;
+        }
+    ADD_FAILURE() << "no call";
+    return 0;
+  };
+  Graph g;
+  g.UpsertFile(at_line(aim::graph::kMaxEdgeLine + 5));
+  EXPECT_EQ(call_line(g), aim::graph::kMaxEdgeLine);
+  ExpectRoundTrip(g);
+  g.UpsertFile(at_line(UINT32_MAX));  // the same edge: nothing changes
+  EXPECT_EQ(call_line(g), aim::graph::kMaxEdgeLine);
+  g.UpsertFile(at_line(aim::graph::kMaxEdgeLine - 1));
+  EXPECT_EQ(call_line(g), aim::graph::kMaxEdgeLine - 1);
+  Graph fresh;
+  fresh.UpsertFile(at_line(aim::graph::kMaxEdgeLine - 1));
+  EXPECT_EQ(g.Digest(), fresh.Digest());
+  ExpectRoundTrip(g);
+}
+
 TEST(ImageTest, ImageOfLoadedGraphIsTheSame) {
   Graph g;
   for (const auto& [p, t] : aim::testing::kEditFixture)
