@@ -253,6 +253,9 @@ void Graph::ImageLoader::Strings() {
     return r_->Fail("strings.bytes", std::to_string(bytes) + " exceeds the " +
                                         std::to_string(r_->remaining()) +
                                         " bytes left");
+  if (r_->ok() && bytes > model::StringPool::kMaxTextBytes)
+    return r_->Fail("strings.bytes",
+                    std::to_string(bytes) + " exceeds what a pool holds");
   uint64_t sum = 0;
   std::vector<uint32_t> lengths = Counts(n - 1, "strings.length", sum);
   if (r_->ok() && sum != bytes)

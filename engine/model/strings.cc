@@ -3,16 +3,67 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <sys/mman.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace aim::model {
 
 namespace {
-constexpr size_t kBlock = 256 * 1024;
+
+// The text range is made usable this much at a time (it takes memory only
+// once written).
+constexpr size_t kUsableStep = size_t{4} << 20;
+
+}  // namespace
+
+StringPool::StringPool() {
+  // Address space only: nothing is committed or resident until used. Where
+  // the address space is limited (ulimit -v), a smaller range will do.
+  for (size_t want = kMaxTextBytes + 1; want >= kUsableStep; want /= 4) {
+    void* p = mmap(nullptr, want, PROT_NONE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (p != MAP_FAILED) {
+      text_ = static_cast<char*>(p);
+      reserved_ = std::min(want, kMaxTextBytes);
+      break;
+    }
+  }
+  if (text_ == nullptr) {
+    std::fprintf(stderr, "aim: no address space for a string pool\n");
+    std::abort();
+  }
+  Intern("");
 }
 
-StringPool::StringPool() { Intern(""); }
+StringPool::~StringPool() {
+  munmap(text_, reserved_ == kMaxTextBytes ? reserved_ + 1 : reserved_);
+}
+
+char* StringPool::TextRoom(size_t n) {
+  const size_t end = bytes() + n;
+  if (end > reserved_) {
+    std::fprintf(stderr,
+                 "aim: the string pool is full (%zu bytes of text; it holds "
+                 "at most %zu)\n",
+                 bytes(), reserved_);
+    std::abort();
+  }
+  if (end > usable_) {
+    const size_t want =
+        std::min(reserved_, (end + kUsableStep - 1) / kUsableStep * kUsableStep);
+    if (mprotect(text_ + usable_, want - usable_, PROT_READ | PROT_WRITE) != 0) {
+      std::fprintf(stderr, "aim: out of memory for string text (%zu bytes)\n",
+                   want);
+      std::abort();
+    }
+    usable_ = want;
+  }
+  return text_ + bytes();
+}
 
 uint32_t StringPool::Hash(std::string_view s) {
   return static_cast<uint32_t>(XXH3_64bits(s.data(), s.size()));
@@ -26,7 +77,7 @@ StrId StringPool::Find(std::string_view s, uint32_t hash) const {
     if (v == 0) return kNoStr;  // the table is never full
     if (static_cast<uint32_t>(v >> 32) == hash) {
       const StrId id = static_cast<StrId>(v) - 1;
-      if (views_[id] == s) return id;
+      if (Get(id) == s) return id;
     }
   }
 }
@@ -61,12 +112,12 @@ void StringPool::InternMany(std::span<const std::string_view> in,
     for (size_t s = hashes[i] & mask; slots_[s] != 0; s = (s + 1) & mask) {
       if (static_cast<uint32_t>(slots_[s] >> 32) != hashes[i]) continue;
       out[i] = static_cast<StrId>(slots_[s]) - 1;
-      __builtin_prefetch(&views_[out[i]]);
+      __builtin_prefetch(&offsets_[out[i]]);
       break;
     }
   }
   for (size_t i = 0; i < n; ++i)
-    if (out[i] != kNoStr) __builtin_prefetch(views_[out[i]].data());
+    if (out[i] != kNoStr) __builtin_prefetch(text_ + offsets_[out[i]]);
   // 4. In order, as Intern would (a string new to the pool may come twice).
   for (size_t i = 0; i < n; ++i) {
     StrId id = Find(in[i], hashes[i]);
@@ -78,13 +129,8 @@ void StringPool::InternMany(std::span<const std::string_view> in,
   }
 }
 
-size_t StringPool::TextBytes() const {
-  return block_bytes_ +
-         views_.capacity() * sizeof(std::string_view);
-}
-
 void StringPool::Reserve(size_t n) {
-  views_.reserve(views_.size() + n);
+  offsets_.reserve(offsets_.size() + n);
   if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
 }
 
@@ -112,23 +158,9 @@ void StringPool::Index(StrId id, uint32_t hash) {
 }
 
 StrId StringPool::Append(std::string_view s) {
-  if (!s.empty() && block_used_ + s.size() > block_size_) {
-    size_t size = s.size() > kBlock ? s.size() : kBlock;
-    blocks_.push_back(std::make_unique<char[]>(size));
-    block_bytes_ += size;
-    block_size_ = size;
-    block_used_ = 0;
-  }
-  std::string_view stored;
-  if (!s.empty()) {
-    char* dst = blocks_.back().get() + block_used_;
-    std::memcpy(dst, s.data(), s.size());
-    block_used_ += s.size();
-    bytes_ += s.size();
-    stored = std::string_view(dst, s.size());
-  }
-  StrId id = static_cast<StrId>(views_.size());
-  views_.push_back(stored);
+  if (!s.empty()) std::memcpy(TextRoom(s.size()), s.data(), s.size());
+  const StrId id = static_cast<StrId>(size());
+  offsets_.push_back(static_cast<uint32_t>(bytes() + s.size()));
   return id;
 }
 
@@ -136,23 +168,12 @@ bool StringPool::AppendPacked(std::string_view bytes,
                               std::span<const uint32_t> lengths,
                               std::span<const uint8_t> indexed,
                               std::span<const uint32_t> hashes) {
-  const char* base = nullptr;
-  if (!bytes.empty()) {
-    blocks_.push_back(std::make_unique_for_overwrite<char[]>(bytes.size()));
-    block_bytes_ += bytes.size();
-    std::memcpy(blocks_.back().get(), bytes.data(), bytes.size());
-    base = blocks_.back().get();
-    // The block is full: the next Append starts a new one.
-    block_size_ = block_used_ = bytes.size();
-    bytes_ += bytes.size();
-  }
-  const StrId first = static_cast<StrId>(views_.size());
-  views_.reserve(views_.size() + lengths.size());
-  size_t at = 0;
-  for (uint32_t len : lengths) {
-    views_.emplace_back(len ? base + at : nullptr, len);
-    at += len;
-  }
+  const StrId first = static_cast<StrId>(size());
+  if (!bytes.empty())
+    std::memcpy(TextRoom(bytes.size()), bytes.data(), bytes.size());
+  offsets_.reserve(offsets_.size() + lengths.size());
+  uint32_t at = offsets_.back();
+  for (uint32_t len : lengths) offsets_.push_back(at += len);
   if ((indexed_ + hashes.size()) * 2 > slots_.size())
     Grow((indexed_ + hashes.size()) * 2);
   const size_t mask = slots_.size() - 1;

@@ -1,11 +1,15 @@
 // An append-only pool of interned strings. Ids are dense and stable; the
-// views returned stay valid for the pool's lifetime (storage is chunked and
-// never moves). Not thread-safe for writers.
+// views returned stay valid for the pool's lifetime (the text never moves).
+// Not thread-safe for writers.
+//
+// The text of every string lies back to back in id order in one range of
+// address space reserved up front (kMaxTextBytes, made usable as it
+// fills: only what is written takes memory), so a string costs its bytes
+// and one 4-byte offset: string i is [offset i, offset i + 1).
 #ifndef AIM_ENGINE_MODEL_STRINGS_H_
 #define AIM_ENGINE_MODEL_STRINGS_H_
 
 #include <cstdint>
-#include <memory>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -18,6 +22,7 @@ inline constexpr StrId kEmptyStr = 0;  // id of ""
 class StringPool {
  public:
   StringPool();
+  ~StringPool();
   StringPool(const StringPool&) = delete;
   StringPool& operator=(const StringPool&) = delete;
 
@@ -36,7 +41,7 @@ class StringPool {
   // The id of `s` if interned, else kNoStr.
   StrId Find(std::string_view s) const { return Find(s, Hash(s)); }
   // Whether `id` was made by Intern (is found by Find), not by Append.
-  bool Indexed(StrId id) const { return Find(views_[id]) == id; }
+  bool Indexed(StrId id) const { return Find(Get(id)) == id; }
   // Calls fn(id, hash) for each indexed string, in no particular order.
   template <typename Fn>
   void ForEachIndexed(Fn fn) const {
@@ -49,7 +54,7 @@ class StringPool {
   // of the bytes, so images can store it.
   static uint32_t Hash(std::string_view s);
   // Appends `lengths.size()` strings stored back to back in `bytes` (its
-  // size must be the sum of `lengths`) in one allocation: string i gets id
+  // size must be the sum of `lengths`) in one copy: string i gets id
   // size() + i. The strings whose bit is set in `indexed` (bit i of byte
   // i / 8) are indexed as Intern would, under the hashes in `hashes`, one
   // per indexed string in order; `hashes` must have one for each. A wrong
@@ -62,28 +67,36 @@ class StringPool {
                     std::span<const uint8_t> indexed,
                     std::span<const uint32_t> hashes);
   static constexpr size_t kMaxProbe = 1024;
-  std::string_view Get(StrId id) const { return views_[id]; }
-  size_t size() const { return views_.size(); }
-  size_t bytes() const { return bytes_; }
-  // Bytes held: the text (with its blocks' unused tails) and the views;
-  // the index apart.
-  size_t TextBytes() const;
+  std::string_view Get(StrId id) const {
+    return std::string_view(text_ + offsets_[id],
+                            offsets_[id + 1] - offsets_[id]);
+  }
+  size_t size() const { return offsets_.size() - 1; }
+  size_t bytes() const { return offsets_.back(); }
+  // Bytes held: the text and its offsets; the index apart.
+  size_t TextBytes() const {
+    return bytes() + offsets_.capacity() * sizeof(uint32_t);
+  }
   size_t IndexBytes() const { return slots_.capacity() * sizeof(uint64_t); }
 
   static constexpr StrId kNoStr = UINT32_MAX;
+  // The most text a pool holds (4 GiB less one byte: offsets are 32-bit);
+  // past it a pool aborts, naming the cause. (A smaller range is reserved
+  // where the address space is limited.)
+  static constexpr size_t kMaxTextBytes = UINT32_MAX;
 
  private:
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  size_t block_used_ = 0;
-  size_t block_size_ = 0;
-  size_t bytes_ = 0;
-  size_t block_bytes_ = 0;  // the blocks' sizes
   StrId Find(std::string_view s, uint32_t hash) const;
   // Files `id` under `hash` (growing the table first if needed).
   void Index(StrId id, uint32_t hash);
   void Grow(size_t min_slots);
+  // Room for `n` more bytes of text (aborts if the range is full).
+  char* TextRoom(size_t n);
 
-  std::vector<std::string_view> views_;
+  char* text_ = nullptr;  // the reserved range
+  size_t reserved_ = 0;   // its size
+  size_t usable_ = 0;     // the part made readable and writable
+  std::vector<uint32_t> offsets_{0};  // size() + 1: where each string starts
   // The index: open addressing with linear probing over a power-of-two
   // table at most half full. A slot holds hash << 32 | (id + 1); 0 is
   // empty. Keeping the hash in the slot skips most string comparisons and

@@ -63,5 +63,26 @@ TEST(StringPoolTest, InternManyEqualsInterningInOrder) {
   batched.InternMany({}, none);  // an empty batch is fine
 }
 
+// A view handed out stays where it is while the pool grows by many times
+// its first size (the text never moves), and every string reads back.
+TEST(StringPoolTest, ViewsStayValidAsThePoolGrows) {
+  StringPool pool;
+  const StrId first = pool.Intern("first string");
+  const std::string_view view = pool.Get(first);
+  std::vector<std::pair<StrId, std::string>> sampled;
+  for (int i = 0; pool.bytes() < (size_t{12} << 20); ++i) {
+    std::string s(static_cast<size_t>(i % 700), static_cast<char>('a' + i % 26));
+    s += std::to_string(i);
+    const StrId id = i % 2 ? pool.Append(s) : pool.Intern(s);
+    if (i % 997 == 0) sampled.emplace_back(id, s);
+  }
+  EXPECT_EQ(pool.Get(first).data(), view.data());
+  EXPECT_EQ(view, "first string");
+  ASSERT_GT(sampled.size(), 10u);
+  for (const auto& [id, s] : sampled) EXPECT_EQ(pool.Get(id), s);
+  EXPECT_EQ(pool.Get(kEmptyStr), "");
+  EXPECT_GE(pool.TextBytes(), pool.bytes());
+}
+
 }  // namespace
 }  // namespace aim::model
