@@ -69,8 +69,8 @@ EntityIdx Graph::NewEntity(const Entity& e) {
   } else {
     idx = static_cast<EntityIdx>(entities_.size());
     entities_.push_back(e);
-    out_.emplace_back();
-    in_.emplace_back();
+    out_.AddSlot();
+    in_.AddSlot();
   }
   entities_[idx].flags |= kLive;
   if (track_changes_) changed_slots_.push_back(idx);
@@ -84,31 +84,27 @@ void Graph::FreeEntity(EntityIdx idx) {
   Entity& e = entities_[idx];
   // Drop every edge at this entity; the references that made them looked
   // up its name and are resolved again.
-  for (const Edge& ed : out_[idx]) {
-    auto& other = in_[ed.other];
+  // Removes the first edge of `lists[owner]` that is `ed` seen from idx.
+  auto drop = [idx](EdgeLists& lists, EntityIdx owner, const Edge& ed) {
+    const std::span<const Edge> other = lists[owner];
     for (size_t i = 0; i < other.size(); ++i)
       if (other[i].other == idx && other[i].kind == ed.kind &&
           other[i].line == ed.line && other[i].file == ed.file) {
-        other.erase(other.begin() + i);
-        break;
+        lists.Erase(owner, i);
+        return;
       }
+  };
+  for (const Edge& ed : out_[idx]) {
+    drop(in_, ed.other, ed);
     --edge_count_;
   }
   for (const Edge& ed : in_[idx]) {
     if (ed.other == idx) continue;  // self-loop, counted above
-    auto& other = out_[ed.other];
-    for (size_t i = 0; i < other.size(); ++i)
-      if (other[i].other == idx && other[i].kind == ed.kind &&
-          other[i].line == ed.line && other[i].file == ed.file) {
-        other.erase(other.begin() + i);
-        break;
-      }
+    drop(out_, ed.other, ed);
     --edge_count_;
   }
-  out_[idx].clear();
-  out_[idx].shrink_to_fit();
-  in_[idx].clear();
-  in_[idx].shrink_to_fit();
+  out_.Clear(idx);
+  in_.Clear(idx);
   by_id_.erase(e.id);
   EraseOne(by_name_, e.name, idx);
   e.flags = 0;
@@ -134,13 +130,13 @@ bool Graph::EdgeFieldsBefore(const Edge& a, const Edge& b) const {
   return a.file != b.file && str(a.file) < str(b.file);
 }
 
-void Graph::InsertEdge(std::vector<EdgeList>& lists,
+void Graph::InsertEdge(EdgeLists& lists,
                        std::vector<uint8_t>& edits,
                        std::vector<EntityIdx>& touched, EntityIdx owner,
                        const Edge& ed) {
   if (edits.size() <= owner) edits.resize(entities_.size(), 0);
   uint8_t& n = edits[owner];
-  EdgeList& list = lists[owner];
+  const std::span<const Edge> list = lists[owner];
   if (n == 0) {
     touched.push_back(owner);
     // A short list costs little more to sort once than to place each
@@ -148,22 +144,22 @@ void Graph::InsertEdge(std::vector<EdgeList>& lists,
     if (list.size() < kPlaceBudget) n = kListUnsorted;
   }
   if (n == kListUnsorted) {
-    list.push_back(ed);
+    lists.PushBack(owner, ed);
     return;
   }
   if (++n == kPlaceBudget) {
     n = kListUnsorted;
-    list.push_back(ed);
+    lists.PushBack(owner, ed);
     return;
   }
   // After the equal edges: among equal ones the order is immaterial.
   auto at = std::upper_bound(
       list.begin(), list.end(), ed,
       [this](const Edge& a, const Edge& b) { return EdgeBefore(a, b); });
-  list.insert(at, ed);
+  lists.Insert(owner, static_cast<size_t>(at - list.begin()), ed);
 }
 
-void Graph::SortList(EdgeList& list) const {
+void Graph::SortList(std::span<Edge> list) const {
   const size_t n = list.size();
   if (n < 2) return;
   // Sort by the other ends' ids first, read once each, then order the
@@ -209,10 +205,11 @@ void Graph::SettleLists() {
        {std::tuple(&out_, &out_edits_, &out_touched_),
         std::tuple(&in_, &in_edits_, &in_touched_)}) {
     for (EntityIdx e : *touched) {
-      if ((*edits)[e] == kListUnsorted) SortList((*lists)[e]);
+      if ((*edits)[e] == kListUnsorted) SortList(lists->Mutable(e));
       (*edits)[e] = 0;
     }
     touched->clear();
+    lists->MaybeCompact();
   }
 }
 
@@ -229,18 +226,20 @@ void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind,
                        Confidence c, StrId file, uint32_t line,
                        uint8_t flags) {
   if (!live(from) || !live(to)) return;  // already dropped with an entity
-  auto drop = [&](EdgeList& list, EntityIdx other) {
+  const Edge want(0, file, line, kind, c, flags);  // as a list holds it
+  auto drop = [&](EdgeLists& lists, EntityIdx owner, EntityIdx other) {
+    const std::span<const Edge> list = lists[owner];
     for (size_t i = list.size(); i-- > 0;)
       if (list[i].other == other && list[i].kind == kind &&
-          list[i].line == line && list[i].file == file &&
-          list[i].confidence == c && list[i].flags == flags) {
-        list.erase(list.begin() + i);
+          list[i].line == want.line && list[i].file == file &&
+          list[i].confidence == c && list[i].flags == want.flags) {
+        lists.Erase(owner, i);
         return true;
       }
     return false;
   };
-  if (drop(out_[from], to)) {
-    drop(in_[to], from);
+  if (drop(out_, from, to)) {
+    drop(in_, to, from);
     --edge_count_;
   }
 }
@@ -308,12 +307,10 @@ Graph::MemoryUse Graph::Memory() const {
   MemoryUse u;
   u.entities = entities_.capacity() * sizeof(Entity) +
                (free_.capacity() + zombies_.capacity()) * sizeof(EntityIdx);
-  u.lists = (out_.capacity() + in_.capacity()) * sizeof(EdgeList) +
-            out_edits_.capacity() + in_edits_.capacity() +
+  u.lists = out_.MemoryBytes() + in_.MemoryBytes() + out_edits_.capacity() +
+            in_edits_.capacity() +
             (out_touched_.capacity() + in_touched_.capacity()) *
                 sizeof(EntityIdx);
-  for (const auto& v : out_) u.lists += HeapBytes(v);
-  for (const auto& v : in_) u.lists += HeapBytes(v);
   u.strings = strings_.TextBytes();
   u.string_index = strings_.IndexBytes();
   u.tables = map_bytes(by_id_) + map_bytes(by_name_) + lists_bytes(by_name_) +

@@ -31,6 +31,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "aim/facts.h"
+#include "engine/graph/edge_lists.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
 
@@ -40,9 +41,6 @@ using model::Confidence;
 using model::EdgeKind;
 using model::EntityKind;
 using model::StrId;
-
-using EntityIdx = uint32_t;
-inline constexpr EntityIdx kNoEntity = UINT32_MAX;
 
 // Entity flags.
 inline constexpr uint8_t kLive = 1;
@@ -68,35 +66,6 @@ struct Entity {
   EntityKind kind = EntityKind::kFn;
   uint8_t flags = 0;
 };
-
-// The greatest line an edge holds: a reference written further down a
-// file (past 16.7 million lines) is placed at this line.
-inline constexpr uint32_t kMaxEdgeLine = (1u << 24) - 1;
-
-// An edge as stored in an adjacency list: `other` is the target in an
-// out-list and the source in an in-list. 12 bytes: the line, kind,
-// confidence and flags share a word (every edge is held twice, once in
-// each of its ends' lists).
-struct Edge {
-  Edge() = default;
-  Edge(EntityIdx other_end, StrId at_file, uint32_t at_line, EdgeKind k,
-       Confidence c, uint8_t edge_flags)
-      : other(other_end),
-        file(at_file),
-        line(at_line < kMaxEdgeLine ? at_line : kMaxEdgeLine),
-        kind(k),
-        confidence(c),
-        flags(edge_flags & 7) {}
-
-  EntityIdx other = kNoEntity;
-  StrId file = 0;            // where the reference was written
-  uint32_t line : 24 = 0;    // at most kMaxEdgeLine
-  EdgeKind kind : 3 = EdgeKind::kCalls;
-  Confidence confidence : 2 = Confidence::kExact;
-  uint8_t flags : 3 = 0;
-};
-static_assert(sizeof(Edge) == 12);
-static_assert(model::kEdgeKindCount <= 8);
 
 // The path an external (an item outside the tree) is kept under, so that
 // one item is one entity however it is written: `core::` and `alloc::`
@@ -165,7 +134,7 @@ class Graph {
   // it for many entities before reading their lists, so that the cache
   // misses on where the lists are overlap rather than follow one another.
   void PrefetchList(EntityIdx e, bool in_list) const {
-    __builtin_prefetch(in_list ? &in_[e] : &out_[e]);
+    __builtin_prefetch(in_list ? in_.HeadOf(e) : out_.HeadOf(e));
   }
   std::string_view str(StrId s) const { return strings_.Get(s); }
   // Entities whose simple name is `name`.
@@ -270,8 +239,6 @@ class Graph {
   // Lists of entities in the name and scope tables: most hold one entry, so
   // a few are stored inline (no allocation).
   using EntityList = absl::InlinedVector<EntityIdx, 4>;
-  // An adjacency list: most entities have at most one edge each way.
-  using EdgeList = absl::InlinedVector<Edge, 1>;
   struct RefHandle {
     uint32_t file;
     uint32_t ref;
@@ -305,13 +272,13 @@ class Graph {
   // the list while the list has taken few in this update (a hub's list of
   // tens of thousands takes a few edges from a save); after that it is
   // appended, and the list is sorted once when the update ends.
-  void InsertEdge(std::vector<EdgeList>& lists, std::vector<uint8_t>& edits,
+  void InsertEdge(EdgeLists& lists, std::vector<uint8_t>& edits,
                   std::vector<EntityIdx>& touched, EntityIdx owner,
                   const Edge& ed);
   // Sorts the lists that took too many edges to place them one by one.
   void SettleLists();
   // Sorts one list into EdgeBefore order.
-  void SortList(EdgeList& list) const;
+  void SortList(std::span<Edge> list) const;
   void Build(uint32_t file_idx, const FileInput& input,
              absl::flat_hash_set<StrId>& changed);
   // After Build made f.refs anew: every new reference equal to an old one
@@ -367,7 +334,7 @@ class Graph {
 
   model::StringPool strings_;
   std::vector<Entity> entities_;
-  std::vector<EdgeList> out_, in_;
+  EdgeLists out_, in_;
   // Per slot, edges placed into its out- or in-list in this update
   // (kListUnsorted: appended, to sort), and the slots that took any.
   std::vector<uint8_t> out_edits_, in_edits_;

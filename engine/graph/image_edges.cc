@@ -133,22 +133,22 @@ void Graph::ImageSaver::Edges() {
   // The lists as they are once the update ends: inside a batch, a list
   // that took many edges is sorted only then (Graph::InsertEdge). A
   // graph loaded from this image, its batch ended, must equal this one.
-  absl::flat_hash_map<EntityIdx, EdgeList> settled[2];
+  absl::flat_hash_map<EntityIdx, std::vector<Edge>> settled[2];
   for (int d = 0; d < 2; ++d) {
     const auto& edits = d == 0 ? g_.out_edits_ : g_.in_edits_;
     const auto& touched = d == 0 ? g_.out_touched_ : g_.in_touched_;
     for (EntityIdx e : touched) {
       if (e >= edits.size() || edits[e] != kListUnsorted) continue;
-      EdgeList copy = d == 0 ? g_.out_[e] : g_.in_[e];
+      const std::span<const Edge> list = d == 0 ? g_.out_[e] : g_.in_[e];
+      std::vector<Edge> copy(list.begin(), list.end());
       g_.SortList(copy);
       settled[d].emplace(e, std::move(copy));
     }
   }
-  auto list_of = [&](int d, EntityIdx e) {
+  auto list_of = [&](int d, EntityIdx e) -> std::span<const Edge> {
     auto it = settled[d].find(e);
-    const EdgeList& l =
-        it != settled[d].end() ? it->second : (d == 0 ? g_.out_[e] : g_.in_[e]);
-    return std::span<const Edge>(l.data(), l.size());
+    if (it != settled[d].end()) return it->second;
+    return d == 0 ? g_.out_[e] : g_.in_[e];
   };
 
   // Out-lists decide which made entries are live. A list whose edges are
@@ -265,7 +265,7 @@ void Graph::ImageSaver::Edges() {
 }
 
 void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
-                                      EdgeList& list) {
+                                      std::vector<Edge>& list) {
   const size_t len = r_->Count(1, "edges.list_length");
   if (!r_->ok()) return;
   list.resize(len);
@@ -332,7 +332,7 @@ void Graph::ImageLoader::ListOrders(const std::vector<uint8_t>& written) {
                           "entity slot " + std::to_string(slot) +
                               (slot >= n_slots_ ? " out of range"
                                                 : " has its list written out"));
-      EdgeList& list = lists[slot];
+      const std::span<Edge> list = lists.Mutable(static_cast<EntityIdx>(slot));
       e_order.assign(list.begin(), list.end());
       if (seen.size() < list.size()) seen.resize(list.size(), 0);
       if (++stamp == 0) {
@@ -386,9 +386,9 @@ void Graph::ImageLoader::Edges() {
 
   auto& out = g_->out_;
   auto& in = g_->in_;
-  out.resize(n);
-  in.resize(n);
   std::vector<uint8_t> written(n, 0);  // bit 1: out-list, bit 2: in-list
+  // The lists written out, by direction, until the lists are laid out.
+  std::vector<std::pair<EntityIdx, std::vector<Edge>>> explicit_lists[2];
   for (uint8_t dir : {1, 2}) {
     const size_t n_lists = r_->Count(2, "edges.lists");
     uint64_t slot = 0;
@@ -401,8 +401,9 @@ void Graph::ImageLoader::Edges() {
             at, "edges.slot",
             "entity slot " + std::to_string(slot) + " out of range");
       written[slot] |= dir;
-      ExplicitList(static_cast<EntityIdx>(slot), dir == 1,
-                   dir == 1 ? out[slot] : in[slot]);
+      auto& [owner, list] = explicit_lists[dir - 1].emplace_back();
+      owner = static_cast<EntityIdx>(slot);
+      ExplicitList(owner, dir == 1, list);
     }
   }
   if (!r_->ok()) return;
@@ -418,19 +419,23 @@ void Graph::ImageLoader::Edges() {
       }
     });
   }
+  for (const auto& [slot, list] : explicit_lists[0])
+    out_n_[slot] = static_cast<uint32_t>(list.size());
+  for (const auto& [slot, list] : explicit_lists[1])
+    in_n_[slot] = static_cast<uint32_t>(list.size());
   // Where the next edge of each canonical list goes (null: written out).
-  auto place = [](EdgeList& list, uint32_t size) {
-    if (size == 0) return list.data();  // never written through
-    if (size == 1) return &list.emplace_back();
-    list.resize(size);
-    return list.data();
-  };
   std::vector<Edge*> out_at(n, nullptr), in_at(n, nullptr);
-  for (size_t s = 0; s < n; ++s) {
-    if (!(written[s] & 1)) out_at[s] = place(out[s], out_n_[s]);
-    if (!(written[s] & 2)) in_at[s] = place(in[s], in_n_[s]);
-  }
-  // Null `at`: a list written out (an inline list's data() is not null).
+  auto lay_out = [&](EdgeLists& lists, std::vector<uint32_t>& sizes,
+                     std::vector<Edge*>& at, uint8_t dir) {
+    lists.Layout(sizes);
+    sizes = {};
+    for (size_t s = 0; s < n; ++s)
+      if (!(written[s] & dir))
+        at[s] = lists.Mutable(static_cast<EntityIdx>(s)).data();
+    for (const auto& [slot, list] : explicit_lists[dir - 1])
+      std::copy(list.begin(), list.end(), lists.Mutable(slot).begin());
+  };
+  // Null `at`: a list written out.
   auto fill = [&](bool outs, bool ins) {
     uint64_t m = 0;
     ForEachMade([&](EntityIdx from, const Edge& ed) {
@@ -448,12 +453,21 @@ void Graph::ImageLoader::Edges() {
     // The out-lists beside the in-lists (the tables beside the edges are
     // soon done): each pass reads every made entry, compact here, and
     // writes one side (the writes, a cache miss each, are the cost).
-    const std::function<void()> sides[] = {[&] { fill(true, false); },
-                                           [&] { fill(false, true); }};
+    const std::function<void()> sides[] = {
+        [&] {
+          lay_out(out, out_n_, out_at, 1);
+          fill(true, false);
+        },
+        [&] {
+          lay_out(in, in_n_, in_at, 2);
+          fill(false, true);
+        }};
     RunAll(sides);
   } else {
     // One pass: the made entries are read from the references (tens of
     // MB), and the tables and deps keep the other core busy meanwhile.
+    lay_out(out, out_n_, out_at, 1);
+    lay_out(in, in_n_, in_at, 2);
     fill(true, true);
   }
   made_edges_ = {};
@@ -462,13 +476,13 @@ void Graph::ImageLoader::Edges() {
     if (!r_->ok()) return;
   } else {
     // Saved before lists were kept in order: sort them.
-    for (size_t s = 0; s < n; ++s) {
-      g_->SortList(out[s]);
-      g_->SortList(in[s]);
+    for (EntityIdx s = 0; s < n; ++s) {
+      g_->SortList(out.Mutable(s));
+      g_->SortList(in.Mutable(s));
     }
   }
   size_t edges = 0;
-  for (const auto& list : out) edges += list.size();
+  for (EntityIdx s = 0; s < n; ++s) edges += out[s].size();
   g_->edge_count_ = edges;
 }
 

@@ -113,7 +113,7 @@ class Graph::ImageLoader {
   void FileRegs();
   void Edges();  // image_edges.cc
   // Reads one explicitly stored adjacency list into `list` (image_edges.cc).
-  void ExplicitList(EntityIdx slot, bool out, EdgeList& list);
+  void ExplicitList(EntityIdx slot, bool out, std::vector<Edge>& list);
   // Puts the canonical lists (filled in E order) in their stored orders
   // (format 3 on). `written`: per slot, bit 1 for an explicit out-list,
   // bit 2 for an explicit in-list.

@@ -136,11 +136,12 @@ std::pair<uint64_t, uint64_t> EdgeKey(const Edge& e) {
               uint64_t{static_cast<uint8_t>(e.confidence)} << 8 | e.flags};
 }
 
-// Removes from `list` one element equal to each of `gone` (all present),
+// Removes from list `owner` one edge equal to each of `gone` (all present),
 // keeping the order of the rest: what removing them one by one gives.
 // One pass; most elements are ruled out by their `other` alone (the edges
 // a file withdraws come from, or go to, a few nearby slots).
-void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) {
+void RemoveEach(EdgeLists& lists, EntityIdx owner,
+                std::span<const Edge> gone) {
   EntityIdx lo = kNoEntity, hi = 0;
   for (const Edge& e : gone) {
     lo = std::min(lo, e.other);
@@ -181,6 +182,7 @@ void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) 
     --it->second;
     return true;
   };
+  const std::span<Edge> list = lists.Mutable(owner);
   size_t w = 0;
   for (size_t i = 0; i < list.size(); ++i) {
     const Edge& e = list[i];
@@ -191,7 +193,7 @@ void RemoveEach(absl::InlinedVector<Edge, 1>& list, std::span<const Edge> gone) 
     if (w != i) list[w] = e;
     ++w;
   }
-  list.resize(w);
+  lists.Truncate(owner, w);
 }
 
 }  // namespace
@@ -212,14 +214,14 @@ void Graph::RemoveMade(std::span<const Ref* const> refs, StrId file) {
   auto by_owner = [](const auto& a, const auto& b) { return a.first < b.first; };
   // Every edge a reference made is in both lists until it is removed here.
   auto remove_all = [&](std::vector<std::pair<EntityIdx, Edge>>& v,
-                        std::vector<EdgeList>& lists) {
+                        EdgeLists& lists) {
     std::stable_sort(v.begin(), v.end(), by_owner);
     std::vector<Edge> run;
     for (size_t i = 0; i < v.size();) {
       size_t j = i;
       run.clear();
       while (j < v.size() && v[j].first == v[i].first) run.push_back(v[j++].second);
-      RemoveEach(lists[v[i].first], run);
+      RemoveEach(lists, v[i].first, run);
       i = j;
     }
   };

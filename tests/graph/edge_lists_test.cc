@@ -1,0 +1,137 @@
+// EdgeLists against a model (a vector per list): random inserts, erases,
+// truncations, clears, new slots, layouts and compactions keep every list
+// equal to the model's, and compaction gives the dead room back.
+#include "engine/graph/edge_lists.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace aim::graph {
+namespace {
+
+Edge MakeEdge(uint32_t n) {
+  return Edge(n, n * 7, n % 1000, static_cast<EdgeKind>(n % 5),
+              static_cast<Confidence>(n % 3), static_cast<uint8_t>(n % 8));
+}
+
+bool Same(const Edge& a, const Edge& b) {
+  return a.other == b.other && a.file == b.file && a.line == b.line &&
+         a.kind == b.kind && a.confidence == b.confidence &&
+         a.flags == b.flags;
+}
+
+void ExpectEqual(const EdgeLists& lists,
+                 const std::vector<std::vector<Edge>>& model) {
+  ASSERT_EQ(lists.slots(), model.size());
+  for (EntityIdx e = 0; e < model.size(); ++e) {
+    const std::span<const Edge> got = lists[e];
+    ASSERT_EQ(got.size(), model[e].size()) << "list " << e;
+    for (size_t i = 0; i < got.size(); ++i)
+      ASSERT_TRUE(Same(got[i], model[e][i])) << "list " << e << " at " << i;
+  }
+}
+
+TEST(EdgeListsTest, EqualsAVectorPerList) {
+  std::mt19937 rng(11);
+  EdgeLists lists;
+  std::vector<std::vector<Edge>> model;
+  uint32_t next = 0;
+  for (int step = 0; step < 200000; ++step) {
+    const uint32_t op = rng() % 100;
+    if (model.empty() || op < 2) {
+      lists.AddSlot();
+      model.emplace_back();
+      continue;
+    }
+    // Most changes go to a few lists (hubs grow long), the rest anywhere.
+    const EntityIdx e = static_cast<EntityIdx>(
+        rng() % 4 == 0 ? rng() % std::min<size_t>(model.size(), 3)
+                       : rng() % model.size());
+    std::vector<Edge>& m = model[e];
+    if (op < 70) {
+      const size_t at = rng() % (m.size() + 1);
+      const Edge ed = MakeEdge(next++);
+      lists.Insert(e, at, ed);
+      m.insert(m.begin() + static_cast<ptrdiff_t>(at), ed);
+    } else if (op < 88) {
+      if (m.empty()) continue;
+      const size_t at = rng() % m.size();
+      lists.Erase(e, at);
+      m.erase(m.begin() + static_cast<ptrdiff_t>(at));
+    } else if (op < 93) {
+      const size_t n = m.empty() ? 0 : rng() % m.size();
+      // Truncate keeps a prefix: write the kept edges through Mutable
+      // first, as a caller that filters a list in place does.
+      const std::span<Edge> w = lists.Mutable(e);
+      for (size_t i = 0; i < n; ++i) w[i] = m[m.size() - 1 - i];
+      std::vector<Edge> kept(m.rbegin(), m.rbegin() + static_cast<ptrdiff_t>(n));
+      lists.Truncate(e, n);
+      m = kept;
+    } else if (op < 96) {
+      lists.Clear(e);
+      m.clear();
+    } else if (op < 99) {
+      lists.MaybeCompact();
+    } else {
+      lists.Compact();
+    }
+    if (step % 5000 == 0) ExpectEqual(lists, model);
+  }
+  ExpectEqual(lists, model);
+  lists.Compact();
+  ExpectEqual(lists, model);
+  size_t held = 0;
+  for (const auto& m : model) held += m.size();
+  // The heads (8 bytes a slot, grown as a vector grows) and the edges.
+  EXPECT_LE(lists.MemoryBytes(), 2 * model.size() * 8 + held * sizeof(Edge));
+}
+
+// Layout gives each list its size, back to back; they take edges after.
+TEST(EdgeListsTest, LayoutThenEdits) {
+  EdgeLists lists;
+  const std::vector<uint32_t> sizes = {3, 0, 1, 5, 0};
+  lists.Layout(sizes);
+  std::vector<std::vector<Edge>> model(sizes.size());
+  uint32_t next = 0;
+  for (EntityIdx e = 0; e < sizes.size(); ++e) {
+    ASSERT_EQ(lists[e].size(), sizes[e]);
+    for (Edge& ed : lists.Mutable(e)) model[e].push_back(ed = MakeEdge(next++));
+  }
+  ExpectEqual(lists, model);
+  EXPECT_EQ(lists.MemoryBytes(), sizes.size() * 8 + 9 * sizeof(Edge));
+  for (EntityIdx e : {0u, 1u, 3u, 4u, 0u}) {
+    lists.PushBack(e, MakeEdge(next));
+    model[e].push_back(MakeEdge(next++));
+    ExpectEqual(lists, model);
+  }
+  lists.Erase(3, 0);
+  model[3].erase(model[3].begin());
+  lists.Compact();
+  ExpectEqual(lists, model);
+}
+
+// A list that outgrows its room moves; the room it leaves is given back
+// by MaybeCompact once there is much of it, not at every change.
+TEST(EdgeListsTest, DeadRoomIsGivenBackOnceItOutweighsTheLists) {
+  EdgeLists lists;
+  constexpr uint32_t kLists = 50000;
+  std::vector<uint32_t> sizes(kLists, 4);
+  lists.Layout(sizes);
+  const size_t laid_out = lists.MemoryBytes();
+  lists.MaybeCompact();  // nothing dead: nothing to do
+  EXPECT_EQ(lists.MemoryBytes(), laid_out);
+  // Each list grows by one: it moves to room for 8.
+  for (EntityIdx e = 0; e < kLists; ++e) lists.PushBack(e, MakeEdge(e));
+  EXPECT_GT(lists.MemoryBytes(), laid_out * 2);
+  lists.MaybeCompact();
+  EXPECT_EQ(lists.MemoryBytes(), kLists * 8 + kLists * 5 * sizeof(Edge));
+  for (EntityIdx e = 0; e < kLists; ++e) {
+    ASSERT_EQ(lists[e].size(), 5u);
+    ASSERT_TRUE(Same(lists[e][4], MakeEdge(e)));
+  }
+}
+
+}  // namespace
+}  // namespace aim::graph
