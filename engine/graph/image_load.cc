@@ -275,6 +275,12 @@ void Graph::ImageLoader::Strings() {
                          std::to_string(n_indexed) + " indexed strings");
   std::vector<uint32_t> hashes(n_hashes);
   for (size_t i = 0; i < n_hashes; ++i) hashes[i] = hash[i];
+  // A query-only graph looks up only names and file paths: Tables files
+  // those alone (a fifth of the strings) once it has them.
+  if (queries_only_) {
+    bits = {};
+    hashes.clear();
+  }
   if (!g_->strings_.AppendPacked(
           text, lengths,
           {reinterpret_cast<const uint8_t*>(bits.data()), bits.size()},
@@ -442,7 +448,14 @@ void Graph::ImageLoader::Tables() {
   g_->by_name_ = std::move(d.by_name);
   g_->externals_ = std::move(d.externals);
   g_->file_index_ = std::move(d.file_index);
-  if (queries_only_) return;
+  if (queries_only_) {
+    std::vector<StrId> keys;
+    keys.reserve(g_->by_name_.size() + g_->file_index_.size());
+    for (const auto& [name, list] : g_->by_name_) keys.push_back(name);
+    for (const auto& [path, file] : g_->file_index_) keys.push_back(path);
+    g_->strings_.IndexStored(keys);
+    return;
+  }
   g_->members_ = std::move(d.members);
   g_->assoc_ = std::move(d.assoc);
   g_->imports_ = std::move(d.imports);

@@ -129,6 +129,16 @@ void StringPool::InternMany(std::span<const std::string_view> in,
   }
 }
 
+void StringPool::IndexStored(std::span<const StrId> ids) {
+  if ((indexed_ + ids.size()) * 2 > slots_.size())
+    Grow((indexed_ + ids.size()) * 2);
+  for (StrId id : ids) {
+    const std::string_view s = Get(id);
+    const uint32_t hash = Hash(s);
+    if (Find(s, hash) == kNoStr) Index(id, hash);
+  }
+}
+
 void StringPool::Reserve(size_t n) {
   offsets_.reserve(offsets_.size() + n);
   if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);

@@ -67,6 +67,10 @@ class StringPool {
                     std::span<const uint8_t> indexed,
                     std::span<const uint32_t> hashes);
   static constexpr size_t kMaxProbe = 1024;
+  // Files strings already stored (by AppendPacked without their bits, or
+  // by Append) in the index, as Intern would have, each one whose text is
+  // not found already.
+  void IndexStored(std::span<const StrId> ids);
   std::string_view Get(StrId id) const {
     return std::string_view(text_ + offsets_[id],
                             offsets_[id + 1] - offsets_[id]);

@@ -63,6 +63,24 @@ TEST(StringPoolTest, InternManyEqualsInterningInOrder) {
   batched.InternMany({}, none);  // an empty batch is fine
 }
 
+// Strings stored without their index entries are found once filed; a
+// string whose text is found already is not filed again.
+TEST(StringPoolTest, IndexStoredFilesWhatIsNotFoundYet) {
+  StringPool pool;
+  const StrId interned = pool.Intern("beta");
+  const StrId a = pool.Append("alpha");
+  const StrId b = pool.Append("beta");
+  const StrId c = pool.Append("gamma");
+  EXPECT_EQ(pool.Find("alpha"), StringPool::kNoStr);
+  const StrId ids[] = {a, b, c, a};
+  pool.IndexStored(ids);
+  EXPECT_EQ(pool.Find("alpha"), a);
+  EXPECT_EQ(pool.Find("beta"), interned);
+  EXPECT_EQ(pool.Find("gamma"), c);
+  EXPECT_FALSE(pool.Indexed(b));
+  EXPECT_EQ(pool.Intern("gamma"), c);
+}
+
 // A view handed out stays where it is while the pool grows by many times
 // its first size (the text never moves), and every string reads back.
 TEST(StringPoolTest, ViewsStayValidAsThePoolGrows) {
