@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <tuple>
 
+#include "engine/graph/frozen_tables.h"
 #include "engine/graph/graph_internal.h"
 
 // GCC 12 warns that moving a fresh Ref reads its inline `made` storage
@@ -245,6 +246,8 @@ void Graph::RemoveEdge(EntityIdx from, EntityIdx to, EdgeKind kind,
 }
 
 std::span<const EntityIdx> Graph::ByName(std::string_view name) const {
+  if (frozen_)
+    return frozen_->ByName(name, [this](StrId s) { return str(s); });
   StrId s = strings_.Find(name);
   if (s == model::StringPool::kNoStr) return {};
   auto it = by_name_.find(s);
@@ -253,6 +256,8 @@ std::span<const EntityIdx> Graph::ByName(std::string_view name) const {
 }
 
 EntityIdx Graph::ById(uint64_t id) const {
+  if (frozen_)
+    return frozen_->ById(id, [this](EntityIdx e) { return entities_[e].id; });
   auto it = by_id_.find(id);
   return it == by_id_.end() ? kNoEntity : it->second;
 }
@@ -314,6 +319,7 @@ Graph::MemoryUse Graph::Memory() const {
   u.strings = strings_.TextBytes();
   u.string_index = strings_.IndexBytes();
   u.tables = map_bytes(by_id_) + map_bytes(by_name_) + lists_bytes(by_name_) +
+             (frozen_ ? frozen_->MemoryBytes() : 0) +
              map_bytes(file_index_) + files_.capacity() * sizeof(File);
   size_t& r = u.resolution;
   for (const File& f : files_) {

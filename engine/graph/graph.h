@@ -37,6 +37,8 @@
 
 namespace aim::graph {
 
+class FrozenTables;  // frozen_tables.h
+
 using model::Confidence;
 using model::EdgeKind;
 using model::EntityKind;
@@ -369,6 +371,9 @@ class Graph {
   bool batch_ = false;
   bool resolve_all_ = false;
   bool query_only_ = false;  // see ImageParts::kQueries
+  // A query-only graph's name and id tables (by_name_ and by_id_ are then
+  // empty); null in a whole graph.
+  std::unique_ptr<FrozenTables> frozen_;
   bool track_changes_ = false;
   std::vector<EntityIdx> changed_slots_;
 };

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <string>
 
+#include "engine/graph/frozen_tables.h"
 #include "engine/graph/image_internal.h"
 
 namespace aim::graph {
@@ -449,11 +450,23 @@ void Graph::ImageLoader::Tables() {
   g_->externals_ = std::move(d.externals);
   g_->file_index_ = std::move(d.file_index);
   if (queries_only_) {
-    std::vector<StrId> keys;
-    keys.reserve(g_->by_name_.size() + g_->file_index_.size());
-    for (const auto& [name, list] : g_->by_name_) keys.push_back(name);
-    for (const auto& [path, file] : g_->file_index_) keys.push_back(path);
-    g_->strings_.IndexStored(keys);
+    // Frozen into flat arrays, and the string index holds the files'
+    // paths alone (FileHash looks them up).
+    std::vector<std::pair<StrId, std::span<const EntityIdx>>> names;
+    names.reserve(g_->by_name_.size());
+    for (const auto& [name, list] : g_->by_name_) names.emplace_back(name, list);
+    std::vector<std::pair<uint64_t, EntityIdx>> ids(g_->by_id_.begin(),
+                                                    g_->by_id_.end());
+    const Graph& g = *g_;
+    g_->frozen_ = std::make_unique<FrozenTables>(
+        names, [&g](StrId s) { return g.str(s); }, ids,
+        [&g](EntityIdx e) { return g.entities_[e].id; });
+    g_->by_name_ = {};
+    g_->by_id_ = {};
+    std::vector<StrId> paths;
+    paths.reserve(g_->file_index_.size());
+    for (const auto& [path, file] : g_->file_index_) paths.push_back(path);
+    g_->strings_.IndexStored(paths);
     return;
   }
   g_->members_ = std::move(d.members);

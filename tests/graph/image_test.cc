@@ -75,6 +75,10 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
     EXPECT_EQ(b.ById(x.id), e);
   }
   for (const auto& [path, hash] : a.Files()) EXPECT_EQ(b.FileHash(path), hash);
+  // And what is not there is not found.
+  EXPECT_TRUE(b.ByName("no such name").empty());
+  EXPECT_EQ(b.ById(0x0123456789abcdefULL), a.ById(0x0123456789abcdefULL));
+  EXPECT_EQ(b.FileHash("no/such/file.rs"), 0u);
 }
 
 // ... and saving both gives the same bytes (which covers the resolution
