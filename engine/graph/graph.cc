@@ -481,14 +481,18 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     impl_q[i] = Join(Join(module_q, im.scope), impl_name[i]);
   }
   const bool has_root = has_content && in.module.empty();
-  std::vector<std::string_view> texts;  // name, qualified, vis of each
-  if (has_root) texts.insert(texts.end(), {in.crate, in.crate, "pub"});
-  for (size_t i = 0; i < n_items && has_content; ++i)
-    texts.insert(texts.end(),
-                 {facts.items[i].name, item_q[i], facts.items[i].vis});
+  // Name, qualified path, vis and signature of each. (Signatures are
+  // interned too: two in five repeat one before them.)
+  std::vector<std::string_view> texts;
+  if (has_root) texts.insert(texts.end(), {in.crate, in.crate, "pub", ""});
+  for (size_t i = 0; i < n_items && has_content; ++i) {
+    const Item& it = facts.items[i];
+    texts.insert(texts.end(), {it.name, item_q[i], it.vis, it.sig});
+  }
   for (size_t i = 0; i < facts.impls.size() && has_content; ++i)
     if (!facts.impls[i].derive)
-      texts.insert(texts.end(), {impl_name[i], impl_q[i], ""});
+      texts.insert(texts.end(),
+                   {impl_name[i], impl_q[i], "", facts.impls[i].sig});
   std::vector<StrId> text_ids(texts.size());
   strings_.InternMany(texts, text_ids);
   size_t next_text = 0;  // place() takes them in the same order
@@ -506,8 +510,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     e.sig_hash = SigHash(kind, vis, sig);
     e.name = text_ids[next_text++];
     e.qualified = text_ids[next_text++];
-    e.sig = 0;  // set below: reused when unchanged
     e.vis = text_ids[next_text++];
+    e.sig = text_ids[next_text++];
     e.file = f.path;
     e.line = line;
     e.end_line = end_line;
@@ -518,12 +522,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     if (it != old.end()) {
       idx = it->second;
       old.erase(it);
-      // Signatures are stored unindexed: keep the old text if unchanged.
-      e.sig = str(entities_[idx].sig) == sig ? entities_[idx].sig
-                                             : strings_.Append(sig);
       entities_[idx] = e;
     } else {
-      e.sig = strings_.Append(sig);
       idx = NewEntity(e);
       changed.insert(e.name);
     }
