@@ -598,10 +598,17 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   };
   std::vector<int32_t> chain_of(n_items + 1, -1);  // index n_items: file
   absl::flat_hash_map<std::vector<StrId>, uint32_t> chain_index;
-  auto intern_chain = [&](std::vector<StrId> chain) {
+  // (A file of over kMaxScopes distinct chains, some 16 million fn bodies,
+  // has its later ones resolved from its first: Ref::scope is 24 bits.)
+  auto intern_chain = [&](std::vector<StrId> chain) -> uint32_t {
     auto [it, inserted] =
         chain_index.try_emplace(chain, static_cast<uint32_t>(f.scopes.size()));
-    if (inserted) f.scopes.push_back(std::move(chain));
+    if (!inserted) return it->second;
+    if (f.scopes.size() == kMaxScopes) {
+      chain_index.erase(it);
+      return 0;
+    }
+    f.scopes.push_back(std::move(chain));
     return it->second;
   };
   auto chain_for = [&](int32_t p) -> uint32_t {
@@ -742,7 +749,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     Ref r;
     r.owner = child;
     r.kind = EdgeKind::kContains;
-    r.line = line;
+    r.SetLine(line);
     r.flags = kRefTargetOwner;
     if (parent_item >= 0) {
       r.flags |= kRefFixedSource;
@@ -762,7 +769,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       Ref r;
       r.owner = item_slot[i];
       r.kind = EdgeKind::kContains;
-      r.line = it.line;
+      r.SetLine(it.line);
       r.flags = kRefTargetOwner | kRefFixedSource;
       r.fixed_source = impl_slot[it.impl];
       if (r.fixed_source != kNoEntity) add_ref(std::move(r));
@@ -786,7 +793,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       Ref r;
       r.owner = owner;
       r.kind = EdgeKind::kImplements;
-      r.line = im.line;
+      r.SetLine(im.line);
       r.path = strings_.Intern(im.trait_path);
       r.scope = scope;
       r.flags = kRefDerive | in_macro;
@@ -800,7 +807,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       Ref r;
       r.owner = slot;
       r.kind = EdgeKind::kContains;
-      r.line = im.line;
+      r.SetLine(im.line);
       r.src_path = strings_.Intern(im.type_path);
       r.scope = scope;
       r.flags = kRefTargetOwner | in_macro;
@@ -810,7 +817,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       Ref r;
       r.owner = slot;
       r.kind = EdgeKind::kImplements;
-      r.line = im.line;
+      r.SetLine(im.line);
       r.path = strings_.Intern(im.trait_path);
       if (!im.blanket && !im.type_path.empty())
         r.src_path = strings_.Intern(im.type_path);
@@ -824,7 +831,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     Ref r;
     r.owner = item_slot[c.caller_item];
     r.kind = EdgeKind::kCalls;
-    r.line = c.line;
+    r.SetLine(c.line);
     r.path = strings_.Intern(c.has_qualifier ? c.qualifier + "::" + c.callee
                                              : c.callee);
     r.self_type = self_type_of(c.caller_item);
@@ -838,7 +845,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     Ref r;
     r.owner = item_slot[t.from_item];
     r.kind = EdgeKind::kUses;
-    r.line = t.line;
+    r.SetLine(t.line);
     r.path = strings_.Intern(t.type);
     r.self_type = self_type_of(t.from_item);
     r.scope = chain_for(facts.items[t.from_item].parent);
@@ -849,7 +856,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     if (!has_content || u.glob) continue;
     Ref r;
     r.kind = EdgeKind::kImports;
-    r.line = u.line;
+    r.SetLine(u.line);
     r.path = strings_.Intern(u.path);
     r.scope = chain_for(u.scope_item);
     r.flags = u.in_macro ? kRefInMacro : 0;

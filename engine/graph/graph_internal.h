@@ -36,18 +36,24 @@ inline uint8_t EdgeFlags(uint8_t ref_flags) {
          ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
 }
 
+// The most scope chains a file holds (Ref::scope is 24 bits).
+inline constexpr uint32_t kMaxScopes = 1u << 24;
+
 // One reference written in a file, and the edges it currently resolves to.
+// (56 bytes: there are as many as there are edges.)
 struct Graph::Ref {
   EntityIdx owner = kNoEntity;         // the entity that wrote it
   EntityIdx fixed_source = kNoEntity;  // with kRefFixedSource
   StrId path = 0;      // target path as written ("a::b::C", "Self::new")
   StrId src_path = 0;  // when set, the source is this path resolved
   StrId self_type = 0;  // what `Self` stands for, as a path
-  uint32_t line = 0;
   uint32_t epoch = 0;  // bumped at every resolution
-  uint32_t scope = 0;  // index into File::scopes
-  EdgeKind kind = EdgeKind::kCalls;
-  uint8_t flags = 0;
+  // Its edges' line: at most kMaxEdgeLine (SetLine clamps, as Edge does).
+  uint32_t line : 24 = 0;
+  EdgeKind kind : 8 = EdgeKind::kCalls;
+  uint32_t scope : 24 = 0;  // index into File::scopes
+  uint8_t flags : 8 = 0;
+  void SetLine(uint32_t l) { line = l < kMaxEdgeLine ? l : kMaxEdgeLine; }
   // Edges made by the last resolution.
   struct Made {
     EntityIdx from, to;
