@@ -1,9 +1,12 @@
 // EdgeLists against a model (a vector per list): random inserts, erases,
 // truncations, clears, new slots, layouts and compactions keep every list
-// equal to the model's, and compaction gives the dead room back.
+// equal to the model's, and compaction gives the dead room back. And the
+// references' small list of made edges (MadeList) against a vector.
 #include "engine/graph/edge_lists.h"
 
 #include <gtest/gtest.h>
+
+#include "engine/graph/graph_internal.h"
 
 #include <random>
 #include <vector>
@@ -130,6 +133,55 @@ TEST(EdgeListsTest, DeadRoomIsGivenBackOnceItOutweighsTheLists) {
   for (EntityIdx e = 0; e < kLists; ++e) {
     ASSERT_EQ(lists[e].size(), 5u);
     ASSERT_TRUE(Same(lists[e][4], MakeEdge(e)));
+  }
+}
+
+struct Three {
+  uint32_t a, b;
+  uint8_t c;
+  bool operator==(const Three&) const = default;
+};
+
+TEST(MadeListTest, EqualsAVector) {
+  static_assert(sizeof(MadeList<Three>) == 16);
+  std::mt19937 rng(5);
+  for (int round = 0; round < 300; ++round) {
+    MadeList<Three> list;
+    std::vector<Three> model;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      if (!model.empty() && rng() % 4 == 0) {  // one of its own
+        const size_t at = rng() % model.size();
+        list.push_back(list[at]);
+        model.push_back(model[at]);
+      } else {
+        const Three t{static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()),
+                      static_cast<uint8_t>(rng())};
+        if (rng() % 2) {
+          list.push_back(t);
+        } else {
+          list.emplace_back() = t;
+        }
+        model.push_back(t);
+      }
+      ASSERT_EQ(list.size(), model.size());
+    }
+    EXPECT_TRUE(std::equal(list.begin(), list.end(), model.begin(), model.end()));
+    EXPECT_TRUE(std::equal(list.rbegin(), list.rend(), model.rbegin(), model.rend()));
+    EXPECT_EQ(list.HeapBytes() > 0, model.size() > 1);
+    MadeList<Three> copy = list;
+    MadeList<Three> moved = std::move(list);
+    EXPECT_TRUE(list.empty());
+    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), model.begin(), model.end()));
+    EXPECT_TRUE(std::equal(moved.begin(), moved.end(), model.begin(), model.end()));
+    copy = moved;  // onto a list with its own room
+    moved.clear();
+    EXPECT_EQ(moved.HeapBytes(), 0u);
+    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), model.begin(), model.end()));
+    moved.push_back({1, 2, 3});
+    copy = std::move(moved);
+    ASSERT_EQ(copy.size(), 1u);
+    EXPECT_EQ(copy[0], (Three{1, 2, 3}));
   }
 }
 
