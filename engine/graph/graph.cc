@@ -1033,16 +1033,15 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
       at = static_cast<uint32_t>(f.refs.size());
       f.refs.emplace_back();
     }
-    const uint32_t epoch = at < old_refs.size() ? old_refs[at].epoch + 1 : 0;
     f.refs[at] = std::move(fresh[j]);
-    f.refs[at].epoch = epoch;
+    f.refs[at].epoch = f.next_epoch++;
     pending_.emplace_back(fi, at);
   }
   for (uint32_t at = next_free(); at < old_refs.size(); at = next_free()) {
     ++hole;
     Ref dead;
     dead.flags = kRefDead;
-    dead.epoch = old_refs[at].epoch + 1;
+    dead.epoch = f.next_epoch++;
     f.refs[at] = std::move(dead);
   }
   FreeOrphanExternals(gone);
@@ -1052,8 +1051,7 @@ void Graph::DropStale(std::vector<RefHandle>& handles) const {
   size_t keep = 0;
   for (const RefHandle& h : handles) {
     const File& f = files_[h.file];
-    if (f.gen != h.gen || h.ref >= f.refs.size() ||
-        f.refs[h.ref].epoch != h.epoch)
+    if (h.ref >= f.refs.size() || f.refs[h.ref].epoch != h.epoch)
       continue;  // stale
     handles[keep++] = h;
   }

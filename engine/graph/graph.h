@@ -242,10 +242,11 @@ class Graph {
   // Lists of entities in the name and scope tables: most hold one entry, so
   // a few are stored inline (no allocation).
   using EntityList = absl::InlinedVector<EntityIdx, 4>;
+  // A reference (its file and place) as one resolution left it: stale
+  // once the place's epoch moved on (epochs are never reused in a file).
   struct RefHandle {
     uint32_t file;
     uint32_t ref;
-    uint32_t gen;    // the file's generation when registered
     uint32_t epoch;  // the ref's epoch when registered
   };
 

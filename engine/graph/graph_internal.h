@@ -179,6 +179,8 @@ struct Graph::File {
   uint64_t hash = 0;
   uint32_t lines = 0;
   uint32_t gen = 0;  // bumped at every upsert/removal
+  // The epoch the next resolution (or new reference) in this file takes.
+  uint32_t next_epoch = 1;
   bool live = false;
   std::vector<EntityIdx> entities;
   std::vector<Ref> refs;

@@ -321,8 +321,7 @@ void Graph::ImageSaver::Deps() {
     for (const RefHandle& h : handles) {
       if (h.file >= g_.files_.size()) continue;
       const File& f = g_.files_[h.file];
-      if (f.gen != h.gen || h.ref >= f.refs.size() ||
-          f.refs[h.ref].epoch != h.epoch)
+      if (h.ref >= f.refs.size() || f.refs[h.ref].epoch != h.epoch)
         continue;  // stale: Invalidate would skip it
       refs.push_back(base[h.file] + h.ref);
     }

@@ -157,6 +157,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
+    f.next_epoch = 2;  // past the loaded references' epoch
     // One pass over fresh memory: each Ref is built where it will stay.
     f.refs.reserve(ref_count[fi]);
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {

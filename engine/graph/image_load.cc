@@ -478,7 +478,6 @@ void Graph::ImageLoader::Tables() {
 }
 
 void Graph::ImageLoader::Deps() {
-  const auto& fs = g_->files_;
   const std::vector<uint32_t>& file_of_ref = refs_->file_of_ref_;
   const std::vector<uint32_t>& ref_base = refs_->ref_base_;
   const uint64_t n_refs = file_of_ref.size();
@@ -501,7 +500,7 @@ void Graph::ImageLoader::Deps() {
                              " out of range (" + std::to_string(n_refs) + ")");
       const uint32_t fi = file_of_ref[ref];
       handles.push_back(
-          {fi, static_cast<uint32_t>(ref - ref_base[fi]), fs[fi].gen, 1});
+          {fi, static_cast<uint32_t>(ref - ref_base[fi]), 1});
     }
   }
 }

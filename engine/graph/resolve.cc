@@ -583,7 +583,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
   Ref& r = f.refs[ri];
   if (r.flags & kRefDead) return;
   Unresolve(r, f.path);
-  ++r.epoch;
+  r.epoch = f.next_epoch++;
   Lookup L;
   static const std::vector<StrId> kNoChain;
   const std::vector<StrId>& chain =
@@ -718,7 +718,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     // handles however often the files are saved.
     if (handles.size() == handles.capacity() && handles.size() >= 8)
       DropStale(handles);
-    handles.push_back({fi, ri, f.gen, r.epoch});
+    handles.push_back({fi, ri, r.epoch});
   }
 }
 
