@@ -12,20 +12,23 @@
 #include <utility>
 #include <vector>
 
-#include "engine/graph/edge_lists.h"
+#include "engine/graph/graph.h"
 
 namespace aim::graph {
 
 class FrozenTables {
  public:
-  // Names: (name, its entities in order) for each name; `str` reads a
-  // string id. Ids: (id, slot) pairs, ids distinct; `id_of` reads the id
-  // of the entity in a slot: a pair whose slot does not hold its id (a
-  // damaged image) is left out.
-  FrozenTables(std::span<const std::pair<StrId, std::span<const EntityIdx>>> names,
-               const std::function<std::string_view(StrId)>& str,
-               std::span<const std::pair<uint64_t, EntityIdx>> ids,
-               const std::function<uint64_t(EntityIdx)>& id_of);
+  // The tables Graph derives from its live entities (DeriveEntityTables:
+  // each name's entities in slot order; each id's last slot), but where
+  // an exception says otherwise: a name's list replaced (an empty list:
+  // no entry), an id's slot replaced (kNoEntity: no entry). `entities` are
+  // read in order, and names' text (`str`, of ids below `n_strings`) in
+  // the order of their ids.
+  FrozenTables(
+      std::span<const Entity> entities, size_t n_strings,
+      std::span<const std::pair<StrId, std::span<const EntityIdx>>> name_exceptions,
+      std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
+      const std::function<std::string_view(StrId)>& str);
 
   // The entities named `name` (as the name table listed them), given the
   // graph's strings.
@@ -44,7 +47,8 @@ class FrozenTables {
               group_begin_[g + 1] - group_begin_[g]};
     }
   }
-  // The slot of the entity `id`, or kNoEntity; `id_of` as above.
+  // The slot of the entity `id`, or kNoEntity; `id_of` reads the id of the
+  // entity in a slot.
   template <typename IdOf>
   EntityIdx ById(uint64_t id, IdOf id_of) const {
     if (id_buckets_.empty()) return kNoEntity;
@@ -60,6 +64,8 @@ class FrozenTables {
  private:
   static uint32_t NameHash(std::string_view s);
   static uint64_t IdHash(uint64_t id);
+  void AddName(StrId name, uint32_t hash, std::span<const EntityIdx> slots);
+  void AddId(uint64_t id, EntityIdx slot);
 
   // Open addressing, power-of-two sizes, under half full (or empty, for no
   // entries). A name bucket

@@ -142,12 +142,15 @@ class Graph::ImageLoader {
   bool Slot(uint64_t v, size_t offset, std::string_view what, size_t i) {
     return v < n_slots_ || Check(v, n_slots_, offset, what, i, "entity slot");
   }
+  // Reads a table's exceptions into `map`: a list (or value) replacing the
+  // one derived, or an erasure, which with keep_erasures is kept as an
+  // empty list (UINT32_MAX) rather than done.
   template <typename Map>
   void ListExceptions(Map& map, bool scope_key, bool entity_values,
-                      std::string_view what);
+                      std::string_view what, bool keep_erasures = false);
   template <typename Map>
   void ScalarExceptions(Map& map, bool wide_key, uint64_t value_limit,
-                        std::string_view what);
+                        std::string_view what, bool keep_erasures = false);
 
   std::string_view bytes_;
   image::Reader top_;  // the whole image

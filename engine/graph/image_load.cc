@@ -357,7 +357,8 @@ void Graph::ImageLoader::Entities() {
 template <typename Map>
 void Graph::ImageLoader::ListExceptions(Map& map, bool scope_key,
                                         bool entity_values,
-                                        std::string_view what) {
+                                        std::string_view what,
+                                        bool keep_erasures) {
   const size_t key_bytes = scope_key ? 8 : 4;
   const size_t n = r_->Count(key_bytes + 1, what);
   for (size_t i = 0; i < n && r_->ok(); ++i) {
@@ -373,7 +374,11 @@ void Graph::ImageLoader::ListExceptions(Map& map, bool scope_key,
     else
       k = key[0];
     if (len == 0) {
-      map.erase(k);
+      if (keep_erasures) {
+        map[k].clear();
+      } else {
+        map.erase(k);
+      }
       continue;
     }
     auto& list = map[k];
@@ -390,7 +395,8 @@ void Graph::ImageLoader::ListExceptions(Map& map, bool scope_key,
 template <typename Map>
 void Graph::ImageLoader::ScalarExceptions(Map& map, bool wide_key,
                                           uint64_t value_limit,
-                                          std::string_view what) {
+                                          std::string_view what,
+                                          bool keep_erasures) {
   const size_t n = r_->Count(wide_key ? 12 : 8, what);
   for (size_t i = 0; i < n && r_->ok(); ++i) {
     const size_t key_at = r_->offset();
@@ -400,7 +406,11 @@ void Graph::ImageLoader::ScalarExceptions(Map& map, bool wide_key,
     if (!r_->ok()) return;
     if (!wide_key && !Str(key, key_at, what, i)) return;
     if (value == UINT32_MAX) {
-      map.erase(static_cast<typename Map::key_type>(key));
+      if (keep_erasures) {
+        map[static_cast<typename Map::key_type>(key)] = UINT32_MAX;
+      } else {
+        map.erase(static_cast<typename Map::key_type>(key));
+      }
       continue;
     }
     if (!Check(value, value_limit, value_at, what, i, "value")) return;
@@ -427,48 +437,52 @@ void Graph::ImageLoader::Tables() {
   size_t i = 0;
   d.ForEach([&](auto& table) {
     const uint64_t hint = r_->Varint("tables.size");
-    table.reserve(static_cast<size_t>(std::min<uint64_t>(hint, bound[i++])));
+    // (Query-only, the entity tables (by id, by name, externals) hold just
+    // their exceptions: see below.)
+    const bool entity_table = i == 0 || i == 1 || i == 8;
+    const uint64_t want = queries_only_ && entity_table ? 0 : hint;
+    table.reserve(static_cast<size_t>(std::min<uint64_t>(want, bound[i++])));
   });
   if (!r_->ok()) return;
   // (Query-only: no registrations were loaded, so the scope tables derive
   // empty, and take only their exceptions, which are then dropped.)
-  if (!derived_) g_->DeriveEntityTables(d);
+  if (!derived_ && !queries_only_) g_->DeriveEntityTables(d);
   g_->DeriveFileTables(d);
-  ListExceptions(d.by_name, false, true, "tables.by_name");
+  ListExceptions(d.by_name, false, true, "tables.by_name", queries_only_);
   ListExceptions(d.members, true, true, "tables.members");
   ListExceptions(d.assoc, true, true, "tables.assoc");
   ListExceptions(d.imports, true, false, "tables.imports");
   ListExceptions(d.globs, false, false, "tables.globs");
   ListExceptions(d.modules, false, true, "tables.modules");
   ListExceptions(d.crates, false, true, "tables.crates");
-  ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id");
+  ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id", queries_only_);
   ScalarExceptions(d.externals, false, n_slots_, "tables.externals");
   ScalarExceptions(d.file_index, false, n_files_, "tables.file_index");
   if (!r_->ok()) return;
-  g_->by_id_ = std::move(d.by_id);
-  g_->by_name_ = std::move(d.by_name);
-  g_->externals_ = std::move(d.externals);
   g_->file_index_ = std::move(d.file_index);
   if (queries_only_) {
-    // Frozen into flat arrays, and the string index holds the files'
-    // paths alone (FileHash looks them up).
+    // The name and id tables, derived frozen into flat arrays with their
+    // exceptions (held in d: an empty list or kNoEntity for an erasure);
+    // no externals (only resolution reads them); and the string index
+    // holds the files' paths alone (FileHash looks them up).
     std::vector<std::pair<StrId, std::span<const EntityIdx>>> names;
-    names.reserve(g_->by_name_.size());
-    for (const auto& [name, list] : g_->by_name_) names.emplace_back(name, list);
-    std::vector<std::pair<uint64_t, EntityIdx>> ids(g_->by_id_.begin(),
-                                                    g_->by_id_.end());
+    names.reserve(d.by_name.size());
+    for (const auto& [name, list] : d.by_name) names.emplace_back(name, list);
+    const std::vector<std::pair<uint64_t, EntityIdx>> ids(d.by_id.begin(),
+                                                          d.by_id.end());
     const Graph& g = *g_;
     g_->frozen_ = std::make_unique<FrozenTables>(
-        names, [&g](StrId s) { return g.str(s); }, ids,
-        [&g](EntityIdx e) { return g.entities_[e].id; });
-    g_->by_name_ = {};
-    g_->by_id_ = {};
+        g.entities_, g.strings_.size(), names, ids,
+        [&g](StrId s) { return g.str(s); });
     std::vector<StrId> paths;
     paths.reserve(g_->file_index_.size());
     for (const auto& [path, file] : g_->file_index_) paths.push_back(path);
     g_->strings_.IndexStored(paths);
     return;
   }
+  g_->by_id_ = std::move(d.by_id);
+  g_->by_name_ = std::move(d.by_name);
+  g_->externals_ = std::move(d.externals);
   g_->members_ = std::move(d.members);
   g_->assoc_ = std::move(d.assoc);
   g_->imports_ = std::move(d.imports);

@@ -1,14 +1,18 @@
 // EdgeLists against a model (a vector per list): random inserts, erases,
 // truncations, clears, new slots, layouts and compactions keep every list
 // equal to the model's, and compaction gives the dead room back. And the
-// references' small list of made edges (MadeList) against a vector.
+// references' small list of made edges (MadeList) against a vector, and a
+// query-only graph's frozen name and id tables against hash maps.
 #include "engine/graph/edge_lists.h"
 
 #include <gtest/gtest.h>
 
+#include "engine/graph/frozen_tables.h"
 #include "engine/graph/graph_internal.h"
 
+#include <map>
 #include <random>
+#include <string>
 #include <vector>
 
 namespace aim::graph {
@@ -182,6 +186,76 @@ TEST(MadeListTest, EqualsAVector) {
     copy = std::move(moved);
     ASSERT_EQ(copy.size(), 1u);
     EXPECT_EQ(copy[0], (Three{1, 2, 3}));
+  }
+}
+
+// The frozen tables equal the maps a graph derives (names: entities in
+// slot order; ids: the last slot) with the exceptions applied, whatever
+// the exceptions replace, add or erase; names are told apart by text.
+TEST(FrozenTablesTest, EqualDerivedMapsWithExceptions) {
+  std::mt19937 rng(9);
+  const std::vector<std::string> text = {"", "a", "b", "c", "d", "e", "f"};
+  auto str = [&](StrId s) { return std::string_view(text[s]); };
+  for (int round = 0; round < 200; ++round) {
+    std::vector<Entity> entities(rng() % 40);
+    std::map<StrId, std::vector<EntityIdx>> names;
+    std::map<uint64_t, EntityIdx> ids;
+    for (EntityIdx i = 0; i < entities.size(); ++i) {
+      Entity& e = entities[i];
+      e.name = static_cast<StrId>(1 + rng() % 5);  // "f" is never a name
+      e.id = 100 + rng() % 30;                      // ids repeat
+      e.flags = rng() % 5 ? kLive : 0;
+      if (!(e.flags & kLive)) continue;
+      names[e.name].push_back(i);
+      ids[e.id] = i;
+    }
+    std::vector<std::vector<EntityIdx>> lists;
+    std::vector<std::pair<StrId, std::span<const EntityIdx>>> name_exc;
+    std::vector<std::pair<uint64_t, EntityIdx>> id_exc;
+    lists.reserve(8);
+    for (StrId n = 1; n <= 6; ++n) {
+      if (rng() % 3 || entities.empty()) continue;
+      auto& list = lists.emplace_back();
+      for (size_t k = rng() % 4; k > 0; --k)
+        list.push_back(static_cast<EntityIdx>(rng() % entities.size()));
+      name_exc.emplace_back(n, list);
+      if (list.empty()) {
+        names.erase(n);
+      } else {
+        names[n] = list;
+      }
+    }
+    for (uint64_t id = 100; id < 135; ++id) {
+      if (rng() % 4 || entities.empty()) continue;
+      const EntityIdx slot = rng() % 3 ? static_cast<EntityIdx>(rng() % entities.size())
+                                       : kNoEntity;
+      id_exc.emplace_back(id, slot);
+      if (slot == kNoEntity) {
+        ids.erase(id);
+      } else {
+        ids[id] = slot;
+      }
+    }
+    FrozenTables t(entities, text.size(), name_exc, id_exc, str);
+    for (StrId n = 0; n < text.size(); ++n) {
+      const auto got = t.ByName(text[n], str);
+      auto it = names.find(n);
+      const std::vector<EntityIdx> want =
+          it == names.end() ? std::vector<EntityIdx>{} : it->second;
+      EXPECT_EQ(std::vector<EntityIdx>(got.begin(), got.end()), want)
+          << "round " << round << " name " << text[n];
+    }
+    EXPECT_TRUE(t.ByName("zz", str).empty());
+    auto id_of = [&](EntityIdx e) { return entities[e].id; };
+    for (uint64_t id = 90; id < 140; ++id) {
+      auto it = ids.find(id);
+      // (An exception naming a slot whose entity has another id is not
+      // found: only damage makes one.)
+      const EntityIdx want = it == ids.end() || entities[it->second].id != id
+                                 ? kNoEntity
+                                 : it->second;
+      EXPECT_EQ(t.ById(id, id_of), want) << "round " << round << " id " << id;
+    }
   }
 }
 
