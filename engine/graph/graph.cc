@@ -296,6 +296,10 @@ template <typename T>
 size_t HeapBytes(const std::vector<T>& v) {
   return v.capacity() * sizeof(T);
 }
+template <typename T>
+size_t HeapBytes(const SmallList<T>& v) {
+  return v.HeapBytes();
+}
 
 }  // namespace
 
@@ -328,7 +332,7 @@ Graph::MemoryUse Graph::Memory() const {
          HeapBytes(f.assoc_regs) + HeapBytes(f.import_regs) +
          HeapBytes(f.glob_regs) + HeapBytes(f.module_regs) +
          HeapBytes(f.crate_regs);
-    for (const Ref& ref : f.refs) r += ref.made.HeapBytes();
+    for (const Ref& ref : f.refs) r += HeapBytes(ref.made);
     for (const auto& s : f.scopes) r += HeapBytes(s);
   }
   r += map_bytes(members_) + lists_bytes(members_) + map_bytes(assoc_) +

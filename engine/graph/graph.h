@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "aim/facts.h"
 #include "engine/graph/edge_lists.h"
+#include "engine/graph/small_list.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
 
@@ -240,8 +241,8 @@ class Graph {
     }
   };
   // Lists of entities in the name and scope tables: most hold one entry, so
-  // a few are stored inline (no allocation).
-  using EntityList = absl::InlinedVector<EntityIdx, 4>;
+  // two are stored inline (no allocation), in 12 bytes.
+  using EntityList = SmallList<EntityIdx>;
   // A reference (its file and place) as one resolution left it: stale
   // once the place's epoch moved on (epochs are never reused in a file).
   struct RefHandle {

@@ -3,16 +3,11 @@
 #define AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
 
 #include <algorithm>
-#include <bit>
-#include <cstdlib>
-#include <cstring>
-#include <iterator>
-#include <new>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "engine/graph/graph.h"
+#include "engine/graph/small_list.h"
 
 namespace aim::graph {
 
@@ -42,104 +37,6 @@ inline uint8_t EdgeFlags(uint8_t ref_flags) {
          ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
 }
 
-// The edges one reference made (Ref::Made): one inline, more on the heap,
-// in 16 bytes (an InlinedVector of one takes 24). Most references make
-// none or one.
-template <typename T>
-class MadeList {
- public:
-  static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 12 &&
-                alignof(T) <= 4);
-  MadeList() = default;
-  MadeList(const MadeList& o) { CopyFrom(o); }
-  MadeList(MadeList&& o) noexcept { Take(o); }
-  MadeList& operator=(const MadeList& o) {
-    if (this != &o) {
-      clear();
-      CopyFrom(o);
-    }
-    return *this;
-  }
-  MadeList& operator=(MadeList&& o) noexcept {
-    if (this != &o) {
-      clear();
-      Take(o);
-    }
-    return *this;
-  }
-  ~MadeList() { clear(); }
-
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  T* data() { return size_ > 1 ? Heap() : &u_.one; }
-  const T* data() const { return size_ > 1 ? Heap() : &u_.one; }
-  T* begin() { return data(); }
-  T* end() { return data() + size_; }
-  const T* begin() const { return data(); }
-  const T* end() const { return data() + size_; }
-  std::reverse_iterator<const T*> rbegin() const {
-    return std::reverse_iterator<const T*>(end());
-  }
-  std::reverse_iterator<const T*> rend() const {
-    return std::reverse_iterator<const T*>(begin());
-  }
-  const T& operator[](size_t i) const { return data()[i]; }
-  void reserve(size_t) {}  // grows by doubling; nothing to gain
-  T& emplace_back() {
-    push_back(T{});
-    return data()[size_ - 1];
-  }
-  void push_back(const T& value) {
-    const T v = value;  // (it may be one of ours)
-    if (size_ == 0) {
-      u_.one = v;
-    } else if (size_ == 1 || std::has_single_bit(size_)) {
-      // Full: the heap room is a power of two (2 at least) of elements.
-      const uint32_t room = size_ == 1 ? 2 : 2 * size_;
-      T* grown = static_cast<T*>(std::malloc(room * sizeof(T)));
-      if (grown == nullptr) throw std::bad_alloc();
-      std::memcpy(grown, data(), size_ * sizeof(T));
-      if (size_ > 1) std::free(Heap());
-      grown[size_] = v;
-      std::memcpy(u_.heap, &grown, sizeof(grown));
-    } else {
-      Heap()[size_] = v;
-    }
-    ++size_;
-  }
-  void clear() {
-    if (size_ > 1) std::free(Heap());
-    size_ = 0;
-  }
-  // Bytes held on the heap.
-  size_t HeapBytes() const {
-    return size_ > 1 ? std::bit_ceil(size_) * sizeof(T) : 0;
-  }
-
- private:
-  T* Heap() const {
-    T* p;
-    std::memcpy(&p, u_.heap, sizeof(p));
-    return p;
-  }
-  void CopyFrom(const MadeList& o) {
-    for (const T& v : o) push_back(v);
-  }
-  void Take(MadeList& o) {
-    u_ = o.u_;
-    size_ = o.size_;
-    o.size_ = 0;
-  }
-
-  uint32_t size_ = 0;
-  // The element (size_ 1), or the heap room's address (size_ > 1), kept as
-  // bytes: at offset 4, it is not aligned as a pointer is.
-  union Room {
-    T one;
-    unsigned char heap[sizeof(T*)];
-  } u_{};
-};
-
 // The most scope chains a file holds (Ref::scope is 24 bits).
 inline constexpr uint32_t kMaxScopes = 1u << 24;
 
@@ -163,7 +60,7 @@ struct Graph::Ref {
     EntityIdx from, to;
     Confidence confidence;
   };
-  MadeList<Made> made;
+  SmallList<Made> made;  // 16 bytes, one inline
 
   // The edge made entry `m` stands for, as its source's out-list holds it
   // (`other` is the target); `file` is the path of the reference's file.

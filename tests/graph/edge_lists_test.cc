@@ -1,7 +1,7 @@
 // EdgeLists against a model (a vector per list): random inserts, erases,
 // truncations, clears, new slots, layouts and compactions keep every list
 // equal to the model's, and compaction gives the dead room back. And the
-// references' small list of made edges (MadeList) against a vector, and a
+// references' small list of made edges (SmallList) against a vector, and a
 // query-only graph's frozen name and id tables against hash maps.
 #include "engine/graph/edge_lists.h"
 
@@ -146,21 +146,25 @@ struct Three {
   bool operator==(const Three&) const = default;
 };
 
-TEST(MadeListTest, EqualsAVector) {
-  static_assert(sizeof(MadeList<Three>) == 16);
+// Random pushes (of its own elements too), erases, resizes, clears,
+// copies and moves, against a vector.
+template <typename T, typename Make>
+void SmallListAgainstAVector(Make make) {
   std::mt19937 rng(5);
-  for (int round = 0; round < 300; ++round) {
-    MadeList<Three> list;
-    std::vector<Three> model;
-    const int n = static_cast<int>(rng() % 40);
-    for (int i = 0; i < n; ++i) {
+  SmallList<T> list;
+  std::vector<T> model;
+  auto same = [&](const SmallList<T>& l) {
+    return std::equal(l.begin(), l.end(), model.begin(), model.end());
+  };
+  for (int step = 0; step < 20000; ++step) {
+    const uint32_t op = rng() % 100;
+    if (op < 45) {
       if (!model.empty() && rng() % 4 == 0) {  // one of its own
         const size_t at = rng() % model.size();
         list.push_back(list[at]);
         model.push_back(model[at]);
       } else {
-        const Three t{static_cast<uint32_t>(rng()), static_cast<uint32_t>(rng()),
-                      static_cast<uint8_t>(rng())};
+        const T t = make(rng());
         if (rng() % 2) {
           list.push_back(t);
         } else {
@@ -168,25 +172,46 @@ TEST(MadeListTest, EqualsAVector) {
         }
         model.push_back(t);
       }
-      ASSERT_EQ(list.size(), model.size());
+    } else if (op < 75) {
+      if (model.empty()) continue;
+      const size_t at = rng() % model.size();
+      list.erase(list.begin() + at);
+      model.erase(model.begin() + static_cast<ptrdiff_t>(at));
+    } else if (op < 85) {
+      const size_t n = rng() % 20;
+      list.resize(n);
+      model.resize(n, T{});
+    } else if (op < 87) {
+      list.clear();
+      model.clear();
+    } else if (op < 93) {
+      SmallList<T> copy = list;
+      ASSERT_TRUE(same(copy));
+      ASSERT_TRUE(copy == list);
+      SmallList<T> moved = std::move(copy);
+      ASSERT_TRUE(copy.empty());
+      ASSERT_TRUE(same(moved));
+      list = moved;  // onto a list with its own elements
+      SmallList<T> other;
+      other.push_back(make(1));
+      other = std::move(moved);
+      ASSERT_TRUE(same(other));
     }
-    EXPECT_TRUE(std::equal(list.begin(), list.end(), model.begin(), model.end()));
-    EXPECT_TRUE(std::equal(list.rbegin(), list.rend(), model.rbegin(), model.rend()));
-    EXPECT_EQ(list.HeapBytes() > 0, model.size() > 1);
-    MadeList<Three> copy = list;
-    MadeList<Three> moved = std::move(list);
-    EXPECT_TRUE(list.empty());
-    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), model.begin(), model.end()));
-    EXPECT_TRUE(std::equal(moved.begin(), moved.end(), model.begin(), model.end()));
-    copy = moved;  // onto a list with its own room
-    moved.clear();
-    EXPECT_EQ(moved.HeapBytes(), 0u);
-    EXPECT_TRUE(std::equal(copy.begin(), copy.end(), model.begin(), model.end()));
-    moved.push_back({1, 2, 3});
-    copy = std::move(moved);
-    ASSERT_EQ(copy.size(), 1u);
-    EXPECT_EQ(copy[0], (Three{1, 2, 3}));
+    ASSERT_EQ(list.size(), model.size()) << "step " << step;
+    ASSERT_TRUE(same(list)) << "step " << step;
+    ASSERT_TRUE(std::equal(list.rbegin(), list.rend(), model.rbegin(), model.rend()));
+    ASSERT_EQ(list.HeapBytes() > 0, model.size() > SmallList<T>::kInline);
   }
+}
+
+TEST(SmallListTest, EqualsAVector) {
+  static_assert(sizeof(SmallList<Three>) == 16 && SmallList<Three>::kInline == 1);
+  static_assert(sizeof(SmallList<uint32_t>) == 12 &&
+                SmallList<uint32_t>::kInline == 2);
+  SmallListAgainstAVector<Three>([](uint32_t x) {
+    return Three{x, x * 3, static_cast<uint8_t>(x)};
+  });
+  SmallListAgainstAVector<uint32_t>([](uint32_t x) { return x; });
 }
 
 // The frozen tables equal the maps a graph derives (names: entities in
