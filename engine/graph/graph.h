@@ -361,8 +361,8 @@ class Graph {
   // member name).
   absl::flat_hash_map<ScopeName, EntityList> assoc_;
   // `use` imports: (scope, alias or leaf name) -> full paths.
-  absl::flat_hash_map<ScopeName, std::vector<StrId>> imports_;
-  absl::flat_hash_map<StrId, std::vector<StrId>> globs_;
+  absl::flat_hash_map<ScopeName, SmallList<StrId>> imports_;
+  absl::flat_hash_map<StrId, SmallList<StrId>> globs_;
   absl::flat_hash_map<StrId, EntityList> modules_;  // by path
   absl::flat_hash_map<StrId, EntityList> crates_;   // roots
   absl::flat_hash_map<StrId, EntityIdx> externals_;

@@ -100,8 +100,8 @@ struct Graph::DerivedTables {
   absl::flat_hash_map<uint64_t, EntityIdx> by_id;
   absl::flat_hash_map<StrId, EntityList> by_name;
   absl::flat_hash_map<ScopeName, EntityList> members, assoc;
-  absl::flat_hash_map<ScopeName, std::vector<StrId>> imports;
-  absl::flat_hash_map<StrId, std::vector<StrId>> globs;
+  absl::flat_hash_map<ScopeName, SmallList<StrId>> imports;
+  absl::flat_hash_map<StrId, SmallList<StrId>> globs;
   absl::flat_hash_map<StrId, EntityList> modules, crates;
   absl::flat_hash_map<StrId, EntityIdx> externals;
   absl::flat_hash_map<StrId, uint32_t> file_index;

@@ -398,7 +398,7 @@ bool Graph::ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
   if (g == globs_.end() ||
       !L.glob_seen.insert({scope, strings_.Intern(segs[i])}).second)
     return false;
-  std::vector<StrId> globs = g->second;
+  std::vector<StrId> globs(g->second.begin(), g->second.end());
   std::sort(globs.begin(), globs.end(),
             [&](StrId a, StrId b) { return str(a) < str(b); });
   for (StrId gp : globs) {
