@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 namespace aim::graph {
@@ -22,6 +24,14 @@ void EdgeLists::Insert(EntityIdx e, size_t at, const Edge& ed) {
     // Move to the end of the array, into a power of two of room (or grow
     // in place if the list is at the end already).
     const uint32_t want = std::max(kMinRoom, std::bit_ceil(n + 1));
+    if (edges_.size() + want > UINT32_MAX) {  // (runs are 32-bit indices)
+      if (edges_.size() == held_) {
+        std::fprintf(stderr, "aim: over 4 billion edges one way\n");
+        std::abort();
+      }
+      Compact();
+      return Insert(e, at, ed);
+    }
     if (h.begin + room == edges_.size() && n > 0) {
       edges_.resize(h.begin + want);
     } else {
