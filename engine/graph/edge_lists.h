@@ -55,9 +55,10 @@ static_assert(model::kEdgeKindCount <= 8);
 // A list loaded whole, or laid out again by Compact, has no spare room:
 // the first edge it takes moves it to the end of the array, into room for
 // a power of two of edges, where it grows in place until that is full. The
-// room it left is dead until Compact; MaybeCompact compacts once the dead
-// room outweighs the lists. Spans handed out are valid until the next
-// change to any list.
+// room it left is dead until Compact; MaybeCompact compacts once the room
+// no list fills (dead, or spare in a grown list) is over half of what the
+// lists hold. Spans handed out are valid until the next change to any
+// list.
 class EdgeLists {
  public:
   size_t slots() const { return heads_.size(); }
