@@ -423,6 +423,13 @@ void Graph::ImageLoader::Edges() {
     out_n_[slot] = static_cast<uint32_t>(list.size());
   for (const auto& [slot, list] : explicit_lists[1])
     in_n_[slot] = static_cast<uint32_t>(list.size());
+  for (const std::vector<uint32_t>* sizes : {&out_n_, &in_n_}) {
+    uint64_t total = 0;
+    for (uint32_t k : *sizes) total += k;
+    if (total > UINT32_MAX)  // (a list is a run of a 32-bit indexed array)
+      return r_->Fail("edges", std::to_string(total) +
+                                   " edges one way: more than a graph holds");
+  }
   // Where the next edge of each canonical list goes (null: written out).
   std::vector<Edge*> out_at(n, nullptr), in_at(n, nullptr);
   auto lay_out = [&](EdgeLists& lists, std::vector<uint32_t>& sizes,
