@@ -12,13 +12,6 @@
 #include "engine/graph/frozen_tables.h"
 #include "engine/graph/graph_internal.h"
 
-// GCC 12 warns that moving a fresh Ref reads its inline `made` storage
-// before it was written: absl::InlinedVector's move copies the inline bytes
-// whole, but only the elements it holds are ever read (a false positive).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 namespace aim::graph {
 namespace {
 
