@@ -39,8 +39,8 @@ struct Edge {
         flags(edge_flags & 7) {}
 
   EntityIdx other = kNoEntity;
-  StrId file = 0;            // where the reference was written
-  uint32_t line : 24 = 0;    // at most kMaxEdgeLine
+  StrId file = 0;          // where the reference was written
+  uint32_t line : 24 = 0;  // at most kMaxEdgeLine
   EdgeKind kind : 3 = EdgeKind::kCalls;
   Confidence confidence : 2 = Confidence::kExact;
   uint8_t flags : 3 = 0;

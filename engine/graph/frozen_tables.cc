@@ -28,7 +28,8 @@ uint64_t FrozenTables::IdHash(uint64_t id) {
 
 FrozenTables::FrozenTables(
     std::span<const Entity> entities, size_t n_strings,
-    std::span<const std::pair<StrId, std::span<const EntityIdx>>> name_exceptions,
+    std::span<const std::pair<StrId, std::span<const EntityIdx>>>
+        name_exceptions,
     std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
     const std::function<std::string_view(StrId)>& str) {
   auto live = [](const Entity& e) { return (e.flags & kLive) != 0; };
@@ -47,7 +48,8 @@ FrozenTables::FrozenTables(
     ++n_live;
     if (excepted.empty() || !excepted[e.name]) ++count[e.name];
   }
-  for (const auto& [name, list] : replaced) count[name] = static_cast<uint32_t>(list.size());
+  for (const auto& [name, list] : replaced)
+    count[name] = static_cast<uint32_t>(list.size());
   size_t groups = 0, total = 0;
   std::vector<uint32_t> at(n_strings);
   for (size_t n = 0; n < n_strings; ++n) {
@@ -58,7 +60,8 @@ FrozenTables::FrozenTables(
   slots_.resize(total);
   for (EntityIdx i = 0; i < entities.size(); ++i) {
     const Entity& e = entities[i];
-    if (live(e) && (excepted.empty() || !excepted[e.name])) slots_[at[e.name]++] = i;
+    if (live(e) && (excepted.empty() || !excepted[e.name]))
+      slots_[at[e.name]++] = i;
   }
   for (const auto& [name, list] : replaced) {
     std::copy(list.begin(), list.end(), slots_.begin() + at[name]);
@@ -70,8 +73,9 @@ FrozenTables::FrozenTables(
   for (size_t n = 0; n < n_strings; ++n) {
     if (count[n] == 0) continue;
     const StrId name = static_cast<StrId>(n);
-    AddName(name, NameHash(str(name)),
-            std::span<const EntityIdx>(slots_.data() + at[n] - count[n], count[n]));
+    AddName(
+        name, NameHash(str(name)),
+        std::span<const EntityIdx>(slots_.data() + at[n] - count[n], count[n]));
   }
   if (groups > 0) group_begin_.push_back(static_cast<uint32_t>(slots_.size()));
   // Ids: the last slot of each (slots from the last, so that a later one
@@ -110,8 +114,8 @@ void FrozenTables::AddId(uint64_t id, EntityIdx slot) {
 
 size_t FrozenTables::MemoryBytes() const {
   return name_buckets_.capacity() * sizeof(uint64_t) +
-         (group_name_.capacity() + group_begin_.capacity() +
-          slots_.capacity() + id_buckets_.capacity()) *
+         (group_name_.capacity() + group_begin_.capacity() + slots_.capacity() +
+          id_buckets_.capacity()) *
              sizeof(uint32_t);
 }
 

@@ -24,11 +24,11 @@ class FrozenTables {
   // no entry), an id's slot replaced (kNoEntity: no entry). `entities` are
   // read in order, and names' text (`str`, of ids below `n_strings`) in
   // the order of their ids.
-  FrozenTables(
-      std::span<const Entity> entities, size_t n_strings,
-      std::span<const std::pair<StrId, std::span<const EntityIdx>>> name_exceptions,
-      std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
-      const std::function<std::string_view(StrId)>& str);
+  FrozenTables(std::span<const Entity> entities, size_t n_strings,
+               std::span<const std::pair<StrId, std::span<const EntityIdx>>>
+                   name_exceptions,
+               std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
+               const std::function<std::string_view(StrId)>& str);
 
   // The entities named `name` (as the name table listed them), given the
   // graph's strings.

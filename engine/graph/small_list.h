@@ -55,9 +55,9 @@ class SmallList {
   }
   T& operator[](size_t i) { return data()[i]; }
   const T& operator[](size_t i) const { return data()[i]; }
+  // (Element by element: T's padding, if any, is not compared.)
   bool operator==(const SmallList& o) const {
-    return size_ == o.size_ &&
-           (size_ == 0 || std::memcmp(data(), o.data(), size_ * sizeof(T)) == 0);
+    return std::equal(begin(), end(), o.begin(), o.end());
   }
 
   void reserve(size_t) {}  // grows by doubling; nothing to gain

@@ -7,13 +7,13 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/graph/frozen_tables.h"
-#include "engine/graph/graph_internal.h"
-
 #include <map>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "engine/graph/frozen_tables.h"
+#include "engine/graph/graph_internal.h"
 
 namespace aim::graph {
 namespace {
@@ -25,8 +25,7 @@ Edge MakeEdge(uint32_t n) {
 
 bool Same(const Edge& a, const Edge& b) {
   return a.other == b.other && a.file == b.file && a.line == b.line &&
-         a.kind == b.kind && a.confidence == b.confidence &&
-         a.flags == b.flags;
+         a.kind == b.kind && a.confidence == b.confidence && a.flags == b.flags;
 }
 
 void ExpectEqual(const EdgeLists& lists,
@@ -73,7 +72,8 @@ TEST(EdgeListsTest, EqualsAVectorPerList) {
       // first, as a caller that filters a list in place does.
       const std::span<Edge> w = lists.Mutable(e);
       for (size_t i = 0; i < n; ++i) w[i] = m[m.size() - 1 - i];
-      std::vector<Edge> kept(m.rbegin(), m.rbegin() + static_cast<ptrdiff_t>(n));
+      std::vector<Edge> kept(m.rbegin(),
+                             m.rbegin() + static_cast<ptrdiff_t>(n));
       lists.Truncate(e, n);
       m = kept;
     } else if (op < 96) {
@@ -199,13 +199,15 @@ void SmallListAgainstAVector(Make make) {
     }
     ASSERT_EQ(list.size(), model.size()) << "step " << step;
     ASSERT_TRUE(same(list)) << "step " << step;
-    ASSERT_TRUE(std::equal(list.rbegin(), list.rend(), model.rbegin(), model.rend()));
+    ASSERT_TRUE(
+        std::equal(list.rbegin(), list.rend(), model.rbegin(), model.rend()));
     ASSERT_EQ(list.HeapBytes() > 0, model.size() > SmallList<T>::kInline);
   }
 }
 
 TEST(SmallListTest, EqualsAVector) {
-  static_assert(sizeof(SmallList<Three>) == 16 && SmallList<Three>::kInline == 1);
+  static_assert(sizeof(SmallList<Three>) == 16 &&
+                SmallList<Three>::kInline == 1);
   static_assert(sizeof(SmallList<uint32_t>) == 12 &&
                 SmallList<uint32_t>::kInline == 2);
   SmallListAgainstAVector<Three>([](uint32_t x) {
@@ -228,7 +230,7 @@ TEST(FrozenTablesTest, EqualDerivedMapsWithExceptions) {
     for (EntityIdx i = 0; i < entities.size(); ++i) {
       Entity& e = entities[i];
       e.name = static_cast<StrId>(1 + rng() % 5);  // "f" is never a name
-      e.id = 100 + rng() % 30;                      // ids repeat
+      e.id = 100 + rng() % 30;                     // ids repeat
       e.flags = rng() % 5 ? kLive : 0;
       if (!(e.flags & kLive)) continue;
       names[e.name].push_back(i);
@@ -252,8 +254,9 @@ TEST(FrozenTablesTest, EqualDerivedMapsWithExceptions) {
     }
     for (uint64_t id = 100; id < 135; ++id) {
       if (rng() % 4 || entities.empty()) continue;
-      const EntityIdx slot = rng() % 3 ? static_cast<EntityIdx>(rng() % entities.size())
-                                       : kNoEntity;
+      const EntityIdx slot =
+          rng() % 3 ? static_cast<EntityIdx>(rng() % entities.size())
+                    : kNoEntity;
       id_exc.emplace_back(id, slot);
       if (slot == kNoEntity) {
         ids.erase(id);
