@@ -276,8 +276,9 @@ void Graph::ImageLoader::Strings() {
                          std::to_string(n_indexed) + " indexed strings");
   std::vector<uint32_t> hashes(n_hashes);
   for (size_t i = 0; i < n_hashes; ++i) hashes[i] = hash[i];
-  // A query-only graph looks up only names and file paths: Tables files
-  // those alone (a fifth of the strings) once it has them.
+  // A query-only graph looks no string up by its text but file paths
+  // (names go through its frozen name table): Tables files the paths
+  // alone once it has them.
   if (queries_only_) {
     bits = {};
     hashes.clear();
