@@ -217,9 +217,9 @@ class Graph {
   // this build reads.
   // `run`, when given, may load parts of the image at once (see RunTasks).
   // With ImageParts::kQueries only what readers see is loaded (strings,
-  // entities, files, adjacency lists, the name and id tables; of the
-  // string index, only names and file paths), not the resolution state:
-  // about half the work and memory. Such a graph answers
+  // entities, files, adjacency lists, the name and id tables frozen in
+  // flat arrays; of the string index, file paths), not the resolution
+  // state: about half the work and memory. Such a graph answers
   // every query as the whole one would, and cannot change: UpsertFile,
   // RemoveFile, batches and SaveImage on it abort (a caller's bug).
   enum class ImageParts { kAll, kQueries };
