@@ -2,7 +2,6 @@
 
 #include <bit>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 
@@ -27,20 +26,16 @@ uint64_t FrozenTables::IdHash(uint64_t id) {
 }
 
 FrozenTables::FrozenTables(
-    std::span<const Entity> entities, size_t n_strings,
+    std::span<const Entity> entities, const model::StringPool& strings,
     std::span<const std::pair<StrId, std::span<const EntityIdx>>>
         name_exceptions,
-    std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
-    const std::function<std::string_view(StrId)>& str) {
+    std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions) {
   auto live = [](const Entity& e) { return (e.flags & kLive) != 0; };
+  const size_t n_strings = strings.size();
   // Names: each one's entities, by a counting sort on the name (a name
   // with an exception takes the exception's list instead).
   std::vector<bool> excepted(name_exceptions.empty() ? 0 : n_strings, false);
-  absl::flat_hash_map<StrId, std::span<const EntityIdx>> replaced;
-  for (const auto& [name, list] : name_exceptions) {
-    excepted[name] = true;
-    replaced[name] = list;
-  }
+  for (const auto& [name, list] : name_exceptions) excepted[name] = true;
   std::vector<uint32_t> count(n_strings, 0);
   size_t n_live = 0;
   for (const Entity& e : entities) {
@@ -48,7 +43,7 @@ FrozenTables::FrozenTables(
     ++n_live;
     if (excepted.empty() || !excepted[e.name]) ++count[e.name];
   }
-  for (const auto& [name, list] : replaced)
+  for (const auto& [name, list] : name_exceptions)
     count[name] = static_cast<uint32_t>(list.size());
   size_t groups = 0, total = 0;
   std::vector<uint32_t> at(n_strings);
@@ -63,7 +58,7 @@ FrozenTables::FrozenTables(
     if (live(e) && (excepted.empty() || !excepted[e.name]))
       slots_[at[e.name]++] = i;
   }
-  for (const auto& [name, list] : replaced) {
+  for (const auto& [name, list] : name_exceptions) {
     std::copy(list.begin(), list.end(), slots_.begin() + at[name]);
     at[name] += static_cast<uint32_t>(list.size());
   }
@@ -74,7 +69,7 @@ FrozenTables::FrozenTables(
     if (count[n] == 0) continue;
     const StrId name = static_cast<StrId>(n);
     AddName(
-        name, NameHash(str(name)),
+        name, NameHash(strings.Get(name)),
         std::span<const EntityIdx>(slots_.data() + at[n] - count[n], count[n]));
   }
   if (groups > 0) group_begin_.push_back(static_cast<uint32_t>(slots_.size()));

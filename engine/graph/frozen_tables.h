@@ -6,7 +6,6 @@
 #define AIM_ENGINE_GRAPH_FROZEN_TABLES_H_
 
 #include <cstdint>
-#include <functional>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -21,14 +20,14 @@ class FrozenTables {
   // The tables Graph derives from its live entities (DeriveEntityTables:
   // each name's entities in slot order; each id's last slot), but where
   // an exception says otherwise: a name's list replaced (an empty list:
-  // no entry), an id's slot replaced (kNoEntity: no entry). `entities` are
-  // read in order, and names' text (`str`, of ids below `n_strings`) in
-  // the order of their ids.
-  FrozenTables(std::span<const Entity> entities, size_t n_strings,
+  // no entry), an id's slot replaced (kNoEntity: no entry; each name or
+  // id has one exception at most). `entities` are read in order, and the
+  // names' text in `strings` in the order of their ids.
+  FrozenTables(std::span<const Entity> entities,
+               const model::StringPool& strings,
                std::span<const std::pair<StrId, std::span<const EntityIdx>>>
                    name_exceptions,
-               std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions,
-               const std::function<std::string_view(StrId)>& str);
+               std::span<const std::pair<uint64_t, EntityIdx>> id_exceptions);
 
   // The entities named `name` (as the name table listed them), given the
   // graph's strings.

@@ -472,9 +472,8 @@ void Graph::ImageLoader::Tables() {
     const std::vector<std::pair<uint64_t, EntityIdx>> ids(d.by_id.begin(),
                                                           d.by_id.end());
     const Graph& g = *g_;
-    g_->frozen_ = std::make_unique<FrozenTables>(
-        g.entities_, g.strings_.size(), names, ids,
-        [&g](StrId s) { return g.str(s); });
+    g_->frozen_ =
+        std::make_unique<FrozenTables>(g.entities_, g.strings_, names, ids);
     std::vector<StrId> paths;
     paths.reserve(g_->file_index_.size());
     for (const auto& [path, file] : g_->file_index_) paths.push_back(path);
