@@ -1044,14 +1044,16 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
   FreeOrphanExternals(gone);
 }
 
+bool Graph::Fresh(const RefHandle& h) const {
+  if (h.file >= files_.size()) return false;
+  const File& f = files_[h.file];
+  return h.ref < f.refs.size() && f.refs[h.ref].epoch == h.epoch;
+}
+
 void Graph::DropStale(std::vector<RefHandle>& handles) const {
   size_t keep = 0;
-  for (const RefHandle& h : handles) {
-    const File& f = files_[h.file];
-    if (h.ref >= f.refs.size() || f.refs[h.ref].epoch != h.epoch)
-      continue;  // stale
-    handles[keep++] = h;
-  }
+  for (const RefHandle& h : handles)
+    if (Fresh(h)) handles[keep++] = h;
   handles.resize(keep);
 }
 

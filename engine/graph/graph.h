@@ -293,7 +293,10 @@ class Graph {
   void KeepResolved(uint32_t file_idx, std::vector<Ref> old_refs,
                     const std::vector<std::vector<StrId>>& old_scopes);
   void Invalidate(const absl::flat_hash_set<StrId>& changed);
-  // Drops the handles whose reference was resolved again (or is gone).
+  // Whether the reference `h` names is as the resolution that made `h`
+  // left it (not resolved again since, nor gone).
+  bool Fresh(const RefHandle& h) const;
+  // Drops the handles that are not Fresh.
   void DropStale(std::vector<RefHandle>& handles) const;
   void ResolvePending();
 

@@ -318,13 +318,9 @@ void Graph::ImageSaver::Deps() {
   std::vector<std::pair<StrId, std::vector<uint32_t>>> keys;
   for (const auto& [name, handles] : g_.deps_) {
     std::vector<uint32_t> refs;
-    for (const RefHandle& h : handles) {
-      if (h.file >= g_.files_.size()) continue;
-      const File& f = g_.files_[h.file];
-      if (h.ref >= f.refs.size() || f.refs[h.ref].epoch != h.epoch)
-        continue;  // stale: Invalidate would skip it
-      refs.push_back(base[h.file] + h.ref);
-    }
+    // (Stale handles are left out, as Invalidate skips them.)
+    for (const RefHandle& h : handles)
+      if (g_.Fresh(h)) refs.push_back(base[h.file] + h.ref);
     if (refs.empty()) continue;
     std::sort(refs.begin(), refs.end());
     refs.erase(std::unique(refs.begin(), refs.end()), refs.end());

@@ -180,15 +180,15 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       r.path = v[1];
       r.src_path = v[2];
       r.self_type = v[3];
-      r.scope = v[4] & (kMaxScopes - 1);  // (checked below)
-      r.SetLine(c.line[j]);
-      r.kind = static_cast<EdgeKind>(sh & 7);
-      r.flags = c.flags[j];
-      r.epoch = 1;  // the deps handles are loaded with epoch 1
       if (v[4] >= kMaxScopes) {
         return r_->FailAt(opt[4].offset(at[4] - 1), "refs.scope",
                           "scope " + std::to_string(v[4]) + " out of range");
       }
+      r.scope = v[4];
+      r.SetLine(c.line[j]);
+      r.kind = static_cast<EdgeKind>(sh & 7);
+      r.flags = c.flags[j];
+      r.epoch = 1;  // the deps handles are loaded with epoch 1
       if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
           (r.owner >= n_slots_ && r.owner != kNoEntity) ||
           (r.fixed_source >= n_slots_ && r.fixed_source != kNoEntity) ||
