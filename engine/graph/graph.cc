@@ -850,11 +850,17 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     add_ref(std::move(r));
   }
   for (const Import& u : facts.imports) {
-    if (!has_content || u.glob) continue;
+    if (!has_content) continue;
+    // A glob import's edge goes to what it opens (`use a::b::*`: `a::b`).
+    std::string_view path = u.path;
+    if (u.glob) {
+      if (!path.ends_with("::*")) continue;  // `use *;`/`use ::*;`: nothing
+      path.remove_suffix(3);
+    }
     Ref r;
     r.kind = EdgeKind::kImports;
     r.SetLine(u.line);
-    r.path = strings_.Intern(u.path);
+    r.path = strings_.Intern(path);
     r.scope = chain_for(u.scope_item);
     r.flags = u.in_macro ? kRefInMacro : 0;
     if (u.scope_item >= 0) {

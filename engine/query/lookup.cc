@@ -39,6 +39,89 @@ int NearScore(std::string_view q, std::string_view name, int bound) {
   return -1;
 }
 
+std::vector<std::string_view> Segments(std::string_view s) {
+  std::vector<std::string_view> out;
+  for (size_t at = 0;;) {
+    const size_t cut = s.find("::", at);
+    out.push_back(s.substr(at, cut - at));
+    if (cut == std::string_view::npos) return out;
+    at = cut + 2;
+  }
+}
+
+// Following a path as code writes it, segment by segment, over the graph's
+// edges (see FollowPath).
+class PathWalk {
+ public:
+  explicit PathWalk(const Graph& g) : g_(g) {}
+
+  // The entities `seg` names inside `e`: its items (`contains`), what it
+  // imports under that name (`pub use a::b::C;` in a module), the members
+  // of a type's or trait's impls; and only if none of those, what the
+  // modules and enums it imports whole hold (`pub use a::*;`), so far as a
+  // chain of kMaxGlobs such imports.
+  void Children(EntityIdx e, std::string_view seg, std::vector<EntityIdx>& out,
+                int globs = 0) {
+    const EntityKind kind = g_.entity(e).kind;
+    const size_t before = out.size();
+    for (const graph::Edge& ed : g_.out(e)) {
+      const EntityIdx t = ed.other;
+      if (!g_.live(t)) continue;
+      const bool named = g_.str(g_.entity(t).name) == seg;
+      if (ed.kind == EdgeKind::kContains) {
+        if (named) {
+          out.push_back(t);
+        } else if (g_.entity(t).kind == EntityKind::kImpl &&
+                   kind != EntityKind::kMod) {
+          for (const graph::Edge& m : g_.out(t))
+            if (m.kind == EdgeKind::kContains && g_.live(m.other) &&
+                g_.str(g_.entity(m.other).name) == seg)
+              out.push_back(m.other);
+        }
+      } else if (ed.kind == EdgeKind::kImports && named) {
+        out.push_back(t);
+      }
+    }
+    if (out.size() > before || kind != EntityKind::kMod || globs == kMaxGlobs)
+      return;
+    // The graph does not tell `use a::b::*;` from `use a::b;`: any module
+    // or enum imported is looked into, once nothing nearer matched.
+    for (const graph::Edge& ed : g_.out(e)) {
+      if (ed.kind != EdgeKind::kImports || !g_.live(ed.other)) continue;
+      const EntityKind k = g_.entity(ed.other).kind;
+      if (k == EntityKind::kMod || k == EntityKind::kEnum)
+        Children(ed.other, seg, out, globs + 1);
+    }
+  }
+
+ private:
+  static constexpr int kMaxGlobs = 4;
+  const Graph& g_;
+};
+
+// The entities a path of two or more segments names when it is followed
+// from the modules named by its first segment (a crate's root, or any
+// module: `net::TcpStream`) through what each holds or re-exports:
+// `tokio::net::TcpStream::connect` names the method of the struct defined
+// in `tokio::net::tcp::stream`, which `tokio::net` re-exports. (An import
+// renamed with `as` is not followed: the graph keeps the item's own name.)
+std::vector<EntityIdx> FollowPath(const Graph& g, std::string_view name) {
+  const std::vector<std::string_view> segs = Segments(name);
+  if (segs.size() < 2) return {};
+  std::vector<EntityIdx> cur;
+  for (EntityIdx e : g.ByName(segs[0]))
+    if (g.live(e) && g.entity(e).kind == EntityKind::kMod) cur.push_back(e);
+  PathWalk walk(g);
+  for (size_t i = 1; i < segs.size() && !cur.empty(); ++i) {
+    std::vector<EntityIdx> next;
+    for (EntityIdx e : cur) walk.Children(e, segs[i], next);
+    std::sort(next.begin(), next.end());
+    next.erase(std::unique(next.begin(), next.end()), next.end());
+    cur = std::move(next);
+  }
+  return cur;
+}
+
 std::vector<std::string> Suggest(const Graph& g, const SearchIndex* index,
                                  std::string_view name,
                                  std::optional<EntityKind> kind) {
@@ -67,11 +150,31 @@ std::vector<std::string> Suggest(const Graph& g, const SearchIndex* index,
     if (!std::all_of(scored.begin(), scored.end(), other))
       std::erase_if(scored, other);
   }
-  // Best score, then named items before placeholders, then names nearest
-  // in length, then by qualified path.
+  // How many of the query's other segments a candidate's path has
+  // (`tokio::net::TcpStream::connect`: tokio's `connect` before mio's).
+  const std::vector<std::string_view> segs = Segments(name);
+  absl::flat_hash_map<EntityIdx, int> shared;
+  if (segs.size() > 1) {
+    for (const auto& [score, e] : scored) {
+      int n = 0;
+      const std::vector<std::string_view> path =
+          Segments(g.str(g.entity(e).qualified));
+      for (size_t i = 0; i + 1 < segs.size(); ++i)
+        n += std::find(path.begin(), path.end(), segs[i]) != path.end();
+      if (n > 0) shared[e] = n;
+    }
+  }
+  auto shared_of = [&](EntityIdx e) {
+    auto it = shared.find(e);
+    return it == shared.end() ? 0 : it->second;
+  };
+  // Best score, then most segments shared, then named items before
+  // placeholders, then names nearest in length, then by qualified path.
   auto key_less = [&](const std::pair<int, EntityIdx>& a,
                       const std::pair<int, EntityIdx>& b) {
     if (a.first != b.first) return a.first < b.first;
+    const int sa = shared_of(a.second), sb = shared_of(b.second);
+    if (sa != sb) return sa > sb;
     const bool aux_a = IsAux(g.entity(a.second).kind);
     const bool aux_b = IsAux(g.entity(b.second).kind);
     if (aux_a != aux_b) return aux_b;
@@ -105,14 +208,27 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
   // `core::fmt::Debug` name std::fmt::Debug exactly.
   const std::string canonical = graph::CanonicalExternalPath(name);
   const bool renamed = canonical != name;
+  auto wanted = [&](EntityIdx e) {
+    const EntityKind k = g.entity(e).kind;
+    return g.live(e) && (!kind || k == *kind || k == EntityKind::kExternal);
+  };
+  // Ranks compare as paths do, and cost no string comparison.
+  auto path_less = [&](EntityIdx a, EntityIdx b) {
+    const uint32_t ra = index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
+    const uint32_t rb = index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
+    if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
+      return ra < rb;
+    return internal::QualifiedLess(g, a, b);
+  };
+  // A path followed through re-exports, as code outside the crate writes
+  // it; found only if no item's own path matches.
+  std::optional<std::vector<EntityIdx>> followed;
   // Named items first; externals and impl blocks only if nothing else.
   for (bool aux : {false, true}) {
     std::vector<EntityIdx> exact, suffix;
     for (EntityIdx e : named) {
       const graph::Entity& en = g.entity(e);
-      if (!g.live(e) || IsAux(en.kind) != aux) continue;
-      if (kind && en.kind != *kind && en.kind != EntityKind::kExternal)
-        continue;
+      if (IsAux(en.kind) != aux || !wanted(e)) continue;
       const std::string_view q = g.str(en.qualified);
       if (q == name ||
           (renamed && en.kind == EntityKind::kExternal && q == canonical)) {
@@ -121,18 +237,14 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
         suffix.push_back(e);
       }
     }
-    std::vector<EntityIdx>& found = exact.empty() ? suffix : exact;
+    std::vector<EntityIdx> found = exact.empty() ? suffix : exact;
+    if (found.empty()) {
+      if (!followed) followed = FollowPath(g, name);
+      for (EntityIdx e : *followed)
+        if (IsAux(g.entity(e).kind) == aux && wanted(e)) found.push_back(e);
+    }
     if (found.empty()) continue;
-    std::sort(found.begin(), found.end(), [&](EntityIdx a, EntityIdx b) {
-      // Ranks compare as paths do, and cost no string comparison.
-      const uint32_t ra =
-          index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
-      const uint32_t rb =
-          index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
-      if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
-        return ra < rb;
-      return internal::QualifiedLess(g, a, b);
-    });
+    std::sort(found.begin(), found.end(), path_less);
     result.status =
         found.size() == 1 ? NameLookup::kFound : NameLookup::kAmbiguous;
     result.candidates = std::move(found);

@@ -135,8 +135,13 @@ struct NameLookup {
 };
 
 // Resolves a query name: exact qualified path, then qualified suffix on a
-// `::` boundary (a bare name is the suffix case of one segment). Externals
-// and impl blocks are candidates only if nothing else matches. `kind`,
+// `::` boundary (a bare name is the suffix case of one segment), then the
+// path followed from a module named by its first segment through what
+// each step holds and re-exports (`pub use`, glob imports, a type's impls:
+// `tokio::net::TcpStream::connect` for the method defined under
+// `tokio::net::tcp::stream`; an import renamed with `as` is not followed).
+// Externals and impl blocks are candidates only if nothing else matches.
+// Suggestions rank names sharing more of the query's segments first. `kind`,
 // when set, filters candidates; an external passes any kind filter (its
 // kind is unknown: `Debug` is a fine target for what-implements).
 // Matching is case-sensitive; suggestions are not. With an index,

@@ -60,6 +60,18 @@ TEST_F(ResolveTest, GlobImport) {
   Build({{"src/lib.rs", "mod m;\nuse m::*;\nfn f() { g(); }\n"},
          {"src/m.rs", "pub fn g() {}\n"}});
   EXPECT_TRUE(Has("calls demo::f -> demo::m::g (exact)")) << All();
+  // A glob import is an edge to what it opens.
+  EXPECT_TRUE(Has("imports demo -> demo::m (exact)")) << All();
+}
+
+TEST_F(ResolveTest, GlobImportsOfEnumsModulesAndExternals) {
+  Build({{"src/lib.rs",
+          "mod m;\npub enum E { A, B }\nmod t {\n    use super::*;\n"
+          "    use crate::E::*;\n    use std::io::prelude::*;\n}\n"},
+         {"src/m.rs", "pub fn g() {}\n"}});
+  EXPECT_TRUE(Has("imports demo::t -> demo (exact)")) << All();
+  EXPECT_TRUE(Has("imports demo::t -> demo::E (exact)")) << All();
+  EXPECT_TRUE(Has("imports demo::t -> std::io::prelude (exact) ext")) << All();
 }
 
 TEST_F(ResolveTest, CrateSelfSuperPaths) {

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <optional>
 
 #include "engine/query/search_index.h"
 #include "tests/query/query_test_util.h"
@@ -168,6 +169,99 @@ TEST_F(LookupTest, IndexGivesTheSameAnswers) {
     EXPECT_EQ(a.candidates, b.candidates) << name;
     EXPECT_EQ(a.suggestions, b.suggestions) << name;
   }
+}
+
+// Paths as code outside a crate writes them: through `pub use`, glob
+// re-exports and a type's impls, from the crate root or any module.
+class ReexportTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    aim::testing::IngestAll(
+        g_,
+        aim::testing::FromSources(
+            "reexp",
+            {{"src/lib.rs",
+              "pub mod net;\npub mod alpha;\npub mod prelude {\n"
+              "    pub use crate::net::*;\n"
+              "    pub use crate::net::tcp::Listener as Acceptor;\n}\n"
+              "pub use net::tcp::stream::Stream;\n"},
+             {"src/alpha.rs", "pub struct Stream;\n"},
+             {"src/net/mod.rs",
+              "pub(crate) mod tcp;\npub use tcp::stream::Stream;\n"
+              "pub use self::tcp::helpers::*;\n"},
+             {"src/net/tcp/mod.rs",
+              "pub(crate) mod stream;\npub(crate) mod helpers;\n"
+              "pub struct Listener;\n"},
+             {"src/net/tcp/stream.rs",
+              "pub struct Stream;\nimpl Stream {\n"
+              "    pub fn connect() -> Stream { Stream }\n}\n"
+              "impl std::fmt::Debug for Stream {\n"
+              "    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> "
+              "std::fmt::Result { Ok(()) }\n}\n"},
+             {"src/net/tcp/helpers.rs", "pub fn resolve_host() {}\n"}}));
+  }
+  std::vector<std::string> Found(std::string_view name,
+                                 std::optional<EntityKind> kind = {}) {
+    NameLookup l = FindEntity(g_, name, kind);
+    EXPECT_NE(l.status, NameLookup::kNotFound) << name;
+    return Names(g_, l);
+  }
+  Graph g_;
+};
+
+TEST_F(ReexportTest, PathsThroughPubUse) {
+  const std::vector<std::string> stream{"reexp::net::tcp::stream::Stream"};
+  EXPECT_EQ(Found("reexp::Stream"), stream);
+  EXPECT_EQ(Found("reexp::net::Stream"), stream);
+  EXPECT_EQ(Found("net::Stream"), stream);  // from a module, not the root
+  EXPECT_EQ(Found("reexp::Stream::connect"),
+            std::vector<std::string>{"reexp::net::tcp::stream::Stream::connect"});
+  EXPECT_EQ(Found("reexp::net::Stream::fmt"),  // a trait impl's member
+            std::vector<std::string>{"reexp::net::tcp::stream::Stream::fmt"});
+  // The item's own path is found as before.
+  EXPECT_EQ(Found("reexp::net::tcp::stream::Stream"), stream);
+}
+
+TEST_F(ReexportTest, PathsThroughGlobReexports) {
+  EXPECT_EQ(Found("reexp::net::resolve_host"),
+            std::vector<std::string>{"reexp::net::tcp::helpers::resolve_host"});
+  // Two globs in a row: prelude -> net -> helpers.
+  EXPECT_EQ(Found("reexp::prelude::resolve_host"),
+            std::vector<std::string>{"reexp::net::tcp::helpers::resolve_host"});
+  EXPECT_EQ(Found("reexp::prelude::Stream::connect"),
+            std::vector<std::string>{"reexp::net::tcp::stream::Stream::connect"});
+}
+
+TEST_F(ReexportTest, WhatIsNotReexportedIsNotFound) {
+  // `net` holds `tcp` but re-exports only Stream and helpers' items.
+  EXPECT_EQ(FindEntity(g_, "reexp::net::Listener").status,
+            NameLookup::kNotFound);
+  EXPECT_EQ(FindEntity(g_, "reexp::Stream::nothing").status,
+            NameLookup::kNotFound);
+  // A module's impls' members are not the module's.
+  EXPECT_EQ(FindEntity(g_, "reexp::net::tcp::stream::connect").status,
+            NameLookup::kNotFound);
+  // A renamed import is not followed: the graph keeps the item's own name.
+  EXPECT_EQ(FindEntity(g_, "reexp::prelude::Acceptor").status,
+            NameLookup::kNotFound);
+  EXPECT_EQ(FindEntity(g_, "reexp::Stream", EntityKind::kFn).status,
+            NameLookup::kNotFound);
+  EXPECT_EQ(Found("reexp::Stream", EntityKind::kStruct),
+            std::vector<std::string>{"reexp::net::tcp::stream::Stream"});
+}
+
+TEST_F(ReexportTest, SuggestionsPreferPathsSharingSegments) {
+  // Both Streams (and the module `stream`) are one edit away; the two
+  // under `net` share more of the query's segments than alpha's.
+  NameLookup l = FindEntity(g_, "reexp::net::Strem");
+  ASSERT_EQ(l.status, NameLookup::kNotFound);
+  EXPECT_EQ(l.suggestions,
+            (std::vector<std::string>{"reexp::net::tcp::stream",
+                                      "reexp::net::tcp::stream::Stream",
+                                      "reexp::alpha::Stream"}));
+  SearchIndex index(g_);
+  EXPECT_EQ(FindEntity(g_, index, "reexp::net::Strem").suggestions,
+            l.suggestions);
 }
 
 TEST(LookupRealCrateTest, IndexGivesTheSameCandidatesInTheSameOrder) {
