@@ -323,7 +323,13 @@ bool Graph::Walk(std::vector<std::string_view> segs,
           bool ok = Walk(std::move(expanded), sub, self_type, L, out, external);
           L.skip_scope = saved_scope;
           L.skip_name = saved_name;
-          return ok;
+          // The import leads nowhere on this path, but the scope has an
+          // item of its name: a module and an imported value of one name
+          // live apart (`mod spawn; pub use spawn::spawn;`), so the path
+          // may go through the item.
+          if (ok || Members(chain[k], n) == nullptr) return ok;
+          out.clear();
+          external.clear();
         }
       }
       if (const auto* m = Members(chain[k], n)) {
@@ -451,6 +457,32 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
     if (const auto* m = Members(cur.module, n)) {
       cur.is_module = false;
       cur.ents.assign(m->begin(), m->end());
+      // A module and an import of one name (`mod spawn; pub use
+      // spawn::spawn;`): the module is a type, the import may bring a
+      // value. At a path's end both are candidates (the wanted kind picks).
+      StrId imp = 0;
+      if (i + 1 == segs.size() &&
+          std::all_of(cur.ents.begin(), cur.ents.end(), [&](EntityIdx e) {
+            return entities_[e].kind == EntityKind::kMod;
+          }))
+        imp = FirstImport(cur.module, n);
+      if (imp != 0) {
+        std::vector<EntityIdx> via;
+        std::string via_ext;
+        ++L.depth;
+        const bool ok =
+            Walk(Split(str(imp)), {cur.module}, 0, L, via, via_ext);
+        --L.depth;
+        out = std::move(cur.ents);
+        // (A module it brings would share the member's namespace: cfg
+        // alternatives, `mod c;` beside `use libc as c;`. The member wins.)
+        if (ok)
+          for (EntityIdx e : via)
+            if (entities_[e].kind != EntityKind::kMod) out.push_back(e);
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+        done = true;
+      }
       return true;
     }
     if (StrId imp = FirstImport(cur.module, n)) {
@@ -603,7 +635,15 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
       for (EntityIdx e : out)
         if (Fits(want, entities_[e].kind)) fit.push_back(e);
       if (!fit.empty()) {
-        Confidence c = fit.size() == 1 ? Confidence::kExact : Confidence::kAmbiguous;
+        // A `use` of a name that is both a module and an item imports
+        // both (two namespaces): each exactly.
+        const bool both_namespaces =
+            want == Want::kAny && fit.size() == 2 &&
+            (entities_[fit[0]].kind == EntityKind::kMod) !=
+                (entities_[fit[1]].kind == EntityKind::kMod);
+        Confidence c = fit.size() == 1 || both_namespaces
+                           ? Confidence::kExact
+                           : Confidence::kAmbiguous;
         for (EntityIdx e : fit) res.emplace_back(e, c);
         return;
       }

@@ -74,6 +74,24 @@ TEST_F(ResolveTest, GlobImportsOfEnumsModulesAndExternals) {
   EXPECT_TRUE(Has("imports demo::t -> std::io::prelude (exact) ext")) << All();
 }
 
+// `mod spawn; pub use spawn::spawn;` (tokio's task::spawn): the name is a
+// module (types) and, through the import, a fn (values).
+TEST_F(ResolveTest, ModuleAndImportedFnOfOneName) {
+  Build({{"src/lib.rs",
+          "pub mod task;\npub use task::spawn;\n"
+          "fn f() { spawn(); task::spawn(); crate::spawn(); }\n"},
+         {"src/task/mod.rs", "mod spawn;\npub use spawn::spawn;\n"},
+         {"src/task/spawn.rs", "pub fn spawn() {}\npub fn helper() {}\n"},
+         {"src/other.rs", "pub fn spawn() {}\n"}});
+  EXPECT_TRUE(Has("imports demo::task -> demo::task::spawn::spawn (exact)"))
+      << All();
+  // A use of a name in both namespaces imports both.
+  EXPECT_TRUE(Has("imports demo -> demo::task::spawn (exact)")) << All();
+  EXPECT_TRUE(Has("imports demo -> demo::task::spawn::spawn (exact)")) << All();
+  const std::string call = "calls demo::f -> demo::task::spawn::spawn (exact)";
+  EXPECT_EQ(std::count(edges_.begin(), edges_.end(), call), 3) << All();
+}
+
 TEST_F(ResolveTest, CrateSelfSuperPaths) {
   Build({{"src/lib.rs", "pub mod a;\npub fn root() {}\n"},
          {"src/a/mod.rs",
