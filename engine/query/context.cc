@@ -3,6 +3,8 @@
 #include <charconv>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "engine/query/query.h"
 #include "engine/query/search_index.h"
 #include "engine/query/traverse.h"
@@ -40,10 +42,13 @@ void AppendNumber(std::string& out, uint64_t v) {
   out.append(buf, end);
 }
 
+constexpr std::string_view kAmbiguousMark = ", ambiguous";
+
 // Appends the line for entity `e`:
-//   - [<depth>] <qualified> (<kind>) <file>:<line>: <signature>
+//   - [<depth>] <qualified> (<kind>[, ambiguous]) <file>:<line>: <signature>
 // (no location for an external, no ": <signature>" without one).
-void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth) {
+void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth,
+                bool ambiguous) {
   const graph::Entity& en = g.entity(e);
   out += "- [";
   AppendNumber(out, depth);
@@ -51,6 +56,7 @@ void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth) {
   out += g.str(en.qualified);
   out += " (";
   out += model::EntityKindName(en.kind);
+  if (ambiguous) out += kAmbiguousMark;
   out += ")";
   if (en.kind != EntityKind::kExternal) {
     out += ' ';
@@ -68,11 +74,12 @@ void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth) {
   out += '\n';
 }
 
-// The size of the line AppendLine(g, e, depth) appends.
-size_t LineSize(const Graph& g, EntityIdx e, uint32_t depth) {
+// The size of the line AppendLine(g, e, depth, ambiguous) appends.
+size_t LineSize(const Graph& g, EntityIdx e, uint32_t depth, bool ambiguous) {
   const graph::Entity& en = g.entity(e);
   size_t n = 3 + Digits(depth) + 2 + g.str(en.qualified).size() + 2 +
-             model::EntityKindName(en.kind).size() + 1 + 1;
+             model::EntityKindName(en.kind).size() + 1 + 1 +
+             (ambiguous ? kAmbiguousMark.size() : 0);
   if (en.kind != EntityKind::kExternal)
     n += 1 + g.str(en.file).size() + 1 + Digits(en.line);
   const size_t sig = g.str(en.sig).size();
@@ -111,10 +118,13 @@ std::string Trailer(size_t omitted) {
   return "(" + std::to_string(omitted) + " more omitted)\n";
 }
 
-// The entities of one section at one depth.
+// The entities of one section at one depth, reached through exact or
+// unique-name links only, or through an ambiguous one (a call `x.m()`
+// linked to every method `m`: likely not this one).
 struct Group {
   Section section;
   uint32_t depth;
+  bool ambiguous;
   std::vector<EntityIdx> items;
 };
 
@@ -144,28 +154,57 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
   // reached are put in order, and only as far as the budget could reach;
   // only the lines taken are written.
   std::vector<Group> groups;
-  groups.push_back({kMembers, 1, Members(g, e)});
+  groups.push_back({kMembers, 1, false, Members(g, e)});
   // The walks under Callers, Callees, WhatImplements and Uses; their
-  // records (nearest first) without the hits' paths.
+  // records (nearest first) without the hits' paths. A record is
+  // ambiguous if the edge that reached it, or its parent, is.
+  std::vector<bool> ambiguous;
   auto add_walk = [&](Section s, bool up, EdgeKind kind, uint32_t depth) {
     internal::WalkSpec spec;
     spec.up = up;
     spec.kinds = internal::KindBit(kind);
     spec.max_depth = depth;
-    for (const internal::Record& r : internal::Walk(g, e, spec)) {
+    const std::span<const internal::Record> recs = internal::Walk(g, e, spec);
+    ambiguous.assign(recs.size(), false);
+    // The walk keeps one edge per entity reached (the least); another of
+    // the parent's edges to it may be sure. Each parent's list is read
+    // for that at most once: the entities it reaches by a sure edge.
+    absl::flat_hash_map<uint32_t, absl::flat_hash_set<EntityIdx>> sure;
+    auto reached_surely = [&](const internal::Record& r) {
+      auto [it, fresh] = sure.try_emplace(r.parent);
+      if (fresh) {
+        const EntityIdx from = recs[r.parent].node;
+        for (const graph::Edge& ed : up ? g.in(from) : g.out(from))
+          if (ed.kind == kind && ed.confidence != Confidence::kAmbiguous)
+            it->second.insert(ed.other);
+      }
+      return it->second.contains(r.node);
+    };
+    const size_t first = groups.size();
+    for (uint32_t i = 0; i < recs.size(); ++i) {
+      const internal::Record& r = recs[i];
       if (r.depth == 0) continue;
-      if (groups.back().section != s || groups.back().depth != r.depth)
-        groups.push_back({s, r.depth, {}});
-      groups.back().items.push_back(r.node);
+      ambiguous[i] = ambiguous[r.parent] ||
+                     (r.via.confidence == Confidence::kAmbiguous &&
+                      !reached_surely(r));
+      // Groups of this walk: (depth 1, sure), (depth 1, ambiguous), ...
+      const size_t at = first + 2 * (r.depth - 1) + ambiguous[i];
+      while (groups.size() <= at) {
+        const size_t k = groups.size() - first;
+        groups.push_back({s, static_cast<uint32_t>(k / 2 + 1), k % 2 == 1, {}});
+      }
+      groups[at].items.push_back(r.node);
     }
   };
   add_walk(kCallers, true, EdgeKind::kCalls, kNeighbourDepth);
   add_walk(kCallees, false, EdgeKind::kCalls, kNeighbourDepth);
   add_walk(kImplementors, true, EdgeKind::kImplements, 1);
   add_walk(kUses, false, EdgeKind::kUses, 1);
+  std::erase_if(groups, [](const Group& gr) { return gr.items.empty(); });
   std::stable_sort(groups.begin(), groups.end(),
                    [](const Group& a, const Group& b) {
                      if (a.depth != b.depth) return a.depth < b.depth;
+                     if (a.ambiguous != b.ambiguous) return b.ambiguous;
                      return a.section < b.section;
                    });
   size_t total = 0;
@@ -181,6 +220,7 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
   struct Chosen {
     Section section;
     uint32_t depth;
+    bool ambiguous;
     EntityIdx entity;
   };
   std::vector<Chosen> chosen;
@@ -198,7 +238,7 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
     std::sort(items.begin(), items.end(), less);
     for (EntityIdx item : items) {
       size_t cost =
-          LineSize(g, item, gr.depth) +
+          LineSize(g, item, gr.depth, gr.ambiguous) +
           (started[gr.section] ? 0 : kSectionTitle[gr.section].size());
       const size_t left_after = total - chosen.size() - 1;
       const size_t trailer = left_after > 0 ? Trailer(left_after).size() : 0;
@@ -208,20 +248,22 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
       }
       used += cost;
       started[gr.section] = true;
-      chosen.push_back({gr.section, gr.depth, item});
+      chosen.push_back({gr.section, gr.depth, gr.ambiguous, item});
     }
   }
-  // Written by section, then depth (each group already in order).
+  // Written by section, then depth, sure before ambiguous (each group
+  // already in order).
   std::stable_sort(chosen.begin(), chosen.end(),
                    [](const Chosen& a, const Chosen& b) {
                      if (a.section != b.section) return a.section < b.section;
-                     return a.depth < b.depth;
+                     if (a.depth != b.depth) return a.depth < b.depth;
+                     return !a.ambiguous && b.ambiguous;
                    });
   out.reserve(used + (chosen.size() < total ? Trailer(total).size() : 0));
   for (size_t i = 0; i < chosen.size(); ++i) {
     if (i == 0 || chosen[i].section != chosen[i - 1].section)
       out += kSectionTitle[chosen[i].section];
-    AppendLine(out, g, chosen[i].entity, chosen[i].depth);
+    AppendLine(out, g, chosen[i].entity, chosen[i].depth, chosen[i].ambiguous);
   }
   if (chosen.size() < total) {
     const std::string t = Trailer(total - chosen.size());

@@ -229,11 +229,14 @@ std::vector<SearchHit> Search(const Graph& g, const SearchIndex& index,
 //   <signature>
 //   at <file>:<line>
 //   ## members | callers | callees | implementors | uses
-//   - [<depth>] <qualified> (<kind>) <file>:<line>: <signature>
+//   - [<depth>] <qualified> (<kind>[, ambiguous]) <file>:<line>: <signature>
 // Members are listed for a type or trait; callers and callees up to two
-// hops. Lines are chosen nearest first across sections (all depth-1 lines,
-// in section order, before any depth-2 line) until the next one does not
-// fit; then a final line says how many were left out.
+// hops. An entity reached only through an ambiguous link (`x.run()` linked
+// to every method `run`), or through one so marked, is marked `ambiguous`.
+// Lines are chosen nearest first across sections (all depth-1 lines, the
+// sure ones in section order and then the ambiguous ones, before any
+// depth-2 line) until the next one does not fit; then a final line says
+// how many were left out.
 std::string Context(const Graph& g, EntityIdx e, uint32_t budget_tokens = 2000);
 // The same pack; with an index (in sync with `g`), ordering the lines
 // compares ranks rather than paths (see SortByQualified).

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include "engine/query/search_index.h"
 #include "engine/query/traverse.h"
@@ -26,6 +27,7 @@ constexpr std::string_view kSectionTitle[kSections] = {
 struct Line {
   Section section;
   uint32_t depth;
+  bool ambiguous;
   uint32_t order;  // position within its section's list
   std::string text;
 };
@@ -41,12 +43,14 @@ std::string Location(const Graph& g, const graph::Entity& en) {
   return std::string(g.str(en.file)) + ":" + std::to_string(en.line);
 }
 
-std::string LineFor(const Graph& g, EntityIdx e, uint32_t depth) {
+std::string LineFor(const Graph& g, EntityIdx e, uint32_t depth,
+                    bool ambiguous = false) {
   const graph::Entity& en = g.entity(e);
   std::string s = "- [" + std::to_string(depth) + "] ";
   s += g.str(en.qualified);
   s += " (";
   s += model::EntityKindName(en.kind);
+  if (ambiguous) s += ", ambiguous";
   s += ")";
   if (en.kind != EntityKind::kExternal) s += " " + Location(g, en);
   if (!g.str(en.sig).empty()) s += ": " + OneLine(g.str(en.sig));
@@ -96,25 +100,47 @@ std::string ReferenceContext(const Graph& g, EntityIdx e,
   }
 
   std::vector<Line> lines;
-  auto add_hits = [&](Section s, Hits hits) {
+  // A hit is ambiguous if the entity that reached it is, or if every edge
+  // of the walk's kind between the two is.
+  auto add_hits = [&](Section s, EdgeKind kind, Hits hits) {
     SortByQualified(g, hits);
-    for (uint32_t i = 0; i < hits.size(); ++i)
-      lines.push_back(
-          {s, hits[i].depth, i, LineFor(g, hits[i].entity, hits[i].depth)});
+    std::map<EntityIdx, bool> ambiguous{{e, false}};
+    std::vector<Hit> by_depth(hits.begin(), hits.end());
+    std::stable_sort(by_depth.begin(), by_depth.end(),
+                     [](const Hit& a, const Hit& b) { return a.depth < b.depth; });
+    for (const Hit& h : by_depth) {
+      // The hop into the hit (a path runs the edges' way: from the hit for
+      // a walk up, to it for a walk down).
+      Hop last;
+      for (const Hop& hop : hits.PathOf(h))
+        if (hop.from == h.entity || hop.to == h.entity) last = hop;
+      const EntityIdx near = last.from == h.entity ? last.to : last.from;
+      bool sure = false;
+      for (const graph::Edge& ed : g.out(last.from))
+        sure |= ed.other == last.to && ed.kind == kind &&
+                ed.confidence != model::Confidence::kAmbiguous;
+      ambiguous[h.entity] = ambiguous.at(near) || !sure;
+    }
+    for (uint32_t i = 0; i < hits.size(); ++i) {
+      const bool amb = ambiguous.at(hits[i].entity);
+      lines.push_back({s, hits[i].depth, amb, i,
+                       LineFor(g, hits[i].entity, hits[i].depth, amb)});
+    }
   };
   {
     const std::vector<EntityIdx> members = Members(g, e);
     for (uint32_t i = 0; i < members.size(); ++i)
-      lines.push_back({kMembers, 1, i, LineFor(g, members[i], 1)});
+      lines.push_back({kMembers, 1, false, i, LineFor(g, members[i], 1)});
   }
-  add_hits(kCallers, Callers(g, e, kNeighbourDepth));
-  add_hits(kCallees, Callees(g, e, kNeighbourDepth));
-  add_hits(kImplementors, WhatImplements(g, e));
-  add_hits(kUses, Uses(g, e));
-  // Nearest first across sections.
+  add_hits(kCallers, EdgeKind::kCalls, Callers(g, e, kNeighbourDepth));
+  add_hits(kCallees, EdgeKind::kCalls, Callees(g, e, kNeighbourDepth));
+  add_hits(kImplementors, EdgeKind::kImplements, WhatImplements(g, e));
+  add_hits(kUses, EdgeKind::kUses, Uses(g, e));
+  // Nearest first across sections; at one depth, sure before ambiguous.
   std::stable_sort(lines.begin(), lines.end(),
                    [](const Line& a, const Line& b) {
                      if (a.depth != b.depth) return a.depth < b.depth;
+                     if (a.ambiguous != b.ambiguous) return b.ambiguous;
                      return a.section < b.section;
                    });
 
@@ -141,6 +167,7 @@ std::string ReferenceContext(const Graph& g, EntityIdx e,
                    [](const Line& a, const Line& b) {
                      if (a.section != b.section) return a.section < b.section;
                      if (a.depth != b.depth) return a.depth < b.depth;
+                     if (a.ambiguous != b.ambiguous) return b.ambiguous;
                      return a.order < b.order;
                    });
   for (size_t i = 0; i < chosen.size(); ++i) {
@@ -270,6 +297,38 @@ TEST(ContextTest, SameAsReferenceOnARealCrate) {
   for (size_t i = 0; i < all.size(); i += i < 40 ? 1 : 37)
     for (uint32_t budget : {20u, 75u, 300u, 2000u, 20000u})
       ExpectSameAsReference(g, index, all[i], budget);
+}
+
+// A call `a.run()` links every method `run` (ambiguous): such callers are
+// marked, and come after the sure ones of their depth. A caller with a
+// sure call beside an ambiguous one is sure.
+TEST(ContextTest, AmbiguousLinksAreMarkedAndComeLast) {
+  Graph g;
+  aim::testing::IngestAll(
+      g, aim::testing::FromSources(
+             "demo", {{"src/lib.rs",
+                       "pub struct A;\npub struct B;\n"
+                       "impl A { pub fn run(&self) {} }\n"
+                       "impl B { pub fn run(&self) {} }\n"
+                       "pub fn guess(a: &A) { a.run(); }\n"
+                       "pub fn zeta(a: &A) {\n    a.run();\n    A::run(a);\n}\n"
+                       "pub fn top(a: &A) { guess(a); zeta(a); }\n"}}));
+  const EntityIdx run = testing::Find(g, "A::run");
+  ASSERT_NE(run, graph::kNoEntity);
+  EXPECT_EQ(Context(g, run),
+            "# demo::A::run (method)\n"
+            "pub fn run(&self)\n"
+            "at src/lib.rs:3\n"
+            "## callers\n"
+            "- [1] demo::zeta (fn) src/lib.rs:6: pub fn zeta(a: &A)\n"
+            "- [1] demo::guess (fn, ambiguous) src/lib.rs:5: pub fn guess(a: &A)\n"
+            "- [2] demo::top (fn, ambiguous) src/lib.rs:10: pub fn top(a: &A)\n");
+  // With room for one caller only, the sure one is taken.
+  const std::string one =
+      "# demo::A::run (method)\npub fn run(&self)\nat src/lib.rs:3\n"
+      "## callers\n- [1] demo::zeta (fn) src/lib.rs:6: pub fn zeta(a: &A)\n"
+      "(2 more omitted)\n";
+  EXPECT_EQ(Context(g, run, static_cast<uint32_t>((one.size() + 3) / 4)), one);
 }
 
 TEST(ContextTest, DeadEntityGivesNothing) {
