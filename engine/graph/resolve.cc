@@ -505,7 +505,18 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
     }
     L.deps.push_back(en.name);
     auto it = assoc_.find(ScopeName{en.name, n});
-    if (it != assoc_.end()) next.insert(next.end(), it->second.begin(), it->second.end());
+    if (it != assoc_.end()) {
+      // The table is keyed by the type's simple name, so it also holds
+      // other types' members (mio's `TcpStream::connect` beside tokio's).
+      // Members written beside the type (an impl in its module, a trait's
+      // items) are its own: when there are any, they alone are taken.
+      const size_t at = next.size();
+      const std::string_view type_path = str(en.qualified);
+      for (EntityIdx m : it->second)
+        if (Parent(str(entities_[m].qualified)) == type_path) next.push_back(m);
+      if (next.size() == at)
+        next.insert(next.end(), it->second.begin(), it->second.end());
+    }
     if (en.kind == EntityKind::kEnum) enums.push_back(e);
   }
   std::sort(next.begin(), next.end());

@@ -92,6 +92,25 @@ TEST_F(ResolveTest, ModuleAndImportedFnOfOneName) {
   EXPECT_EQ(std::count(edges_.begin(), edges_.end(), call), 3) << All();
 }
 
+// Associated items are looked up by the type's simple name; those written
+// beside the type are its own, and another type of that name's are not.
+TEST_F(ResolveTest, AssociatedItemsOfTheTypeNamedNotOfItsNamesakes) {
+  Build({{"src/lib.rs",
+          "pub mod a;\npub mod b;\npub mod c;\n"
+          "fn f() { a::Stream::connect(); b::Stream::connect(); }\n"},
+         {"src/a.rs", "pub struct Stream;\nimpl Stream { pub fn connect() {} }\n"},
+         {"src/b.rs", "pub struct Stream;\nimpl Stream { pub fn connect() {} }\n"},
+         // An impl away from its type: its members stay candidates.
+         {"src/c.rs",
+          "pub struct Far;\npub mod d { impl super::Far { pub fn go() {} } }\n"
+          "pub mod e { pub struct Far; impl Far { pub fn go() {} } }\n"
+          "fn g() { Far::go(); }\n"}});
+  EXPECT_TRUE(Has("calls demo::f -> demo::a::Stream::connect (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::f -> demo::b::Stream::connect (exact)")) << All();
+  EXPECT_TRUE(Has("calls demo::c::g -> demo::c::d::Far::go (ambiguous)")) << All();
+  EXPECT_TRUE(Has("calls demo::c::g -> demo::c::e::Far::go (ambiguous)")) << All();
+}
+
 TEST_F(ResolveTest, CrateSelfSuperPaths) {
   Build({{"src/lib.rs", "pub mod a;\npub fn root() {}\n"},
          {"src/a/mod.rs",
