@@ -14,39 +14,47 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::optional<std::string> ReadPackage(const fs::path& dir) {
+// The manifest of the package whose directory is `dir`, if `dir` has a
+// Cargo.toml with a [package] name.
+std::optional<graph::Manifest> ReadPackage(const fs::path& dir) {
   std::ifstream in(dir / "Cargo.toml", std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream ss;
   ss << in.rdbuf();
-  return graph::PackageName(ss.str());
+  std::optional<graph::Manifest> m = graph::ReadManifest(ss.str());
+  if (!m || m->package.empty()) return std::nullopt;
+  return m;
 }
 
-// Package directory and name for a file, searching upwards from its
-// directory to the root; memoised per directory.
+// A file's package: its directory (empty if none) and manifest.
+struct Package {
+  fs::path dir;
+  graph::Manifest manifest;
+};
+
+// The package of a file, searching upwards from its directory to the
+// root; memoised per directory.
 class PackageFinder {
  public:
   explicit PackageFinder(fs::path root) : root_(std::move(root)) {}
 
-  // Returns (package dir, package name); dir empty if none.
-  std::pair<fs::path, std::string> Find(const fs::path& dir) {
+  const Package& Find(const fs::path& dir) {
     auto it = cache_.find(dir);
     if (it != cache_.end()) return it->second;
-    std::pair<fs::path, std::string> result;
-    if (auto name = ReadPackage(dir)) {
-      result = {dir, *name};
+    Package result;
+    if (auto m = ReadPackage(dir)) {
+      result = {dir, std::move(*m)};
     } else if (dir != root_ && dir.has_parent_path() &&
                dir.parent_path() != dir &&
                dir.string().size() > root_.string().size()) {
       result = Find(dir.parent_path());
     }
-    cache_[dir] = result;
-    return result;
+    return cache_[dir] = std::move(result);
   }
 
  private:
   fs::path root_;
-  std::map<fs::path, std::pair<fs::path, std::string>> cache_;
+  std::map<fs::path, Package> cache_;
 };
 
 // `file` relative to `dir`, when `file` lies under `dir` (both as walked
@@ -65,17 +73,20 @@ graph::FileInput Place(PackageFinder& finder, const fs::path& root,
                        const fs::path& file) {
   graph::FileInput in;
   in.path = RelativeTo(file, root);
-  auto [pkg_dir, pkg] = finder.Find(file.parent_path());
-  if (pkg_dir.empty()) {
+  const Package& pkg = finder.Find(file.parent_path());
+  if (pkg.dir.empty()) {
+    // Outside any package: what it may use is unknown.
     std::string name = root.filename().string();
     if (name.empty()) name = "crate";
     graph::FilePlace p = graph::PlaceFile(in.path, name);
     in.crate = p.crate;
     in.module = p.module;
   } else {
-    graph::FilePlace p = graph::PlaceFile(RelativeTo(file, pkg_dir), pkg);
+    const std::string rel = RelativeTo(file, pkg.dir);
+    graph::FilePlace p = graph::PlaceFile(rel, pkg.manifest.package);
     in.crate = p.crate;
     in.module = p.module;
+    in.deps = graph::FileDeps(rel, pkg.manifest);
   }
   return in;
 }

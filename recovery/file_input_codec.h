@@ -19,7 +19,9 @@
 
 namespace aim::recovery {
 
-inline constexpr uint8_t kFileInputFormat = 1;
+// 2: the crates the file's crate may use (FileInput::deps). Format 1
+// (without them) is still read, as unknown.
+inline constexpr uint8_t kFileInputFormat = 2;
 
 // Appends the encoding of `input` to *out.
 void EncodeFileInput(const graph::FileInput& input, std::string* out);

@@ -24,7 +24,8 @@ size_t OneUpsertAt(std::string_view payload, std::string* path) {
                     r.Varint64("mutation removal count") == 0 &&
                     r.Varint64("mutation upsert count") == 1;
   const size_t input_at = r.offset();
-  one_upsert = one_upsert && r.Byte("FileInput format") == kFileInputFormat;
+  const uint8_t input_format = one_upsert ? r.Byte("FileInput format") : 0;
+  one_upsert = one_upsert && input_format >= 1 && input_format <= kFileInputFormat;
   if (one_upsert) r.String(path, "FileInput path");
   return one_upsert && r.ok() ? input_at : 0;
 }

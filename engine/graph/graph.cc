@@ -67,6 +67,9 @@ EntityIdx Graph::NewEntity(const Entity& e) {
     in_.AddSlot();
   }
   entities_[idx].flags |= kLive;
+  if (entity_crate_.size() < entities_.size())
+    entity_crate_.resize(entities_.size(), kNoCrate);
+  entity_crate_[idx] = kNoCrate;  // Build sets a file's entities' crate
   if (track_changes_) changed_slots_.push_back(idx);
   ++live_entities_;
   by_id_[e.id] = idx;
@@ -333,7 +336,10 @@ Graph::MemoryUse Graph::Memory() const {
        map_bytes(globs_) + lists_bytes(globs_) + map_bytes(modules_) +
        lists_bytes(modules_) + map_bytes(crates_) + lists_bytes(crates_) +
        map_bytes(externals_) + map_bytes(deps_) + lists_bytes(deps_) +
-       HeapBytes(pending_);
+       HeapBytes(pending_) + HeapBytes(entity_crate_) +
+       map_bytes(crate_index_) + HeapBytes(crate_names_) + HeapBytes(visible_);
+  for (const File& f : files_) r += HeapBytes(f.deps) + HeapBytes(f.dev_deps);
+  for (const auto& v : visible_) r += HeapBytes(v);
   return u;
 }
 
@@ -359,6 +365,7 @@ bool Graph::RemoveFile(std::string_view path) {
   Build(fi, empty, changed);
   File& f = files_[fi];
   f.live = false;
+  crates_dirty_ = true;
   file_index_.erase(it);
   Invalidate(changed);
   if (!batch_) ResolvePending();
@@ -454,7 +461,31 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   f.entities.clear();
 
   const FileFacts& facts = in.facts;
-  f.crate = strings_.Intern(in.crate);
+  // What the file's crate may use: a change of it (or of the crate, or a
+  // file coming or going: see RemoveFile) changes what crates see.
+  {
+    const StrId crate = strings_.Intern(in.crate);
+    auto intern = [&](const std::vector<std::string>& names) {
+      std::vector<StrId> ids;
+      for (const std::string& d : names) ids.push_back(strings_.Intern(d));
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      return ids;
+    };
+    std::vector<StrId> deps, dev_deps;
+    if (in.deps) {
+      deps = intern(in.deps->deps);
+      dev_deps = intern(in.deps->dev_deps);
+    }
+    if (!f.live || crate != f.crate || in.deps.has_value() != f.deps_known ||
+        deps != f.deps || dev_deps != f.dev_deps)
+      crates_dirty_ = true;
+    f.crate = crate;
+    f.deps_known = in.deps.has_value();
+    f.deps = std::move(deps);
+    f.dev_deps = std::move(dev_deps);
+  }
+  const uint16_t crate_idx = in.crate.empty() ? kNoCrate : CrateIndex(f.crate);
   const std::string module_q = Join(in.crate, in.module);
   f.module = strings_.Intern(module_q);
   f.hash = facts.content_hash;
@@ -524,6 +555,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       idx = NewEntity(e);
       changed.insert(e.name);
     }
+    entity_crate_[idx] = crate_idx;
     f.entities.push_back(idx);
     return idx;
   };
@@ -1075,7 +1107,103 @@ void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
   }
 }
 
+uint16_t Graph::CrateIndex(StrId crate) {
+  auto [it, fresh] = crate_index_.try_emplace(crate, kNoCrate);
+  if (fresh) {
+    if (crate_names_.size() + 1 >= kNoCrate) return kNoCrate;  // sees all
+    it->second = static_cast<uint16_t>(crate_names_.size());
+    crate_names_.push_back(crate);
+  }
+  return it->second;
+}
+
+void Graph::UpdateVisibility(bool queue) {
+  // Each crate's dependencies and dev-dependencies: the union of its live
+  // files'; unknown if a file does not say.
+  std::vector<uint8_t> present, known;
+  std::vector<std::vector<uint16_t>> deps, dev_deps;
+  auto fit = [&] {
+    present.resize(crate_names_.size(), 0);
+    known.resize(crate_names_.size(), 1);
+    deps.resize(crate_names_.size());
+    dev_deps.resize(crate_names_.size());
+  };
+  for (const File& f : files_) {
+    if (!f.live) continue;
+    const uint16_t c = CrateIndex(f.crate);
+    if (c == kNoCrate) continue;
+    fit();
+    present[c] = 1;
+    if (!f.deps_known) known[c] = 0;
+    for (auto [names, into] : {std::pair{&f.deps, &deps}, {&f.dev_deps, &dev_deps}})
+      for (StrId d : *names) {
+        const uint16_t di = CrateIndex(d);
+        fit();
+        if (di != kNoCrate) (*into)[c].push_back(di);
+      }
+  }
+  fit();
+  // What each crate may use: itself, its dependencies and dev-dependencies,
+  // and their dependencies, transitively (not theirs of dev). A crate
+  // that does not say what it uses, reached that way, may use anything:
+  // so may the crate (its set stays empty: every crate).
+  const size_t n = crate_names_.size();
+  const size_t words = (n + 63) / 64;
+  std::vector<std::vector<uint64_t>> vis(n);
+  std::vector<uint16_t> stack;
+  for (size_t c = 0; c < n; ++c) {
+    if (!present[c] || !known[c]) continue;
+    std::vector<uint64_t> bits(words, 0);
+    bits[c / 64] |= uint64_t{1} << (c % 64);
+    bool all = false;
+    stack.assign(1, static_cast<uint16_t>(c));
+    bool first = true;  // the crate itself: its dev-dependencies too
+    while (!stack.empty() && !all) {
+      const uint16_t x = stack.back();
+      stack.pop_back();
+      std::vector<uint16_t> next = deps[x];
+      if (first) next.insert(next.end(), dev_deps[x].begin(), dev_deps[x].end());
+      first = false;
+      for (uint16_t d : next) {
+        uint64_t& word = bits[d / 64];
+        if (word >> (d % 64) & 1) continue;
+        word |= uint64_t{1} << (d % 64);
+        if (present[d] && !known[d]) {
+          all = true;
+          break;
+        }
+        stack.push_back(d);
+      }
+    }
+    if (!all) vis[c] = std::move(bits);
+  }
+  if (queue) {
+    // The files of every crate whose set changed resolve again.
+    std::vector<uint8_t> changed(n, 0);
+    for (size_t c = 0; c < n; ++c) {
+      const std::vector<uint64_t> none;
+      const std::vector<uint64_t>& old = c < visible_.size() ? visible_[c] : none;
+      bool same = old.empty() == vis[c].empty();
+      for (size_t w = 0; same && w < vis[c].size(); ++w)
+        same = vis[c][w] == (w < old.size() ? old[w] : 0);
+      changed[c] = !same;
+    }
+    for (uint32_t fi = 0; fi < files_.size(); ++fi) {
+      const File& f = files_[fi];
+      if (!f.live) continue;
+      const uint16_t c = CrateIndex(f.crate);
+      if (c != kNoCrate && changed[c])
+        for (uint32_t r = 0; r < f.refs.size(); ++r) pending_.emplace_back(fi, r);
+    }
+  }
+  visible_ = std::move(vis);
+}
+
 void Graph::ResolvePending() {
+  if (crates_dirty_) {
+    crates_dirty_ = false;
+    UpdateVisibility(/*queue=*/!resolve_all_);
+  }
   if (resolve_all_) {
     resolve_all_ = false;
     pending_.clear();

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "aim/facts.h"
 #include "engine/graph/edge_lists.h"
+#include "engine/graph/layout.h"
 #include "engine/graph/small_list.h"
 #include "engine/model/kinds.h"
 #include "engine/model/strings.h"
@@ -96,6 +98,12 @@ struct FileInput {
   std::string crate;   // crate name (hyphens as underscores)
   std::string module;  // module path inside the crate: "" (root), "a::b"
   FileFacts facts;
+  // What the file's crate may use (layout.h's FileDeps: its package's
+  // dependencies). Method calls and name matches then link only items of
+  // the file's own crate, of these, and of their dependencies'
+  // dependencies, transitively. Unset when unknown (no Cargo.toml, a text
+  // dump, a record of an older build): the crate may use every crate.
+  std::optional<CrateDeps> deps;
 };
 
 class Graph {
@@ -335,6 +343,21 @@ class Graph {
                     StrId self_type, const std::vector<std::string_view>& segs,
                     size_t i, Lookup& lookup, Cursor& cur);
   const EntityList* Members(StrId scope, StrId name) const;
+
+  // Crate visibility (FileInput::deps; graph.cc). Crates are numbered as
+  // they are first seen (the numbers never show in a result).
+  static constexpr uint16_t kNoCrate = UINT16_MAX;
+  uint16_t CrateIndex(StrId crate);
+  // Recomputes every crate's visible set from the live files; queues the
+  // references of the files of each crate whose set changed (`queue`).
+  void UpdateVisibility(bool queue);
+  // Whether code of crate `from` may use entity `e`.
+  bool Visible(uint16_t from, EntityIdx e) const {
+    const uint16_t c = e < entity_crate_.size() ? entity_crate_[e] : kNoCrate;
+    if (from == kNoCrate || c == kNoCrate || c == from) return true;
+    const std::vector<uint64_t>& v = visible_[from];
+    return v.empty() || (v[c / 64] >> (c % 64) & 1) != 0;
+  }
   // Associated items named `name` of impls of (or a trait named) `type`,
   // a simple name.
   const EntityList* Assoc(StrId type, StrId name) const;
@@ -369,6 +392,16 @@ class Graph {
   absl::flat_hash_map<StrId, EntityList> modules_;  // by path
   absl::flat_hash_map<StrId, EntityList> crates_;   // roots
   absl::flat_hash_map<StrId, EntityIdx> externals_;
+
+  // Each slot's crate (kNoCrate: an external, or none), the crates by
+  // number, and what each may use: a bit per crate, or empty for every
+  // crate (its files do not all say). Set by UpdateVisibility when
+  // crates_dirty_ (a file's crate or deps changed, or it came or went).
+  std::vector<uint16_t> entity_crate_;
+  absl::flat_hash_map<StrId, uint16_t> crate_index_;
+  std::vector<StrId> crate_names_;
+  std::vector<std::vector<uint64_t>> visible_;
+  bool crates_dirty_ = false;
 
   // Names a reference looked up -> the reference.
   absl::flat_hash_map<StrId, std::vector<RefHandle>> deps_;

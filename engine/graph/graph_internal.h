@@ -80,6 +80,10 @@ struct Graph::File {
   uint32_t next_epoch = 1;
   bool live = false;
   std::vector<EntityIdx> entities;
+  // What its crate may use (FileInput::deps), sorted; meaningful only
+  // with deps_known.
+  bool deps_known = false;
+  std::vector<StrId> deps, dev_deps;
   std::vector<Ref> refs;
   // Scope chains, innermost first: fn bodies, then the module.
   std::vector<std::vector<StrId>> scopes;

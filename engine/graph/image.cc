@@ -136,6 +136,19 @@ void Graph::ImageSaver::Files() {
   for (const File& f : fs) w_.U32(f.lines);
   for (const File& f : fs) w_.U32(f.gen);
   for (const File& f : fs) w_.U8(f.live ? 1 : 0);
+  if (format_ >= 4) {
+    // What each file's crate may use: 0 (unknown) or 1 + the number of its
+    // dependencies, then the number of its dev-dependencies (0 when
+    // unknown); then the crate names of each.
+    for (const File& f : fs) w_.Varint(f.deps_known ? f.deps.size() + 1 : 0);
+    for (const File& f : fs) w_.Varint(f.deps_known ? f.dev_deps.size() : 0);
+    for (const File& f : fs)
+      if (f.deps_known)
+        for (StrId d : f.deps) w_.U32(d);
+    for (const File& f : fs)
+      if (f.deps_known)
+        for (StrId d : f.dev_deps) w_.U32(d);
+  }
 
   for (const File& f : fs) w_.Varint(f.entities.size());
   for (const File& f : fs)

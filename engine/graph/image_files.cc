@@ -36,6 +36,39 @@ void Graph::ImageLoader::Files() {
       return;
     f.live = live[i] != 0;
   }
+  if (version_ >= 4) {
+    uint64_t total = 0, dev_total = 0;
+    std::vector<uint32_t> count = Counts(n, "files.deps_count", total);
+    std::vector<uint32_t> dev_count = Counts(n, "files.dev_deps_count", dev_total);
+    // (A known file's count is one more than its dependencies.)
+    uint64_t crates = 0;
+    for (size_t i = 0; i < n && r_->ok(); ++i) {
+      crates += count[i] > 0 ? count[i] - 1 : 0;
+      if (count[i] == 0 && dev_count[i] != 0)
+        return r_->Fail("files.dev_deps_count",
+                        "file " + std::to_string(i) +
+                            " has dev-dependencies but no dependencies known");
+    }
+    auto deps = r_->Fixed<uint32_t>(crates, "files.deps");
+    auto dev = r_->Fixed<uint32_t>(dev_total, "files.dev_deps");
+    if (!r_->ok()) return;
+    size_t j = 0, k = 0;
+    for (size_t i = 0; i < n; ++i) {
+      fs[i].deps_known = count[i] > 0;
+      fs[i].deps.resize(count[i] > 0 ? count[i] - 1 : 0);
+      for (StrId& d : fs[i].deps) {
+        d = deps[j];
+        if (!Str(d, deps.offset(j), "files.deps", j)) return;
+        ++j;
+      }
+      fs[i].dev_deps.resize(dev_count[i]);
+      for (StrId& d : fs[i].dev_deps) {
+        d = dev[k];
+        if (!Str(d, dev.offset(k), "files.dev_deps", k)) return;
+        ++k;
+      }
+    }
+  }
 
   uint64_t total = 0;
   std::vector<uint32_t> count = Counts(n, "files.entity_count", total);

@@ -26,7 +26,9 @@ namespace aim::graph::image {
 //  3: adjacency lists are kept in order (Graph::EdgeBefore); the edges
 //     section ends with the order of each canonical list not in E order
 //     (older images are sorted on load).
-inline constexpr uint8_t kFormat = 3;
+//  4: the files section says what crates each file's crate may use
+//     (FileInput::deps; older images: unknown, every crate).
+inline constexpr uint8_t kFormat = 4;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
 

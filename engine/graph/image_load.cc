@@ -60,6 +60,18 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
     if (!top_.ok()) return top_.status();
   }
   g_->query_only_ = queries_only_;
+  if (!queries_only_) {
+    // Each entity's crate, and what each crate may use (not stored: they
+    // follow from the files).
+    Graph& g = *g_;
+    g.entity_crate_.assign(g.entities_.size(), kNoCrate);
+    for (const File& f : g.files_) {
+      if (!f.live) continue;
+      const uint16_t c = g.CrateIndex(f.crate);
+      for (EntityIdx e : f.entities) g.entity_crate_[e] = c;
+    }
+    g.UpdateVisibility(/*queue=*/false);
+  }
   return std::move(owned_);
 }
 

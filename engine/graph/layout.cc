@@ -2,6 +2,7 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace aim::graph {
@@ -82,22 +83,86 @@ FilePlace PlaceFile(std::string_view rel, std::string_view package) {
   return place;
 }
 
-std::optional<std::string> PackageName(std::string_view cargo_toml) {
+namespace {
+
+std::optional<toml::table> ParseToml(std::string_view text) {
 #if TOML_EXCEPTIONS
-  toml::table table;
   try {
-    table = toml::parse(cargo_toml);
+    return toml::parse(text);
   } catch (const toml::parse_error&) {
     return std::nullopt;
   }
 #else
-  toml::parse_result res = toml::parse(cargo_toml);
+  toml::parse_result res = toml::parse(text);
   if (!res) return std::nullopt;
-  toml::table table = std::move(res).table();
+  return std::move(res).table();
 #endif
-  auto name = table["package"]["name"].value<std::string>();
-  if (!name) return std::nullopt;
-  return *name;
+}
+
+// Appends the crate names of a dependency table (`[dependencies]`, ...).
+void AddDeps(const toml::node_view<const toml::node>& table,
+             std::vector<std::string>& out) {
+  const toml::table* t = table.as_table();
+  if (t == nullptr) return;
+  for (const auto& [key, value] : *t) {
+    std::string name(key.str());
+    if (const toml::table* spec = value.as_table())
+      if (auto renamed = (*spec)["package"].value<std::string>())
+        name = *renamed;
+    out.push_back(Ident(name));
+  }
+}
+
+void SortUnique(std::vector<std::string>& v) {
+  std::sort(v.begin(), v.end());
+  v.erase(std::unique(v.begin(), v.end()), v.end());
+}
+
+}  // namespace
+
+std::optional<std::string> PackageName(std::string_view cargo_toml) {
+  std::optional<Manifest> m = ReadManifest(cargo_toml);
+  if (!m || m->package.empty()) return std::nullopt;
+  return m->package;
+}
+
+std::optional<Manifest> ReadManifest(std::string_view cargo_toml) {
+  std::optional<toml::table> parsed = ParseToml(cargo_toml);
+  if (!parsed) return std::nullopt;
+  const toml::table& table = *parsed;
+  Manifest m;
+  if (auto name = table["package"]["name"].value<std::string>())
+    m.package = *name;
+  AddDeps(table["dependencies"], m.deps);
+  AddDeps(table["dev-dependencies"], m.dev_deps);
+  AddDeps(table["build-dependencies"], m.build_deps);
+  if (const toml::table* targets = table["target"].as_table()) {
+    for (const auto& [cfg, spec] : *targets) {
+      const toml::node_view<const toml::node> t(spec);
+      AddDeps(t["dependencies"], m.deps);
+      AddDeps(t["dev-dependencies"], m.dev_deps);
+      AddDeps(t["build-dependencies"], m.build_deps);
+    }
+  }
+  SortUnique(m.deps);
+  SortUnique(m.dev_deps);
+  SortUnique(m.build_deps);
+  return m;
+}
+
+CrateDeps FileDeps(std::string_view rel, const Manifest& m) {
+  CrateDeps out;
+  if (rel == "build.rs") {
+    out.deps = m.build_deps;
+    return out;
+  }
+  out.deps = m.deps;
+  out.dev_deps = m.dev_deps;
+  // Every crate of the package but the library itself uses the library
+  // (the library's own files name their crate: it is theirs anyway).
+  if (!m.package.empty()) out.deps.push_back(Ident(m.package));
+  SortUnique(out.deps);
+  return out;
 }
 
 }  // namespace aim::graph

@@ -628,6 +628,12 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
   Unresolve(r, f.path);
   r.epoch = f.next_epoch++;
   Lookup L;
+  // Matches by name (method calls, paths that could not be followed) take
+  // only what the file's crate may use (FileInput::deps).
+  uint16_t from_crate = kNoCrate;
+  if (auto c = crate_index_.find(f.crate);
+      c != crate_index_.end() && c->second < visible_.size())
+    from_crate = c->second;
   static const std::vector<StrId> kNoChain;
   const std::vector<StrId>& chain =
       r.scope < f.scopes.size() ? f.scopes[r.scope] : kNoChain;
@@ -671,7 +677,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     if (it != by_name_.end())
       for (EntityIdx e : it->second)
         if (entities_[e].kind != EntityKind::kExternal &&
-            Fits(want, entities_[e].kind))
+            Fits(want, entities_[e].kind) && Visible(from_crate, e))
           cands.push_back(e);
     if (cands.size() == 1) {
       res.emplace_back(cands[0], Confidence::kName);
@@ -711,8 +717,9 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     L.deps.push_back(n);
     std::vector<EntityIdx> cands;
     auto is_method = [&](EntityIdx e) {
-      return entities_[e].kind == EntityKind::kMethod ||
-             entities_[e].kind == EntityKind::kTraitMethod;
+      return (entities_[e].kind == EntityKind::kMethod ||
+              entities_[e].kind == EntityKind::kTraitMethod) &&
+             Visible(from_crate, e);
     };
     if ((r.flags & kRefOnSelf) && r.self_type != 0) {
       // `self.m(..)`: the methods named m of the impl's own type (or of

@@ -82,11 +82,16 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
 }
 
 // ... and saving both gives the same bytes (which covers the resolution
-// state too).
-void ExpectSameGraph(const Graph& a, const Graph& b) {
+// state too). A graph loaded from an image older than format 4 does not
+// know what each crate may use: it is compared in format 3, which does not
+// say.
+void ExpectSameGraph(const Graph& a, const Graph& b, uint8_t format = 4) {
   ExpectSameReaderView(a, b);
   EXPECT_FALSE(b.query_only());
-  EXPECT_TRUE(Image(a) == Image(b)) << "images differ";
+  std::string image_a, image_b;
+  a.SaveImageForTesting(&image_a, format);
+  b.SaveImageForTesting(&image_b, format);
+  EXPECT_TRUE(image_a == image_b) << "images differ";
 }
 
 // A runner that runs the tasks it is given at once, a thread each.
@@ -135,10 +140,10 @@ void ExpectRoundTrip(const Graph& g) {
   const std::string v2_image = FormatTwo(g);
   auto v2 = Graph::LoadImage(v2_image, RunAtOnce);
   ASSERT_TRUE(v2.ok()) << v2.status();
-  ExpectSameGraph(g, **v2);
+  ExpectSameGraph(g, **v2, 3);
   auto v1 = Graph::LoadImage(FormatOne(v2_image));
   ASSERT_TRUE(v1.ok()) << v1.status();
-  ExpectSameGraph(g, **v1);
+  ExpectSameGraph(g, **v1, 3);
   // What queries read only, on one thread and on two; the first format
   // is read whole whatever was asked.
   for (bool two : {false, true}) {
@@ -154,7 +159,7 @@ void ExpectRoundTrip(const Graph& g) {
   ExpectSameReaderView(g, **v2q);
   auto v1q = Graph::LoadImage(FormatOne(v2_image), nullptr, Graph::ImageParts::kQueries);
   ASSERT_TRUE(v1q.ok()) << v1q.status();
-  ExpectSameGraph(g, **v1q);
+  ExpectSameGraph(g, **v1q, 3);
   // Streamed to a sink: the same bytes.
   PieceSink sink;
   g.SaveImage(sink);

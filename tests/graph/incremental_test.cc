@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "engine/graph/graph.h"
@@ -145,6 +146,93 @@ TEST(IncrementalTest, RepeatedSavesKeepMemoryBounded) {
   Graph scratch;
   BuildScratch(scratch, "fixture", tree, false);
   EXPECT_EQ(g.Digest(), scratch.Digest());
+}
+
+// Crates that say what they use (FileInput::deps): random changes of the
+// dependencies, of the methods each crate defines and calls, and files
+// coming and going. Method calls link only what a crate may use, so each
+// change can re-link calls in the crates that see it, transitively.
+TEST(IncrementalTest, CrateDepsRandomEdits) {
+  const std::vector<std::string> crates = {"a", "b", "c", "d", "e"};
+  const std::vector<std::string> methods = {"run", "stop", "len", "go"};
+  for (uint64_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937_64 rng(seed);
+    auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
+    // Each crate's file: some methods defined, some called, some deps.
+    struct Crate {
+      std::vector<bool> defines, calls;
+      std::optional<aim::graph::CrateDeps> deps;
+      bool present = true;
+    };
+    std::vector<Crate> state(crates.size());
+    auto randomize_deps = [&](size_t i) {
+      if (pick(5) == 0) {
+        state[i].deps.reset();
+        return;
+      }
+      state[i].deps.emplace();
+      for (size_t j = 0; j < crates.size(); ++j) {
+        if (j == i) continue;
+        const size_t k = pick(6);
+        if (k < 2) state[i].deps->deps.push_back(crates[j]);
+        if (k == 2) state[i].deps->dev_deps.push_back(crates[j]);
+      }
+    };
+    for (size_t i = 0; i < crates.size(); ++i) {
+      state[i].defines.resize(methods.size());
+      state[i].calls.resize(methods.size());
+      for (size_t m = 0; m < methods.size(); ++m) {
+        state[i].defines[m] = pick(2) == 0;
+        state[i].calls[m] = pick(2) == 0;
+      }
+      randomize_deps(i);
+    }
+    auto input = [&](size_t i) {
+      std::string text = "pub struct T;\nimpl T {\n";
+      for (size_t m = 0; m < methods.size(); ++m)
+        if (state[i].defines[m]) text += "    pub fn " + methods[m] + "(&self) {}\n";
+      text += "}\npub fn user(x: u8) {\n";
+      for (size_t m = 0; m < methods.size(); ++m)
+        if (state[i].calls[m]) text += "    x." + methods[m] + "();\n";
+      text += "    crate::gone::" + methods[0] + "();\n}\n";
+      auto in = aim::testing::FromSources(crates[i],
+                                          {{crates[i] + "/src/lib.rs", text}})[0];
+      in.module = "";
+      in.deps = state[i].deps;
+      return in;
+    };
+    auto fresh_digest = [&](bool reverse) {
+      std::vector<aim::graph::FileInput> inputs;
+      for (size_t i = 0; i < crates.size(); ++i)
+        if (state[i].present) inputs.push_back(input(i));
+      if (reverse) std::reverse(inputs.begin(), inputs.end());
+      Graph fresh;
+      aim::testing::IngestAll(fresh, inputs);
+      return fresh.Digest();
+    };
+    Graph g;
+    {
+      std::vector<aim::graph::FileInput> inputs;
+      for (size_t i = 0; i < crates.size(); ++i) inputs.push_back(input(i));
+      aim::testing::IngestAll(g, inputs);
+    }
+    for (int step = 1; step <= 30; ++step) {
+      const size_t i = pick(crates.size());
+      switch (pick(4)) {
+        case 0: randomize_deps(i); break;
+        case 1: state[i].defines[pick(methods.size())].flip(); break;
+        case 2: state[i].calls[pick(methods.size())].flip(); break;
+        case 3: state[i].present = !state[i].present; break;
+      }
+      if (state[i].present) {
+        g.UpsertFile(input(i));
+      } else {
+        g.RemoveFile(crates[i] + "/src/lib.rs");
+      }
+      ASSERT_EQ(g.Digest(), fresh_digest(step % 2 == 0))
+          << "seed " << seed << ", step " << step;
+    }
+  }
 }
 
 TEST(IncrementalTest, FileOrderDoesNotMatter) {

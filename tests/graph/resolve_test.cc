@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,108 @@ TEST_F(ResolveTest, AssociatedItemsOfTheTypeNamedNotOfItsNamesakes) {
   EXPECT_TRUE(Has("calls demo::f -> demo::b::Stream::connect (exact)")) << All();
   EXPECT_TRUE(Has("calls demo::c::g -> demo::c::d::Far::go (ambiguous)")) << All();
   EXPECT_TRUE(Has("calls demo::c::g -> demo::c::e::Far::go (ambiguous)")) << All();
+}
+
+// Method calls and name matches link only what the caller's crate may use
+// (its Cargo.toml's dependencies, transitively); a crate that does not say
+// may use every crate.
+class CrateDepsTest : public ::testing::Test {
+ protected:
+  static aim::graph::FileInput Input(const std::string& crate,
+                                     const std::string& text,
+                                     std::optional<aim::graph::CrateDeps> deps) {
+    auto in = FromSources(crate, {{crate + "/src/lib.rs", text}})[0];
+    in.module = "";
+    in.deps = std::move(deps);
+    return in;
+  }
+  void SetUp() override {
+    using aim::graph::CrateDeps;
+    inputs_ = {
+        Input("app", "pub fn main_loop(x: u8) { x.run(); x.stop(); crate::gone::helper(); }\n",
+              CrateDeps{{"mid"}, {}}),
+        // mid's dev-dependency is its own: app does not see it.
+        Input("mid", "pub struct M;\nimpl M { pub fn run(&self) {} }\n",
+              CrateDeps{{"low"}, {"other"}}),
+        Input("low", "pub struct L;\nimpl L { pub fn run(&self) {} pub fn stop(&self) {} }\n"
+                     "pub fn helper() {}\n",
+              CrateDeps{}),
+        Input("other", "pub struct O;\nimpl O { pub fn run(&self) {} pub fn stop(&self) {} }\n"
+                       "pub fn helper() {}\n",
+              CrateDeps{})};
+  }
+  std::vector<std::string> Edges() {
+    Graph g;
+    IngestAll(g, inputs_);
+    return EdgeStrings(g);
+  }
+  std::vector<aim::graph::FileInput> inputs_;
+};
+
+TEST_F(CrateDepsTest, OnlyWhatTheCrateMayUse) {
+  auto edges = Edges();
+  // app -> mid -> low: both runs, low's stop and helper; never other's.
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> mid::M::run (ambiguous)"));
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> low::L::run (ambiguous)"));
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> low::L::stop (name)"));
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> low::helper (name)"));
+  for (const std::string& e : edges) EXPECT_EQ(e.find("other::"), std::string::npos) << e;
+}
+
+TEST_F(CrateDepsTest, UnknownDepsSeeEveryCrate) {
+  inputs_[0].deps.reset();  // app does not say
+  auto edges = Edges();
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> other::O::run (ambiguous)"));
+  EXPECT_THAT(edges, Contains("calls app::main_loop -> other::O::stop (ambiguous)"));
+  // A dependency that does not say makes its dependents see every crate.
+  SetUp();
+  inputs_[1].deps.reset();  // mid
+  EXPECT_THAT(Edges(), Contains("calls app::main_loop -> other::helper (ambiguous)"));
+}
+
+TEST_F(CrateDepsTest, ChangingDepsResolvesTheCratesFilesAgain) {
+  Graph g;
+  IngestAll(g, inputs_);
+  // app now uses `other` too; then mid stops using low.
+  inputs_[0].deps->deps.push_back("other");
+  g.UpsertFile(inputs_[0]);
+  Graph fresh;
+  IngestAll(fresh, inputs_);
+  EXPECT_EQ(g.Digest(), fresh.Digest());
+  EXPECT_THAT(EdgeStrings(g), Contains("calls app::main_loop -> other::O::stop (ambiguous)"));
+  inputs_[1].deps->deps.clear();
+  g.UpsertFile(inputs_[1]);  // app sees low no more: only through mid
+  Graph fresh2;
+  IngestAll(fresh2, inputs_);
+  EXPECT_EQ(g.Digest(), fresh2.Digest());
+  EXPECT_THAT(EdgeStrings(g), Contains("calls app::main_loop -> other::O::stop (name)"));
+  // Removing the dependency's file: its crate is gone.
+  g.RemoveFile(inputs_[3].path);
+  inputs_.pop_back();
+  Graph fresh3;
+  IngestAll(fresh3, inputs_);
+  EXPECT_EQ(g.Digest(), fresh3.Digest());
+}
+
+// A graph loaded from its image knows what each crate may use: a change
+// of it resolves again as it would have on the graph saved.
+TEST_F(CrateDepsTest, WhatCratesUseSurvivesAnImage) {
+  Graph g;
+  IngestAll(g, inputs_);
+  std::string image;
+  g.SaveImage(&image);
+  auto loaded = Graph::LoadImage(image);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->Digest(), g.Digest());
+  inputs_[1].deps->deps.clear();  // mid stops using low
+  g.UpsertFile(inputs_[1]);
+  (*loaded)->UpsertFile(inputs_[1]);
+  Graph fresh;
+  IngestAll(fresh, inputs_);
+  EXPECT_EQ(g.Digest(), fresh.Digest());
+  EXPECT_EQ((*loaded)->Digest(), fresh.Digest());
+  for (const std::string& e : EdgeStrings(**loaded))
+    EXPECT_EQ(e.find("-> low::"), std::string::npos) << e;
 }
 
 TEST_F(ResolveTest, CrateSelfSuperPaths) {

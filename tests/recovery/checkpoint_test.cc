@@ -91,22 +91,55 @@ class TempDir {
 TEST(FileInputCodec, RoundTripsAndConsumes) {
   FactsGen gen(5);
   graph::FileInput a = testing::Input("src/ü.rs", gen.Facts());
+  a.deps = graph::CrateDeps{{"alpha_core", "serde"}, {"quickcheck"}};
   graph::FileInput b = testing::Input("", FileFacts{});
   b.crate = "";
   b.module = "";
+  graph::FileInput c = testing::Input("src/c.rs", gen.Facts());
+  c.deps = graph::CrateDeps{};  // known to use nothing
   std::string bytes;
   EncodeFileInput(a, &bytes);
   EncodeFileInput(b, &bytes);
+  EncodeFileInput(c, &bytes);
   std::string_view in = bytes;
-  for (const graph::FileInput* want : {&a, &b}) {
+  for (const graph::FileInput* want : {&a, &b, &c}) {
     absl::StatusOr<graph::FileInput> got = DecodeFileInput(&in);
     ASSERT_TRUE(got.ok()) << got.status();
     EXPECT_EQ(got->path, want->path);
     EXPECT_EQ(got->crate, want->crate);
     EXPECT_EQ(got->module, want->module);
+    EXPECT_EQ(got->deps, want->deps);
     EXPECT_EQ(testing::FactsDiff(got->facts, want->facts), "");
   }
   EXPECT_TRUE(in.empty());
+}
+
+// A record of an older build (format 1: no deps) reads as unknown deps.
+TEST(FileInputCodec, FormatOneHasUnknownDeps) {
+  graph::FileInput a = testing::Input("src/a.rs", testing::FullFacts());
+  std::string v2;
+  EncodeFileInput(a, &v2);  // deps unknown: the count is one byte, 0
+  // Format 1 is format 2 without that byte (after path, crate, module).
+  std::string head;
+  model::coding::PutString(&head, a.path);
+  model::coding::PutString(&head, a.crate);
+  model::coding::PutString(&head, a.module);
+  ASSERT_EQ(v2.substr(1, head.size()), head);
+  ASSERT_EQ(v2[1 + head.size()], '\0');
+  std::string v1 = "\x01" + head + v2.substr(2 + head.size());
+  std::string_view in = v1;
+  absl::StatusOr<graph::FileInput> got = DecodeFileInput(&in);
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_FALSE(got->deps.has_value());
+  EXPECT_EQ(testing::FactsDiff(got->facts, a.facts), "");
+  EXPECT_TRUE(in.empty());
+  // A deps count past the bytes left is damage, not an allocation.
+  std::string huge = v2;
+  huge.replace(1 + head.size(), 1, "\xff\xff\xff\xff\x0f");
+  std::string_view hin = huge;
+  absl::StatusOr<graph::FileInput> bad = DecodeFileInput(&hin);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(Has(bad.status(), "FileInput deps count")) << bad.status();
 }
 
 TEST(FileInputCodec, NewerFormatAndTruncation) {
