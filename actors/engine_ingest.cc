@@ -137,13 +137,16 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
 
   // An empty database gets a fresh graph and a checkpoint; otherwise only
   // what changed is logged.
-  absl::flat_hash_map<std::string, uint64_t> old_hashes;
+  // (content hash, place hash) of each file held: a file whose content
+  // and place (crate, module, what its crate may use) are both unchanged
+  // is not ingested again.
+  absl::flat_hash_map<std::string, std::pair<uint64_t, uint64_t>> old_hashes;
   bool incremental = false;
   {
     const graph::Graph& held = *state_.front().graph;  // we are the writer
     incremental = store_ != nullptr && held.file_count() > 0;
     if (incremental)
-      for (auto& [p, h] : held.Files()) old_hashes[p] = h;
+      for (auto& [p, h] : held.Files()) old_hashes[p] = {h, held.PlaceHash(p)};
   }
 
   // Workers read and extract files in order; this thread consumes each file
@@ -162,7 +165,9 @@ absl::StatusOr<IngestReport> EngineImpl::Ingest(
       problems[i] = absl::StrCat(p.input.path, ": cannot read: ", error);
       f = Fate::kSkip;
     } else if (auto it = old_hashes.find(p.input.path);
-               it != old_hashes.end() && it->second == ContentHash(p.bytes)) {
+               it != old_hashes.end() &&
+               it->second.first == ContentHash(p.bytes) &&
+               it->second.second == graph::Graph::PlaceHash(p.input)) {
       f = Fate::kUnchanged;
       bytes += p.bytes.size();
     } else {

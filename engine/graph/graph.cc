@@ -273,6 +273,65 @@ uint64_t Graph::FileHash(std::string_view path) const {
   return it == file_index_.end() ? 0 : files_[it->second].hash;
 }
 
+namespace {
+
+// XXH3 over crate, module and what the crate may use, names sorted.
+uint64_t HashPlace(std::string_view crate, std::string_view module,
+                   const std::vector<std::string_view>* deps,
+                   const std::vector<std::string_view>* dev_deps) {
+  std::string key;
+  auto add = [&](std::string_view s) {
+    key += std::to_string(s.size());
+    key += ':';
+    key += s;
+  };
+  add(crate);
+  add(module);
+  key += deps ? 'k' : 'u';
+  for (const auto* list : {deps, dev_deps}) {
+    if (list == nullptr) continue;
+    std::vector<std::string_view> sorted(*list);
+    std::sort(sorted.begin(), sorted.end());
+    key += std::to_string(sorted.size());
+    for (std::string_view d : sorted) add(d);
+  }
+  const uint64_t h = XXH3_64bits(key.data(), key.size());
+  return h == 0 ? 1 : h;
+}
+
+}  // namespace
+
+uint64_t Graph::PlaceHash(const FileInput& in) {
+  if (!in.deps) return HashPlace(in.crate, in.module, nullptr, nullptr);
+  std::vector<std::string_view> deps(in.deps->deps.begin(), in.deps->deps.end());
+  std::vector<std::string_view> dev(in.deps->dev_deps.begin(),
+                                    in.deps->dev_deps.end());
+  // (As the graph keeps them: without repeats.)
+  for (auto* v : {&deps, &dev}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return HashPlace(in.crate, in.module, &deps, &dev);
+}
+
+uint64_t Graph::PlaceHash(std::string_view path) const {
+  StrId s = strings_.Find(path);
+  if (s == model::StringPool::kNoStr) return 0;
+  auto it = file_index_.find(s);
+  if (it == file_index_.end()) return 0;
+  const File& f = files_[it->second];
+  // The module as FileInput gives it: the path inside the crate.
+  std::string_view module = str(f.module);
+  const std::string_view crate = str(f.crate);
+  module.remove_prefix(std::min(module.size(), crate.size()));
+  if (module.starts_with("::")) module.remove_prefix(2);
+  if (!f.deps_known) return HashPlace(crate, module, nullptr, nullptr);
+  std::vector<std::string_view> deps, dev;
+  for (StrId d : f.deps) deps.push_back(str(d));
+  for (StrId d : f.dev_deps) dev.push_back(str(d));
+  return HashPlace(crate, module, &deps, &dev);
+}
+
 std::vector<std::pair<std::string, uint64_t>> Graph::Files() const {
   std::vector<std::pair<std::string, uint64_t>> v;
   for (const File& f : files_)

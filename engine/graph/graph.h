@@ -161,6 +161,12 @@ class Graph {
   uint64_t FileHash(std::string_view path) const;
   // The files' paths and content hashes (for incremental ingest).
   std::vector<std::pair<std::string, uint64_t>> Files() const;
+  // A hash of where a file sits: its crate, module and what its crate may
+  // use (an incremental ingest redoes a file whose content or place
+  // changed: a Cargo.toml edit moves files or changes what they see).
+  static uint64_t PlaceHash(const FileInput& in);
+  // The same for the file held at `path` (0: no such file).
+  uint64_t PlaceHash(std::string_view path) const;
   // Bytes held by the graph's own structures, by part (approximate: what
   // the structures reserve, not what the allocator adds).
   struct MemoryUse {

@@ -167,6 +167,48 @@ TEST_F(EngineTest, BadDatabaseDirectories) {
   EXPECT_FALSE(aim::Engine::Open(o).ok());
 }
 
+// A method call links only what its crate may use (its Cargo.toml); an
+// edit of the Cargo.toml alone is taken by the next ingest, though no
+// source file changed.
+TEST_F(EngineTest, CargoDependenciesDecideWhatCallsLink) {
+  const fs::path ws = dir_ / "ws";
+  auto write = [&](const fs::path& rel, const std::string& text) {
+    fs::create_directories((ws / rel).parent_path());
+    std::ofstream(ws / rel) << text;
+  };
+  auto manifest = [&](const std::string& deps) {
+    write("app/Cargo.toml",
+          "[package]\nname = \"app\"\nversion = \"0.1.0\"\n\n"
+          "[dependencies]\n" + deps);
+  };
+  manifest("lib-a = { path = \"../a\" }\n");
+  write("app/src/lib.rs", "pub fn go(x: u8) { x.launch(); }\n");
+  for (const char* c : {"a", "b"}) {
+    write(std::string(c) + "/Cargo.toml",
+          std::string("[package]\nname = \"lib-") + c + "\"\nversion = \"0.1.0\"\n");
+    write(std::string(c) + "/src/lib.rs",
+          "pub struct S;\nimpl S { pub fn launch(&self) {} }\n");
+  }
+  auto e = Open();
+  ASSERT_TRUE(e->Ingest(ws.string()).ok());
+  auto callees = [&] {
+    auto q = e->Query({.kind = "callees", .args = {"app::go"}});
+    EXPECT_TRUE(q.ok()) << q.status();
+    std::vector<std::string> v;
+    if (!q.ok()) return v;
+    for (const auto& h : q->results)
+      v.push_back(h.entity.qualified + " " + h.path.back().confidence);
+    return v;
+  };
+  EXPECT_EQ(callees(), std::vector<std::string>{"lib_a::S::launch name"});
+  manifest("lib-a = { path = \"../a\" }\nlib-b = { path = \"../b\" }\n");
+  auto again = e->Ingest(ws.string());
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->files, 1u);  // app's file: its place changed
+  EXPECT_EQ(callees(), (std::vector<std::string>{"lib_a::S::launch ambiguous",
+                                                 "lib_b::S::launch ambiguous"}));
+}
+
 TEST_F(EngineTest, IngestMissingDirectoryIsNotFound) {
   auto e = Open();
   auto r = e->Ingest((dir_ / "nope").string());
