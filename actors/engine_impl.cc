@@ -158,10 +158,18 @@ EngineStats EngineImpl::Stats() const {
   s.root = state->root;
   size_t by_kind[model::kEntityKindCount] = {};
   size_t by_edge[model::kEdgeKindCount] = {};
+  size_t by_confidence[3] = {};
   for (graph::EntityIdx e : g.LiveEntities()) {
     ++by_kind[static_cast<int>(g.entity(e).kind)];
-    for (const graph::Edge& ed : g.out(e)) ++by_edge[static_cast<int>(ed.kind)];
+    for (const graph::Edge& ed : g.out(e)) {
+      ++by_edge[static_cast<int>(ed.kind)];
+      ++by_confidence[static_cast<int>(ed.confidence)];
+    }
   }
+  for (model::Confidence c : {model::Confidence::kExact, model::Confidence::kName,
+                              model::Confidence::kAmbiguous})
+    s.edges_by_confidence.emplace_back(model::ConfidenceName(c),
+                                       by_confidence[static_cast<int>(c)]);
   for (int k = 0; k < model::kEntityKindCount; ++k)
     s.entities_by_kind.emplace_back(
         model::EntityKindName(static_cast<model::EntityKind>(k)), by_kind[k]);

@@ -255,6 +255,7 @@ Json StatsToJson(const EngineStats& s) {
   j["memory_bytes"] = s.memory_bytes;
   ByKindToJson(s.entities_by_kind, "entities_by_kind", j);
   ByKindToJson(s.edges_by_kind, "edges_by_kind", j);
+  ByKindToJson(s.edges_by_confidence, "edges_by_confidence", j);
   j["checkpoint_lsn"] = s.checkpoint_lsn;
   j["wal_bytes"] = s.wal_bytes;
   j["wal_segments"] = s.wal_segments;
@@ -280,6 +281,7 @@ absl::Status StatsFromJson(const Json& j, EngineStats* out) {
   r.Unsigned("memory_bytes", &s.memory_bytes);
   ByKindFromJson(r, "entities_by_kind", &s.entities_by_kind);
   ByKindFromJson(r, "edges_by_kind", &s.edges_by_kind);
+  ByKindFromJson(r, "edges_by_confidence", &s.edges_by_confidence);
   r.Unsigned("checkpoint_lsn", &s.checkpoint_lsn);
   r.Unsigned("wal_bytes", &s.wal_bytes);
   r.Unsigned("wal_segments", &s.wal_segments);

@@ -262,6 +262,13 @@ int RunStats(const CommonArgs& c, std::unique_ptr<Engine>* keep) {
   std::cout << "edges     " << s.edges << "\n";
   for (const auto& [k, n] : s.edges_by_kind)
     if (n) std::cout << "  " << std::left << std::setw(14) << k << n << "\n";
+  if (s.edges > 0 && !s.edges_by_confidence.empty()) {
+    std::cout << "  by confidence:";
+    for (const auto& [k, n] : s.edges_by_confidence)
+      std::cout << " " << k << " " << n << " ("
+                << (n * 1000 / s.edges + 5) / 10 << "%)";
+    std::cout << "\n";
+  }
   std::cout << "memory    " << s.memory_bytes / 1024 << " KiB"
             << (s.queries_only ? " (read-only: loaded for queries, without "
                                  "the resolution state edits need)"

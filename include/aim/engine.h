@@ -185,6 +185,9 @@ struct EngineStats {
   size_t edges = 0;
   std::vector<std::pair<std::string, size_t>> entities_by_kind;
   std::vector<std::pair<std::string, size_t>> edges_by_kind;
+  // exact (a path resolved), name (one candidate), ambiguous (one of
+  // several, all linked): how sure the graph is of its edges.
+  std::vector<std::pair<std::string, size_t>> edges_by_confidence;
   size_t memory_bytes = 0;
   std::string root;  // the workspace last ingested
 };

@@ -207,6 +207,16 @@ TEST_F(EngineTest, CargoDependenciesDecideWhatCallsLink) {
   EXPECT_EQ(again->files, 1u);  // app's file: its place changed
   EXPECT_EQ(callees(), (std::vector<std::string>{"lib_a::S::launch ambiguous",
                                                  "lib_b::S::launch ambiguous"}));
+  // Stats say how sure the graph is of its edges.
+  const aim::EngineStats s = e->Stats();
+  ASSERT_EQ(s.edges_by_confidence.size(), 3u);
+  EXPECT_EQ(s.edges_by_confidence[0].first, "exact");
+  EXPECT_EQ(s.edges_by_confidence[1].first, "name");
+  EXPECT_EQ(s.edges_by_confidence[2].first, "ambiguous");
+  EXPECT_EQ(s.edges_by_confidence[2].second, 2u);  // the two launches
+  EXPECT_EQ(s.edges_by_confidence[0].second + s.edges_by_confidence[1].second +
+                s.edges_by_confidence[2].second,
+            s.edges);
 }
 
 TEST_F(EngineTest, IngestMissingDirectoryIsNotFound) {
