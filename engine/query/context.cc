@@ -211,11 +211,7 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
   for (const Group& gr : groups) total += gr.items.size();
 
   auto less = [&](EntityIdx a, EntityIdx b) {
-    const uint32_t ra = index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
-    const uint32_t rb = index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
-    if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
-      return ra < rb;
-    return internal::QualifiedLess(g, a, b);
+    return QualifiedLess(g, index, a, b);
   };
   struct Chosen {
     Section section;

@@ -212,13 +212,8 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
     const EntityKind k = g.entity(e).kind;
     return g.live(e) && (!kind || k == *kind || k == EntityKind::kExternal);
   };
-  // Ranks compare as paths do, and cost no string comparison.
   auto path_less = [&](EntityIdx a, EntityIdx b) {
-    const uint32_t ra = index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
-    const uint32_t rb = index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
-    if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank)
-      return ra < rb;
-    return internal::QualifiedLess(g, a, b);
+    return QualifiedLess(g, index, a, b);
   };
   // A path followed through re-exports, as code outside the crate writes
   // it; found only if no item's own path matches.

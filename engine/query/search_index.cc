@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "engine/query/text.h"
+#include "engine/query/traverse.h"
 
 namespace aim::query {
 namespace {
@@ -236,6 +237,14 @@ size_t SearchIndex::MemoryBytes() const {
              sizeof(uint32_t) +
          sig_.capacity() * sizeof(Signature) +
          delta_.capacity() * sizeof(Entry);
+}
+
+bool QualifiedLess(const Graph& g, const SearchIndex* index, EntityIdx a,
+                   EntityIdx b) {
+  const uint32_t ra = index ? index->QualifiedRank(a) : SearchIndex::kNoRank;
+  const uint32_t rb = index ? index->QualifiedRank(b) : SearchIndex::kNoRank;
+  if (ra != SearchIndex::kNoRank && rb != SearchIndex::kNoRank) return ra < rb;
+  return internal::QualifiedLess(g, a, b);
 }
 
 }  // namespace aim::query

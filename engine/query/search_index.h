@@ -194,6 +194,12 @@ class SearchIndex {
   std::vector<uint32_t> delta_pos_;  // by slot: index into delta_, or ~0
 };
 
+// Display order (internal::QualifiedLess: qualified path, then id); with
+// an index in sync with `g`, two ranked entities compare by their ranks
+// (integers, not strings).
+bool QualifiedLess(const Graph& g, const SearchIndex* index, EntityIdx a,
+                   EntityIdx b);
+
 }  // namespace aim::query
 
 #endif  // AIM_ENGINE_QUERY_SEARCH_INDEX_H_
