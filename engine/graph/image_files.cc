@@ -53,7 +53,7 @@ void Graph::ImageLoader::Files() {
     auto dev = r_->Fixed<uint32_t>(dev_total, "files.dev_deps");
     if (!r_->ok()) return;
     size_t j = 0, k = 0;
-    for (size_t i = 0; i < n; ++i) {
+    for (size_t i = 0; i < n && !queries_only_; ++i) {  // (resolution state)
       fs[i].deps_known = count[i] > 0;
       fs[i].deps.resize(count[i] > 0 ? count[i] - 1 : 0);
       for (StrId& d : fs[i].deps) {
