@@ -3,8 +3,6 @@
 #include <charconv>
 #include <string>
 
-#include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "engine/query/query.h"
 #include "engine/query/search_index.h"
 #include "engine/query/traverse.h"
@@ -164,29 +162,14 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
     spec.up = up;
     spec.kinds = internal::KindBit(kind);
     spec.max_depth = depth;
+    spec.track_sure = true;
     const std::span<const internal::Record> recs = internal::Walk(g, e, spec);
     ambiguous.assign(recs.size(), false);
-    // The walk keeps one edge per entity reached (the least); another of
-    // the parent's edges to it may be sure. Each parent's list is read
-    // for that at most once: the entities it reaches by a sure edge.
-    absl::flat_hash_map<uint32_t, absl::flat_hash_set<EntityIdx>> sure;
-    auto reached_surely = [&](const internal::Record& r) {
-      auto [it, fresh] = sure.try_emplace(r.parent);
-      if (fresh) {
-        const EntityIdx from = recs[r.parent].node;
-        for (const graph::Edge& ed : up ? g.in(from) : g.out(from))
-          if (ed.kind == kind && ed.confidence != Confidence::kAmbiguous)
-            it->second.insert(ed.other);
-      }
-      return it->second.contains(r.node);
-    };
     const size_t first = groups.size();
     for (uint32_t i = 0; i < recs.size(); ++i) {
       const internal::Record& r = recs[i];
       if (r.depth == 0) continue;
-      ambiguous[i] = ambiguous[r.parent] ||
-                     (r.via.confidence == Confidence::kAmbiguous &&
-                      !reached_surely(r));
+      ambiguous[i] = ambiguous[r.parent] || !r.sure;
       // Groups of this walk: (depth 1, sure), (depth 1, ambiguous), ...
       const size_t at = first + 2 * (r.depth - 1) + ambiguous[i];
       while (groups.size() <= at) {

@@ -93,6 +93,7 @@ void SeedChildren(const Graph& g, Scratch& s, uint32_t r, bool only_impls) {
 // them in flight, where issuing a chunk's worth at once stalls on the
 // first ones and overflows the core's buffers for the rest. (What the walk
 // has reached is a bit per slot, in cache: no miss to overlap there.)
+template <bool kTrackSure>
 bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
                  uint32_t begin, uint32_t end, uint32_t depth) {
   constexpr uint32_t kChunk = 256;
@@ -117,11 +118,33 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
       // which keeps it.
       const uint32_t r = c + i;
       bool reached_target = false;
-      ForEachEnd(s.adj[i], spec.kinds, [&](const graph::Edge& ed) {
-        if (s.Seen(ed.other)) return;
-        s.Add({ed.other, r, depth + 1, !spec.up, ed});
+      if constexpr (!kTrackSure) {
+        ForEachEnd(s.adj[i], spec.kinds, [&](const graph::Edge& ed) {
+          if (s.Seen(ed.other)) return;
+          s.Add({ed.other, r, depth + 1, !spec.up, ed});
+          reached_target |= ed.other == spec.target;
+        });
+        if (reached_target) return true;
+        continue;
+      }
+      // (As ForEachEnd, but the rest of a run still says whether an edge
+      // of it is sure.)
+      EntityIdx last = graph::kNoEntity;
+      uint32_t last_rec = kNoRecord;  // the record `last` was given, if any
+      for (const graph::Edge& ed : s.adj[i]) {
+        if (!(spec.kinds & KindBit(ed.kind))) continue;
+        const bool sure = ed.confidence != model::Confidence::kAmbiguous;
+        if (ed.other == last) {
+          if (sure && last_rec != kNoRecord) s.recs[last_rec].sure = true;
+          continue;
+        }
+        last = ed.other;
+        last_rec = kNoRecord;
+        if (s.Seen(ed.other)) continue;
+        last_rec = static_cast<uint32_t>(s.recs.size());
+        s.Add({ed.other, r, depth + 1, !spec.up, ed, sure});
         reached_target |= ed.other == spec.target;
-      });
+      }
       if (reached_target) return true;
     }
   }
@@ -160,7 +183,10 @@ std::span<const Record> Walk(const Graph& g, EntityIdx start,
   uint32_t begin = 0;
   uint32_t end = static_cast<uint32_t>(s.recs.size());
   for (uint32_t depth = 0; depth < spec.max_depth && begin < end; ++depth) {
-    if (ExpandLevel(g, s, spec, begin, end, depth)) {
+    const bool reached =
+        spec.track_sure ? ExpandLevel<true>(g, s, spec, begin, end, depth)
+                        : ExpandLevel<false>(g, s, spec, begin, end, depth);
+    if (reached) {
       if (target_rec) {  // in the level being made, the last one
         uint32_t r = static_cast<uint32_t>(s.recs.size());
         while (s.recs[--r].node != spec.target) {

@@ -36,6 +36,10 @@ struct Record {
   // A copy of the edge from the parent's out- or in-list that reached it
   // (so that making hits reads no adjacency list again); via.other is node.
   graph::Edge via;
+  // With WalkSpec::track_sure: whether some edge of a wanted kind between
+  // the parent and it is not ambiguous (`via`, the least, may be while
+  // another is not). Otherwise true.
+  bool sure = true;
 };
 
 struct WalkSpec {
@@ -46,6 +50,9 @@ struct WalkSpec {
   // Seed the walk with the start's members too (impl blocks of a type and
   // their items; a trait's items), at depth 0, reached by `contains`.
   bool with_members = false;
+  // Fill Record::sure (reads the rest of each run of a list: a little
+  // slower).
+  bool track_sure = false;
 };
 
 // Runs a walk from `start`. The records (depth 0 first, then each level in
