@@ -362,7 +362,8 @@ class Graph {
     const uint16_t c = e < entity_crate_.size() ? entity_crate_[e] : kNoCrate;
     if (from == kNoCrate || c == kNoCrate || c == from) return true;
     const std::vector<uint64_t>& v = visible_[from];
-    return v.empty() || (v[c / 64] >> (c % 64) & 1) != 0;
+    return v.empty() ||
+           (c / 64u < v.size() && (v[c / 64] >> (c % 64) & 1) != 0);
   }
   // Associated items named `name` of impls of (or a trait named) `type`,
   // a simple name.
