@@ -138,24 +138,44 @@ void SearchIndex::Rebuild(const Graph& g) {
     tri_sample_.clear();
     for (size_t i = 0; i < tri_key_.size(); i += kSampleStride)
       tri_sample_.push_back(tri_key_[i]);
-    tri_begin_.assign(tri_key_.size() + 1, 0);
-    absl::flat_hash_map<uint32_t, uint32_t> cursor;
+    // The lists in full first (4 bytes a posting), then packed.
+    std::vector<uint64_t> begin(tri_key_.size() + 1, 0);
+    absl::flat_hash_map<uint32_t, uint64_t> cursor;
+    tri_count_.assign(tri_key_.size(), 0);
     for (size_t i = 0; i < tri_key_.size(); ++i) {
-      tri_begin_[i + 1] = tri_begin_[i] + count[tri_key_[i]];
-      cursor[tri_key_[i]] = tri_begin_[i];
+      tri_count_[i] = count[tri_key_[i]];
+      begin[i + 1] = begin[i] + tri_count_[i];
+      cursor[tri_key_[i]] = begin[i];
     }
-    tri_post_.assign(tri_begin_.back(), 0);
+    std::vector<uint32_t> post(begin.back(), 0);
     short_.clear();
     sig_.assign(n, Signature{});
     for (uint32_t o = 0; o < n; ++o) {
       if (Lowered(o).size() < 3) short_.push_back(o);
       internal::Trigrams(Lowered(o), tri);
       for (uint32_t t : tri) {
-        tri_post_[cursor[t]++] = o;
+        post[cursor[t]++] = o;
         sig_[o].trigrams |= TrigramBit(t);
       }
       sig_[o].quadgrams = QuadgramBits(Lowered(o));
     }
+    tri_post_.clear();
+    tri_post_.reserve(post.size() + post.size() / 4);
+    tri_begin_.assign(tri_key_.size() + 1, 0);
+    for (size_t k = 0; k < tri_key_.size(); ++k) {
+      uint32_t next = 0;
+      for (uint64_t i = begin[k]; i < begin[k + 1]; ++i) {
+        uint32_t gap = post[i] - next;
+        next = post[i] + 1;
+        while (gap >= 0x80) {
+          tri_post_.push_back(static_cast<uint8_t>(gap | 0x80));
+          gap >>= 7;
+        }
+        tri_post_.push_back(static_cast<uint8_t>(gap));
+      }
+      tri_begin_[k + 1] = tri_post_.size();
+    }
+    tri_post_.shrink_to_fit();
   }
 }
 
@@ -231,10 +251,10 @@ size_t SearchIndex::MemoryBytes() const {
           name_post_.capacity() + name_min_.capacity() +
           by_qualified_.capacity() + qualified_table_.capacity() +
           qualified_rank_.capacity() + 2 * name_sample_.capacity() +
-          tri_sample_.capacity() + tri_key_.capacity() + tri_begin_.capacity() +
-          tri_post_.capacity() + short_.capacity() + lower_off_.capacity() +
-          delta_pos_.capacity()) *
+          tri_sample_.capacity() + tri_key_.capacity() + tri_count_.capacity() +
+          short_.capacity() + lower_off_.capacity() + delta_pos_.capacity()) *
              sizeof(uint32_t) +
+         tri_post_.capacity() + tri_begin_.capacity() * sizeof(uint64_t) +
          sig_.capacity() * sizeof(Signature) +
          delta_.capacity() * sizeof(Entry);
 }

@@ -42,6 +42,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <cstddef>
 #include <functional>
 #include <span>
 #include <string>
@@ -174,8 +175,34 @@ class SearchIndex {
   std::vector<uint64_t> name_sample_;
   std::vector<uint32_t> tri_sample_;
   std::vector<uint32_t> tri_key_;    // sorted distinct trigrams
-  std::vector<uint32_t> tri_begin_;  // trigrams + 1 offsets
-  std::vector<uint32_t> tri_post_;
+  // Each trigram's ordinals, ascending, as varints of the gap to the one
+  // before (the first: itself), back to back: about 1.1 bytes a posting
+  // where 4 bytes held one. tri_begin_ has trigrams + 1 byte offsets.
+  std::vector<uint8_t> tri_post_;
+  std::vector<uint64_t> tri_begin_;
+  std::vector<uint32_t> tri_count_;  // postings of each trigram
+  // Reads one trigram's postings in order.
+  struct Postings {
+    const uint8_t* at = nullptr;
+    const uint8_t* end = nullptr;
+    uint32_t next = 0;  // the least ordinal the next one can be
+    bool Next(uint32_t& ordinal) {
+      if (at == end) return false;
+      uint32_t gap = 0;
+      for (int shift = 0;; shift += 7) {
+        const uint8_t b = *at++;
+        gap |= static_cast<uint32_t>(b & 0x7f) << shift;
+        if (b < 0x80) break;
+      }
+      ordinal = next + gap;
+      next = ordinal + 1;
+      return true;
+    }
+  };
+  Postings PostingsOf(uint32_t k) const {
+    return {tri_post_.data() + tri_begin_[k], tri_post_.data() + tri_begin_[k + 1],
+            0};
+  }
   std::vector<uint32_t> short_;  // ordinals of qualified paths under 3 bytes
   // By ordinal: one bit per trigram and one per 4-byte substring of the
   // path (each hashed into 64), to drop most candidates without reading

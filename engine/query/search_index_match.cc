@@ -153,24 +153,30 @@ void SearchIndex::Substring(std::string_view q, size_t need,
   thread_local std::vector<uint32_t> tri;
   internal::Trigrams(q, tri);
   uint64_t want = 0;
-  std::span<const uint32_t> rarest;
+  uint32_t rarest = UINT32_MAX;
   for (size_t i = 0; i < tri.size(); ++i) {
     want |= TrigramBit(tri[i]);
     const uint32_t k = TrigramAt(tri[i]);
     if (k == UINT32_MAX) return;  // no such trigram
-    const std::span<const uint32_t> list(tri_post_.data() + tri_begin_[k],
-                                         tri_begin_[k + 1] - tri_begin_[k]);
-    if (i == 0 || list.size() < rarest.size()) rarest = list;
+    if (i == 0 || tri_count_[k] < tri_count_[rarest]) rarest = k;
   }
   const uint64_t want4 = QuadgramBits(q);
-  // Cache misses dominate a long list: read ahead.
+  // Cache misses dominate a long list: read ahead. The ordinals kAhead
+  // places on are decoded (and their signatures prefetched) into a ring.
   constexpr size_t kAhead = 16;
-  for (size_t i = 0; i < rarest.size() && need; ++i) {
-    if (i + kAhead < rarest.size()) {
-      __builtin_prefetch(&sig_[rarest[i + kAhead]]);
-      __builtin_prefetch(&lower_off_[rarest[i + kAhead]]);
-    }
-    const uint32_t o = rarest[i];
+  uint32_t ring[kAhead];
+  Postings list = PostingsOf(rarest);
+  size_t ahead = 0;
+  auto fetch = [&](uint32_t& slot) {
+    if (!list.Next(slot)) return false;
+    __builtin_prefetch(&sig_[slot]);
+    __builtin_prefetch(&lower_off_[slot]);
+    return true;
+  };
+  while (ahead < kAhead && fetch(ring[ahead])) ++ahead;
+  for (size_t i = 0; ahead > 0 && need; i = (i + 1) % kAhead) {
+    const uint32_t o = ring[i];
+    if (!fetch(ring[i])) --ahead;  // (the ring drains in order)
     if ((sig_[o].trigrams & want) == want &&
         (sig_[o].quadgrams & want4) == want4 &&
         internal::PaddedContains(Lowered(o), q))
@@ -183,7 +189,8 @@ void SearchIndex::ShortSubstring(std::string_view q, size_t need,
   // Every string of three bytes or more that contains `q` has a trigram
   // that contains it: merge those trigrams' lists, least ordinal first.
   struct Head {
-    uint32_t ordinal, pos, end;
+    uint32_t ordinal;
+    Postings rest;
     bool operator>(const Head& o) const { return ordinal > o.ordinal; }
   };
   std::vector<Head> heads;
@@ -199,8 +206,8 @@ void SearchIndex::ShortSubstring(std::string_view q, size_t need,
   };
   for (size_t k = 0; k < tri_key_.size(); ++k) {
     if (!contains(tri_key_[k])) continue;
-    heads.push_back(
-        {tri_post_[tri_begin_[k]], tri_begin_[k], tri_begin_[k + 1]});
+    Head h{0, PostingsOf(static_cast<uint32_t>(k))};
+    if (h.rest.Next(h.ordinal)) heads.push_back(h);
   }
   std::priority_queue<Head, std::vector<Head>, std::greater<Head>> heap(
       std::greater<Head>(), std::move(heads));
@@ -216,10 +223,7 @@ void SearchIndex::ShortSubstring(std::string_view q, size_t need,
     } else if (o != UINT32_MAX) {
       Head h = heap.top();
       heap.pop();
-      if (++h.pos < h.end) {
-        h.ordinal = tri_post_[h.pos];
-        heap.push(h);
-      }
+      if (h.rest.Next(h.ordinal)) heap.push(h);
     } else {
       break;
     }
