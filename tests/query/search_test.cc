@@ -294,5 +294,25 @@ TEST(SearchTest, IndexMatchesScanOnARealCrate) {
   }
 }
 
+// Postings are stored as varints of the gaps between ordinals: a rare
+// trigram shared by the first-ranked and the last-ranked of 40,000 entries
+// has a gap of three bytes.
+TEST(SearchTest, IndexFindsEntriesFarApartInRank) {
+  std::string text = "pub fn qzx() {}\n";
+  for (int i = 0; i < 40000; ++i)
+    text += "pub fn filler_" + std::to_string(100000 + i) + "() {}\n";
+  text += "pub fn qzx_the_one_with_the_longest_name_of_all_of_them() {}\n";
+  graph::Graph g;
+  testing::IngestAll(g, testing::FromSources("big", {{"src/lib.rs", text}}));
+  ASSERT_GT(g.entity_count(), 40000u);
+  SearchIndex index(g);
+  for (const char* q : {"qzx", "qz", "zx_the", "filler_139999", "_1399"}) {
+    const auto want = Render(g, Search(g, q, 20));
+    ASSERT_EQ(Render(g, Search(g, index, q, 20)), want) << q;
+    ASSERT_FALSE(want.empty()) << q;
+  }
+  EXPECT_EQ(Render(g, Search(g, index, "qzx", 20)).size(), 2u);
+}
+
 }  // namespace
 }  // namespace aim::query
