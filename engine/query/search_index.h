@@ -12,7 +12,8 @@
 //    (checking a candidate reads memory in the order of the lists);
 //  - every ordinal sorted by qualified path (case-folded), and a hash table
 //    from each distinct path to its first place there: exact matches;
-//  - trigram postings over the lower-cased qualified paths, and for each
+//  - trigram postings over the lower-cased qualified paths (each list
+//    packed as varints of the gaps between its ordinals), and for each
 //    entry 64-bit signatures of its trigrams and of its 4-byte substrings:
 //    a substring of three bytes or more walks its rarest trigram's list,
 //    dropping candidates by signature, then checking the text; a shorter
