@@ -46,8 +46,20 @@ absl::StatusOr<EntityIdx> Target(const Graph& g,
                                  const query::SearchIndex* index,
                                  const std::string& name,
                                  std::optional<model::EntityKind> kind,
-                                 const char* kind_word, QueryResult& result) {
+                                 const char* kind_word, QueryResult& result,
+                                 bool prefer_callable = false) {
   query::NameLookup look = Find(g, index, name, kind);
+  if (look.status == query::NameLookup::kAmbiguous && prefer_callable) {
+    // Callers and callees of a name that is both a fn and something else
+    // (`tokio::spawn`: the fn and its module): the one fn.
+    std::vector<EntityIdx> callable;
+    for (EntityIdx c : look.candidates)
+      if (model::IsCallable(g.entity(c).kind)) callable.push_back(c);
+    if (callable.size() == 1) {
+      look.status = query::NameLookup::kFound;
+      look.candidates = std::move(callable);
+    }
+  }
   if (look.status == query::NameLookup::kNotFound && kind) {
     // Exists, but is not of the kind the query needs?
     query::NameLookup any = Find(g, index, name, std::nullopt);
@@ -147,7 +159,8 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
           "unknown query `", k,
           "` (what-implements, blast-radius, callers, callees, uses, "
           "used-by, cycles, path, search, context)"));
-    auto t = Target(g, index, req.args[0], kind, word, result);
+    auto t = Target(g, index, req.args[0], kind, word, result,
+                    /*prefer_callable=*/k == "callers" || k == "callees");
     if (!t.ok()) return t.status();
     if (result.ambiguous) return result;
     EntityIdx e = *t;

@@ -219,6 +219,29 @@ TEST_F(EngineTest, CargoDependenciesDecideWhatCallsLink) {
             s.edges);
 }
 
+// `tokio::spawn` names a module and a fn (`mod spawn; pub use
+// spawn::spawn;`): callers and callees take the fn; other queries list both.
+TEST_F(EngineTest, CallersOfANameThatIsAlsoAModuleTakeTheFn) {
+  const fs::path ws = dir_ / "ws";
+  fs::create_directories(ws / "src" / "task");
+  std::ofstream(ws / "Cargo.toml") << "[package]\nname = \"rt\"\nversion = \"0.1.0\"\n";
+  std::ofstream(ws / "src" / "lib.rs")
+      << "pub mod task;\npub use task::spawn;\npub fn user() { spawn(); }\n";
+  std::ofstream(ws / "src" / "task" / "mod.rs") << "mod spawn;\npub use spawn::spawn;\n";
+  std::ofstream(ws / "src" / "task" / "spawn.rs") << "pub fn spawn() {}\n";
+  auto e = Open();
+  ASSERT_TRUE(e->Ingest(ws.string()).ok());
+  auto callers = e->Query({.kind = "callers", .args = {"rt::spawn"}});
+  ASSERT_TRUE(callers.ok()) << callers.status();
+  ASSERT_EQ(callers->target.size(), 1u);
+  EXPECT_EQ(callers->target[0].qualified, "rt::task::spawn::spawn");
+  EXPECT_EQ(Names(*callers), std::vector<std::string>{"rt::user"});
+  auto blast = e->Query({.kind = "blast-radius", .args = {"rt::spawn"}});
+  ASSERT_TRUE(blast.ok()) << blast.status();
+  EXPECT_TRUE(blast->ambiguous);
+  EXPECT_EQ(blast->target.size(), 2u);
+}
+
 TEST_F(EngineTest, IngestMissingDirectoryIsNotFound) {
   auto e = Open();
   auto r = e->Ingest((dir_ / "nope").string());
