@@ -61,6 +61,10 @@ EntityIdx Graph::NewEntity(const Entity& e) {
     free_.pop_back();
     entities_[idx] = e;
   } else {
+    if (entities_.size() >= kMaxSlots) {
+      std::fprintf(stderr, "aim: more than 2^30 entity slots in one graph\n");
+      std::abort();
+    }
     idx = static_cast<EntityIdx>(entities_.size());
     entities_.push_back(e);
     out_.AddSlot();
@@ -359,6 +363,7 @@ size_t HeapBytes(const SmallList<T>& v) {
 }  // namespace
 
 Graph::MemoryUse Graph::Memory() const {
+  static_assert(sizeof(Ref) == 44);
   auto map_bytes = [](const auto& m) {
     using Map = std::decay_t<decltype(m)>;
     return m.capacity() * (sizeof(typename Map::value_type) + 1);

@@ -37,11 +37,14 @@ inline uint8_t EdgeFlags(uint8_t ref_flags) {
          ((ref_flags & kRefBlanket) ? kEdgeBlanket : 0);
 }
 
+// The most entity slots a graph holds (Ref::Made::to is 30 bits).
+inline constexpr uint32_t kMaxSlots = 1u << 30;
+
 // The most scope chains a file holds (Ref::scope is 24 bits).
 inline constexpr uint32_t kMaxScopes = 1u << 24;
 
 // One reference written in a file, and the edges it currently resolves to.
-// (48 bytes: there are as many as there are edges.)
+// (44 bytes: there are as many as there are edges.)
 struct Graph::Ref {
   EntityIdx owner = kNoEntity;         // the entity that wrote it
   EntityIdx fixed_source = kNoEntity;  // with kRefFixedSource
@@ -55,12 +58,22 @@ struct Graph::Ref {
   uint32_t scope : 24 = 0;  // index into File::scopes
   uint8_t flags : 8 = 0;
   void SetLine(uint32_t l) { line = l < kMaxEdgeLine ? l : kMaxEdgeLine; }
-  // Edges made by the last resolution.
+  // Edges made by the last resolution. (8 bytes: a slot fits in 30 bits,
+  // kMaxSlots.)
   struct Made {
-    EntityIdx from, to;
-    Confidence confidence;
+    EntityIdx from;
+    EntityIdx to : 30;
+    Confidence confidence : 2;
+    static Made Of(EntityIdx from, EntityIdx to, Confidence c) {
+      Made m;
+      m.from = from;
+      m.to = to;  // (< kMaxSlots)
+      m.confidence = c;
+      return m;
+    }
   };
-  SmallList<Made> made;  // 16 bytes, one inline
+  static_assert(sizeof(Made) == 8);
+  SmallList<Made> made;  // 12 bytes, one inline
 
   // The edge made entry `m` stands for, as its source's out-list holds it
   // (`other` is the target); `file` is the path of the reference's file.

@@ -306,6 +306,9 @@ void Graph::ImageLoader::Strings() {
 
 void Graph::ImageLoader::Entities() {
   const size_t n = r_->Count(46, "entities.count");
+  if (r_->ok() && n > kMaxSlots)
+    return r_->Fail("entities.count", std::to_string(n) +
+                                          " slots: more than 2^30 (kMaxSlots)");
   auto id = r_->Fixed<uint64_t>(n, "entities.id");
   auto sig_hash = r_->Fixed<uint64_t>(n, "entities.sig_hash");
   auto name = r_->Fixed<uint32_t>(n, "entities.name");

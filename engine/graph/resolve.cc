@@ -110,8 +110,8 @@ EntityIdx Graph::External(StrId path) {
 void Graph::Unresolve(Ref& r, StrId file) {
   const uint8_t flags = EdgeFlags(r.flags);
   for (auto m = r.made.rbegin(); m != r.made.rend(); ++m) {  // last made first
-    const auto [from, to, c] = *m;
-    RemoveEdge(from, to, r.kind, c, file, r.line, flags);
+    const EntityIdx from = m->from, to = m->to;
+    RemoveEdge(from, to, r.kind, m->confidence, file, r.line, flags);
     for (EntityIdx x : {from, to}) {
       if (live(x) && entities_[x].kind == EntityKind::kExternal &&
           in_[x].empty() && out_[x].empty()) {
@@ -233,7 +233,7 @@ void Graph::RemoveMade(std::span<const Ref* const> refs, StrId file) {
 void Graph::FreeOrphanExternals(std::span<const Ref* const> refs) {
   for (const Ref* r : refs) {
     for (const Ref::Made& m : r->made) {
-      for (EntityIdx x : {m.from, m.to}) {
+      for (EntityIdx x : {m.from, EntityIdx{m.to}}) {
         if (live(x) && entities_[x].kind == EntityKind::kExternal &&
             in_[x].empty() && out_[x].empty()) {
           externals_.erase(entities_[x].qualified);
@@ -756,7 +756,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
       if (s == kNoEntity || t == kNoEntity || !live(s) || !live(t)) continue;
       Confidence c = std::max(sc, tc);
       AddEdge(s, t, r.kind, c, f.path, r.line, flags);
-      r.made.push_back({s, t, c});
+      r.made.push_back(Ref::Made::Of(s, t, c));
     }
   }
   // Externals made for nothing (no source) go again.
