@@ -363,7 +363,7 @@ size_t HeapBytes(const SmallList<T>& v) {
 }  // namespace
 
 Graph::MemoryUse Graph::Memory() const {
-  static_assert(sizeof(Ref) == 44);
+  static_assert(sizeof(Ref) == 40);
   auto map_bytes = [](const auto& m) {
     using Map = std::decay_t<decltype(m)>;
     return m.capacity() * (sizeof(typename Map::value_type) + 1);
@@ -845,13 +845,11 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     r.SetLine(line);
     r.flags = kRefTargetOwner;
     if (parent_item >= 0) {
-      r.flags |= kRefFixedSource;
-      r.fixed_source = item_slot[parent_item];
+      r.SetFixedSource(item_slot[parent_item]);
     } else if (root != kNoEntity) {
-      r.flags |= kRefFixedSource;
-      r.fixed_source = root;
+      r.SetFixedSource(root);
     } else {
-      r.src_path = f.module;  // the module declared elsewhere (`mod x;`)
+      r.source = f.module;  // the module declared elsewhere (`mod x;`)
       r.scope = chain_for(-1);
     }
     add_ref(std::move(r));
@@ -863,9 +861,9 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       r.owner = item_slot[i];
       r.kind = EdgeKind::kContains;
       r.SetLine(it.line);
-      r.flags = kRefTargetOwner | kRefFixedSource;
-      r.fixed_source = impl_slot[it.impl];
-      if (r.fixed_source != kNoEntity) add_ref(std::move(r));
+      r.flags = kRefTargetOwner;
+      r.SetFixedSource(impl_slot[it.impl]);
+      if (r.fixed_source() != kNoEntity) add_ref(std::move(r));
     } else {
       contain(item_slot[i], it.parent, it.line);
     }
@@ -901,7 +899,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       r.owner = slot;
       r.kind = EdgeKind::kContains;
       r.SetLine(im.line);
-      r.src_path = strings_.Intern(im.type_path);
+      r.source = strings_.Intern(im.type_path);  // (not fixed: a path)
       r.scope = scope;
       r.flags = kRefTargetOwner | in_macro;
       if (!im.blanket) add_ref(std::move(r));
@@ -913,7 +911,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       r.SetLine(im.line);
       r.path = strings_.Intern(im.trait_path);
       if (!im.blanket && !im.type_path.empty())
-        r.src_path = strings_.Intern(im.type_path);
+        r.source = strings_.Intern(im.type_path);  // (a path)
       r.scope = scope;
       r.flags = in_macro | (im.blanket ? kRefBlanket : 0);
       add_ref(std::move(r));
@@ -964,7 +962,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     } else if (root != kNoEntity) {
       r.owner = root;
     } else {
-      r.src_path = f.module;
+      r.source = f.module;  // (a path)
     }
     add_ref(std::move(r));
   }
@@ -1024,8 +1022,8 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
     }
   }
   auto key = [](const Ref& r, uint32_t scope) {
-    return RefKey{r.owner,     r.fixed_source, r.path,
-                  r.src_path,  r.self_type,    scope,
+    return RefKey{r.owner,      r.fixed_source(), r.path,
+                  r.src_path(), r.self_type,      scope,
                   static_cast<uint8_t>(r.kind), r.flags};
   };
   // Whether old reference i can be carried over, and its key.

@@ -44,12 +44,13 @@ inline constexpr uint32_t kMaxSlots = 1u << 30;
 inline constexpr uint32_t kMaxScopes = 1u << 24;
 
 // One reference written in a file, and the edges it currently resolves to.
-// (44 bytes: there are as many as there are edges.)
+// (40 bytes: there are as many as there are edges.)
 struct Graph::Ref {
-  EntityIdx owner = kNoEntity;         // the entity that wrote it
-  EntityIdx fixed_source = kNoEntity;  // with kRefFixedSource
+  EntityIdx owner = kNoEntity;  // the entity that wrote it
+  // With kRefFixedSource, the source's slot (kNoEntity: none); else a
+  // path whose resolution is the source, or 0 (the owner is).
+  uint32_t source = 0;
   StrId path = 0;      // target path as written ("a::b::C", "Self::new")
-  StrId src_path = 0;  // when set, the source is this path resolved
   StrId self_type = 0;  // what `Self` stands for, as a path
   uint32_t epoch = 0;  // bumped at every resolution
   // Its edges' line: at most kMaxEdgeLine (SetLine clamps, as Edge does).
@@ -58,6 +59,14 @@ struct Graph::Ref {
   uint32_t scope : 24 = 0;  // index into File::scopes
   uint8_t flags : 8 = 0;
   void SetLine(uint32_t l) { line = l < kMaxEdgeLine ? l : kMaxEdgeLine; }
+  EntityIdx fixed_source() const {
+    return (flags & kRefFixedSource) ? source : kNoEntity;
+  }
+  StrId src_path() const { return (flags & kRefFixedSource) ? 0 : source; }
+  void SetFixedSource(EntityIdx e) {
+    flags |= kRefFixedSource;
+    source = e;
+  }
   // Edges made by the last resolution. (8 bytes: a slot fits in 30 bits,
   // kMaxSlots.)
   struct Made {

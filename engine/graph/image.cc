@@ -123,7 +123,7 @@ void Graph::ImageSaver::Entities() {
 // A reference's optional fields, in the image's order.
 std::array<uint32_t, image::kRefOptional> Graph::ImageSaver::Optional(
     const Ref& r) {
-  return {r.fixed_source, r.path, r.src_path, r.self_type, r.scope};
+  return {r.fixed_source(), r.path, r.src_path(), r.self_type, r.scope};
 }
 
 void Graph::ImageSaver::Files() {
@@ -185,7 +185,7 @@ void Graph::ImageSaver::Files() {
   // the sources that are neither the owner nor the fixed source, targets.
   auto from_code = [](const Ref& r, const Ref::Made& m) {
     return m.from == r.owner          ? kMadeFromOwner
-           : m.from == r.fixed_source ? kMadeFromFixed
+           : m.from == r.fixed_source() ? kMadeFromFixed
                                       : kMadeFromColumn;
   };
   size_t n_from = 0;

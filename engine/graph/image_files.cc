@@ -209,9 +209,15 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         }
       }
       r.owner = owner[j];
-      r.fixed_source = v[0];
+      r.flags = c.flags[j];
+      // A reference has a fixed source or a source path, never both.
+      const bool fixed = (r.flags & kRefFixedSource) != 0;
+      if (fixed ? v[2] != 0 : v[0] != kNoEntity)
+        return r_->FailAt(shape.offset(j), "refs.shape",
+                          fixed ? "a source path beside a fixed source"
+                                : "a fixed source without its flag");
+      r.source = fixed ? v[0] : v[2];
       r.path = v[1];
-      r.src_path = v[2];
       r.self_type = v[3];
       if (v[4] >= kMaxScopes) {
         return r_->FailAt(opt[4].offset(at[4] - 1), "refs.scope",
@@ -220,18 +226,17 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       r.scope = v[4];
       r.SetLine(c.line[j]);
       r.kind = static_cast<EdgeKind>(sh & 7);
-      r.flags = c.flags[j];
       r.epoch = 1;  // the deps handles are loaded with epoch 1
-      if (std::max({r.path, r.src_path, r.self_type}) >= n_str_ ||
+      if (std::max({r.path, r.src_path(), r.self_type}) >= n_str_ ||
           (r.owner >= n_slots_ && r.owner != kNoEntity) ||
-          (r.fixed_source >= n_slots_ && r.fixed_source != kNoEntity) ||
+          (r.fixed_source() >= n_slots_ && r.fixed_source() != kNoEntity) ||
           (sh & 7) >= model::kEdgeKindCount) {
         Check(r.owner, n_slots_, owner.offset(j), "refs.owner", j,
               "entity slot", kNoEntity) &&
-            Check(r.fixed_source, n_slots_, opt[0].offset(at[0] - 1),
+            Check(r.fixed_source(), n_slots_, opt[0].offset(at[0] - 1),
                   "refs.fixed_source", j, "entity slot", kNoEntity) &&
             Str(r.path, opt[1].offset(at[1] - 1), "refs.path", j) &&
-            Str(r.src_path, opt[2].offset(at[2] - 1), "refs.src_path", j) &&
+            Str(r.src_path(), opt[2].offset(at[2] - 1), "refs.src_path", j) &&
             Str(r.self_type, opt[3].offset(at[3] - 1), "refs.self_type", j) &&
             Check(sh & 7, model::kEdgeKindCount, shape.offset(j), "refs.kind",
                   j, "kind");
@@ -242,7 +247,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       const uint32_t n_m = c.made_count[j];
       if (n_m > 1) r.made.reserve(n_m);
       for (uint32_t x = 0; x < n_m; ++x, ++m)
-        if (!ReadMade(c, m, r.owner, r.fixed_source, k, r.made.emplace_back()))
+        if (!ReadMade(c, m, r.owner, r.fixed_source(), k, r.made.emplace_back()))
           return;
       ++j;
     }

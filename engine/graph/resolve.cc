@@ -691,9 +691,9 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
 
   std::vector<std::pair<EntityIdx, Confidence>> sources, targets;
   if (r.flags & kRefFixedSource) {
-    sources.emplace_back(r.fixed_source, Confidence::kExact);
-  } else if (r.src_path != 0 && r.kind != EdgeKind::kImplements &&
-             r.src_path == f.module) {
+    sources.emplace_back(r.fixed_source(), Confidence::kExact);
+  } else if (r.src_path() != 0 && r.kind != EdgeKind::kImplements &&
+             r.src_path() == f.module) {
     // Items at the top of a file, and its imports: their module is
     // declared elsewhere (`mod x;`).
     std::string_view m = str(f.module);
@@ -702,8 +702,8 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
     auto it = modules_.find(f.module);
     if (it != modules_.end())
       for (EntityIdx e : it->second) sources.emplace_back(e, Confidence::kExact);
-  } else if (r.src_path != 0) {
-    resolve_path(r.src_path, Want::kType, sources);
+  } else if (r.src_path() != 0) {
+    resolve_path(r.src_path(), Want::kType, sources);
     if (sources.empty() && r.kind == EdgeKind::kImplements)
       sources.emplace_back(r.owner, Confidence::kExact);
   } else {
