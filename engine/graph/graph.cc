@@ -1218,24 +1218,25 @@ void Graph::UpdateVisibility(bool queue) {
     std::vector<uint64_t> bits(words, 0);
     bits[c / 64] |= uint64_t{1} << (c % 64);
     bool all = false;
-    stack.assign(1, static_cast<uint16_t>(c));
-    bool first = true;  // the crate itself: its dev-dependencies too
-    while (!stack.empty() && !all) {
-      const uint16_t x = stack.back();
-      stack.pop_back();
-      std::vector<uint16_t> next = deps[x];
-      if (first) next.insert(next.end(), dev_deps[x].begin(), dev_deps[x].end());
-      first = false;
-      for (uint16_t d : next) {
+    auto reach = [&](const std::vector<uint16_t>& from) {
+      for (uint16_t d : from) {
         uint64_t& word = bits[d / 64];
         if (word >> (d % 64) & 1) continue;
         word |= uint64_t{1} << (d % 64);
         if (present[d] && !known[d]) {
           all = true;
-          break;
+          return;
         }
         stack.push_back(d);
       }
+    };
+    stack.clear();
+    reach(dev_deps[c]);  // the crate's own dev-dependencies, not theirs
+    stack.push_back(static_cast<uint16_t>(c));
+    while (!stack.empty() && !all) {
+      const uint16_t x = stack.back();
+      stack.pop_back();
+      reach(deps[x]);
     }
     if (!all) vis[c] = std::move(bits);
   }
