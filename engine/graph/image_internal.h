@@ -129,6 +129,9 @@ class Graph::ImageLoader {
   void Tables();
   void Deps();
   void Pending();
+  // Each entity's crate and what each crate may use (not stored: they
+  // follow from the files). After Files; a whole load only.
+  void Crates();
 
   // `n` varint counts (one per file, or per ref, ...); their sum.
   std::vector<uint32_t> Counts(size_t n, std::string_view what, uint64_t& sum);

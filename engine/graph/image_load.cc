@@ -60,18 +60,6 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
     if (!top_.ok()) return top_.status();
   }
   g_->query_only_ = queries_only_;
-  if (!queries_only_) {
-    // Each entity's crate, and what each crate may use (not stored: they
-    // follow from the files).
-    Graph& g = *g_;
-    g.entity_crate_.assign(g.entities_.size(), kNoCrate);
-    for (const File& f : g.files_) {
-      if (!f.live) continue;
-      const uint16_t c = g.CrateIndex(f.crate);
-      for (EntityIdx e : f.entities) g.entity_crate_[e] = c;
-    }
-    g.UpdateVisibility(/*queue=*/false);
-  }
   return std::move(owned_);
 }
 
@@ -88,6 +76,7 @@ void Graph::ImageLoader::LoadInOrder() {
   step(4, &ImageLoader::Tables);
   step(5, &ImageLoader::Deps);
   step(6, &ImageLoader::Pending);
+  if (top_.ok()) Crates();
   top_.Expect(image::kEnd, "end tag");
   if (top_.ok() && top_.remaining() > 0)
     top_.Fail("end", std::to_string(top_.remaining()) + " trailing bytes");
@@ -214,6 +203,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
         if (queries_only_ || !readers[4].ok()) return;
         section(*this, 6, &ImageLoader::Pending);
         section(*this, 5, &ImageLoader::Deps);
+        Crates();  // (the lighter of the two: beside the edges)
       }};
   RunAll(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
@@ -302,6 +292,17 @@ void Graph::ImageLoader::Strings() {
     return r_->FailAt(hash.offset(0), "strings.hash",
                      "hashes cluster beyond what real ones do");
   n_str_ = g_->strings_.size();
+}
+
+void Graph::ImageLoader::Crates() {
+  Graph& g = *g_;
+  g.entity_crate_.assign(g.entities_.size(), kNoCrate);
+  for (const File& f : g.files_) {
+    if (!f.live) continue;
+    const uint16_t c = g.CrateIndex(f.crate);
+    for (EntityIdx e : f.entities) g.entity_crate_[e] = c;
+  }
+  g.UpdateVisibility(/*queue=*/false);
 }
 
 void Graph::ImageLoader::Entities() {
