@@ -166,10 +166,11 @@ bool Graph::ImageLoader::ReadMade(const RefColumns& c, size_t m, EntityIdx owner
                "bad source code in " + std::to_string(code));
     return false;
   }
-  if (md.from >= n_slots_ || md.to >= n_slots_ || (code & 3) >= 3) {
+  // (The target as stored: md.to keeps 30 bits of it.)
+  if (md.from >= n_slots_ || c.to[m] >= n_slots_ || (code & 3) >= 3) {
     r_->FailAt(c.code.offset(m), "made[" + std::to_string(m) + "]",
                "source " + std::to_string(md.from) + ", target " +
-                   std::to_string(md.to) + " or confidence " +
+                   std::to_string(c.to[m]) + " or confidence " +
                    std::to_string(code & 3) + " out of range");
     return false;
   }
