@@ -279,7 +279,8 @@ uint64_t Graph::FileHash(std::string_view path) const {
 
 namespace {
 
-// XXH3 over crate, module and what the crate may use, names sorted.
+// XXH3 over crate, module and what the crate may use (each list sorted,
+// without repeats).
 uint64_t HashPlace(std::string_view crate, std::string_view module,
                    const std::vector<std::string_view>* deps,
                    const std::vector<std::string_view>* dev_deps) {
@@ -294,10 +295,8 @@ uint64_t HashPlace(std::string_view crate, std::string_view module,
   key += deps ? 'k' : 'u';
   for (const auto* list : {deps, dev_deps}) {
     if (list == nullptr) continue;
-    std::vector<std::string_view> sorted(*list);
-    std::sort(sorted.begin(), sorted.end());
-    key += std::to_string(sorted.size());
-    for (std::string_view d : sorted) add(d);
+    key += std::to_string(list->size());
+    for (std::string_view d : *list) add(d);
   }
   const uint64_t h = XXH3_64bits(key.data(), key.size());
   return h == 0 ? 1 : h;
@@ -330,9 +329,12 @@ uint64_t Graph::PlaceHash(std::string_view path) const {
   module.remove_prefix(std::min(module.size(), crate.size()));
   if (module.starts_with("::")) module.remove_prefix(2);
   if (!f.deps_known) return HashPlace(crate, module, nullptr, nullptr);
+  // (Held without repeats, in StrId order: put in text order.)
   std::vector<std::string_view> deps, dev;
   for (StrId d : f.deps) deps.push_back(str(d));
   for (StrId d : f.dev_deps) dev.push_back(str(d));
+  std::sort(deps.begin(), deps.end());
+  std::sort(dev.begin(), dev.end());
   return HashPlace(crate, module, &deps, &dev);
 }
 

@@ -52,21 +52,24 @@ void Graph::ImageLoader::Files() {
     auto deps = r_->Fixed<uint32_t>(crates, "files.deps");
     auto dev = r_->Fixed<uint32_t>(dev_total, "files.dev_deps");
     if (!r_->ok()) return;
+    // Takes `list`'s crate names from `column` at `at` onwards.
+    auto take = [&](std::vector<StrId>& list, size_t size, const auto& column,
+                    size_t& at, const char* what) {
+      list.resize(size);
+      for (StrId& d : list) {
+        d = column[at];
+        if (!Str(d, column.offset(at), what, at)) return false;
+        ++at;
+      }
+      return true;
+    };
     size_t j = 0, k = 0;
     for (size_t i = 0; i < n && !queries_only_; ++i) {  // (resolution state)
       fs[i].deps_known = count[i] > 0;
-      fs[i].deps.resize(count[i] > 0 ? count[i] - 1 : 0);
-      for (StrId& d : fs[i].deps) {
-        d = deps[j];
-        if (!Str(d, deps.offset(j), "files.deps", j)) return;
-        ++j;
-      }
-      fs[i].dev_deps.resize(dev_count[i]);
-      for (StrId& d : fs[i].dev_deps) {
-        d = dev[k];
-        if (!Str(d, dev.offset(k), "files.dev_deps", k)) return;
-        ++k;
-      }
+      if (!take(fs[i].deps, count[i] > 0 ? count[i] - 1 : 0, deps, j,
+                "files.deps") ||
+          !take(fs[i].dev_deps, dev_count[i], dev, k, "files.dev_deps"))
+        return;
     }
   }
 
