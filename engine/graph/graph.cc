@@ -365,7 +365,7 @@ size_t HeapBytes(const SmallList<T>& v) {
 }  // namespace
 
 Graph::MemoryUse Graph::Memory() const {
-  static_assert(sizeof(Ref) == 40);
+  static_assert(sizeof(Ref) == 48);
   auto map_bytes = [](const auto& m) {
     using Map = std::decay_t<decltype(m)>;
     return m.capacity() * (sizeof(typename Map::value_type) + 1);
@@ -390,18 +390,21 @@ Graph::MemoryUse Graph::Memory() const {
   size_t& r = u.resolution;
   for (const File& f : files_) {
     u.tables += HeapBytes(f.entities);
-    r += HeapBytes(f.refs) + HeapBytes(f.scopes) + HeapBytes(f.member_regs) +
+    r += HeapBytes(f.refs) + HeapBytes(f.packed) + HeapBytes(f.scopes) +
+         HeapBytes(f.member_regs) +
          HeapBytes(f.assoc_regs) + HeapBytes(f.import_regs) +
          HeapBytes(f.glob_regs) + HeapBytes(f.module_regs) +
          HeapBytes(f.crate_regs);
-    for (const Ref& ref : f.refs) r += HeapBytes(ref.made);
+    for (const Ref& ref : f.refs)
+      r += HeapBytes(ref.made) + HeapBytes(ref.lookups);
     for (const auto& s : f.scopes) r += HeapBytes(s);
   }
   r += map_bytes(members_) + lists_bytes(members_) + map_bytes(assoc_) +
        lists_bytes(assoc_) + map_bytes(imports_) + lists_bytes(imports_) +
        map_bytes(globs_) + lists_bytes(globs_) + map_bytes(modules_) +
        lists_bytes(modules_) + map_bytes(crates_) + lists_bytes(crates_) +
-       map_bytes(externals_) + map_bytes(deps_) + lists_bytes(deps_) +
+       map_bytes(externals_) + map_bytes(lookup_files_) +
+       lists_bytes(lookup_files_) + HeapBytes(warm_files_) +
        HeapBytes(pending_) + HeapBytes(entity_crate_) +
        map_bytes(crate_index_) + HeapBytes(crate_names_) + HeapBytes(visible_);
   for (const File& f : files_) r += HeapBytes(f.deps) + HeapBytes(f.dev_deps);
@@ -466,17 +469,12 @@ void Graph::EndBatch() {
   RequireWhole("EndBatch");
   batch_ = false;
   ResolvePending();
-  // A batch grows the lists of references each name's lookups came from
-  // one push at a time; give back what they will not use (a large ingest
-  // leaves about a third of their capacity free).
-  for (auto& [name, handles] : deps_)
-    if (handles.capacity() > handles.size() + handles.size() / 4)
-      handles.shrink_to_fit();
 }
 
 void Graph::Build(uint32_t fi, const FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
+  Refs(fi);  // (unpacked)
   f.path = strings_.Intern(in.path);
   // 1. The old references: a file with content keeps them aside, to carry
   // over the resolution of every one that is still there (KeepResolved);
@@ -488,7 +486,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     old_scopes = std::move(f.scopes);
   } else {
     UnresolveFile(f);
-    ++f.gen;  // every handle to the old references goes stale
+    ++f.gen;
   }
   f.refs.clear();
   f.scopes.clear();
@@ -994,9 +992,8 @@ struct RefKey {
 // function of its key and of what its lookups see, and a lookup sees
 // something else only if a name it looked up is among the names this
 // change (or a later one before the next resolution) hands to Invalidate,
-// which then queues the kept reference by its handles: they stay valid
-// because it keeps its place and epoch. So the work of a save is the
-// references that changed, not the file.
+// which then queues the kept reference: it keeps its lookups. So the work
+// of a save is the references that changed, not the file.
 void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
                          const std::vector<std::vector<StrId>>& old_scopes) {
   File& f = files_[fi];
@@ -1092,8 +1089,7 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
   }
   // Lay the references out: kept ones in their old places, new ones in
   // the places left free (in order), then at the end; places nobody takes
-  // are dead. A place changing hands bumps its epoch, so the handles of
-  // what it held before go stale.
+  // are dead (they look nothing up).
   {
     // Exactly the places the layout below fills (a vector grown one
     // reference at a time holds up to twice that: tens of megabytes over
@@ -1110,8 +1106,8 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
     Ref& old = old_refs[place[j]];
     Ref& r = f.refs[place[j]];
     r = std::move(fresh[j]);
-    r.epoch = old.epoch;
     r.made = std::move(old.made);
+    r.lookups = std::move(old.lookups);
     if (old.line != r.line) {
       const uint8_t flags = EdgeFlags(r.flags);
       for (const Ref::Made& m : r.made)
@@ -1133,41 +1129,38 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
       f.refs.emplace_back();
     }
     f.refs[at] = std::move(fresh[j]);
-    f.refs[at].epoch = f.next_epoch++;
     pending_.emplace_back(fi, at);
   }
   for (uint32_t at = next_free(); at < old_refs.size(); at = next_free()) {
     ++hole;
     Ref dead;
     dead.flags = kRefDead;
-    dead.epoch = f.next_epoch++;
     f.refs[at] = std::move(dead);
   }
   FreeOrphanExternals(gone);
 }
 
-bool Graph::Fresh(const RefHandle& h) const {
-  if (h.file >= files_.size()) return false;
-  const File& f = files_[h.file];
-  return h.ref < f.refs.size() && f.refs[h.ref].epoch == h.epoch;
-}
-
-void Graph::DropStale(std::vector<RefHandle>& handles) const {
-  size_t keep = 0;
-  for (const RefHandle& h : handles)
-    if (Fresh(h)) handles[keep++] = h;
-  handles.resize(keep);
-}
-
 void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
   if (resolve_all_) return;  // everything is resolved again anyway
   for (StrId name : changed) {
-    auto it = deps_.find(name);
-    if (it == deps_.end()) continue;
-    auto& handles = it->second;
-    DropStale(handles);
-    for (const RefHandle& h : handles) pending_.emplace_back(h.file, h.ref);
-    if (handles.empty()) deps_.erase(it);
+    auto it = lookup_files_.find(name);
+    if (it == lookup_files_.end()) continue;
+    SmallList<uint32_t>& files = it->second;
+    size_t keep = 0;
+    for (uint32_t fi : files) {
+      bool looks = false;
+      const std::vector<Ref>& refs = Refs(fi);
+      for (uint32_t ri = 0; ri < refs.size(); ++ri) {
+        const SmallList<StrId>& l = refs[ri].lookups;
+        if (std::binary_search(l.begin(), l.end(), name)) {
+          pending_.emplace_back(fi, ri);
+          looks = true;
+        }
+      }
+      if (looks) files[keep++] = fi;
+    }
+    files.resize(keep);
+    if (files.empty()) lookup_files_.erase(it);
   }
 }
 
@@ -1258,7 +1251,7 @@ void Graph::UpdateVisibility(bool queue) {
       if (!f.live) continue;
       const uint16_t c = CrateIndex(f.crate);
       if (c != kNoCrate && changed[c])
-        for (uint32_t r = 0; r < f.refs.size(); ++r) pending_.emplace_back(fi, r);
+        for (uint32_t r = 0; r < RefCount(f); ++r) pending_.emplace_back(fi, r);
     }
   }
   visible_ = std::move(vis);
@@ -1272,9 +1265,9 @@ void Graph::ResolvePending() {
   if (resolve_all_) {
     resolve_all_ = false;
     pending_.clear();
-    deps_.clear();
+    lookup_files_.clear();
     for (uint32_t fi = 0; fi < files_.size(); ++fi)
-      for (uint32_t r = 0; r < files_[fi].refs.size(); ++r)
+      for (uint32_t r = 0; r < RefCount(files_[fi]); ++r)
         pending_.emplace_back(fi, r);
   }
   std::sort(pending_.begin(), pending_.end());
@@ -1288,6 +1281,7 @@ void Graph::ResolvePending() {
   SettleLists();
   for (EntityIdx z : zombies_) free_.push_back(z);
   zombies_.clear();
+  PackWarmFiles();
 }
 
 }  // namespace aim::graph

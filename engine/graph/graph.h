@@ -257,13 +257,6 @@ class Graph {
   // Lists of entities in the name and scope tables: most hold one entry, so
   // two are stored inline (no allocation), in 12 bytes.
   using EntityList = SmallList<EntityIdx>;
-  // A reference (its file and place) as one resolution left it: stale
-  // once the place's epoch moved on (epochs are never reused in a file).
-  struct RefHandle {
-    uint32_t file;
-    uint32_t ref;
-    uint32_t epoch;  // the ref's epoch when registered
-  };
 
   // The lookup tables that are a function of entities_ and the files'
   // registrations, in the order a fresh ingest builds them. An image
@@ -306,13 +299,26 @@ class Graph {
   // then Invalidate queues it); the others go to pending_. See graph.cc.
   void KeepResolved(uint32_t file_idx, std::vector<Ref> old_refs,
                     const std::vector<std::vector<StrId>>& old_scopes);
+  // Queues every reference that looked up one of `changed`.
   void Invalidate(const absl::flat_hash_set<StrId>& changed);
-  // Whether the reference `h` names is as the resolution that made `h`
-  // left it (not resolved again since, nor gone).
-  bool Fresh(const RefHandle& h) const;
-  // Drops the handles that are not Fresh.
-  void DropStale(std::vector<RefHandle>& handles) const;
   void ResolvePending();
+
+  // ref_pack.cc. A file's references are held packed (about a third of
+  // their size) except while an update edits or resolves them.
+  // Warms file `fi` (unpacks its references) and returns them.
+  std::vector<Ref>& Refs(uint32_t fi);
+  static size_t RefCount(const File& f);
+  static void PackFile(File& f);
+  // Packs the references of every file warmed since the last call.
+  void PackWarmFiles();
+  // Packs every warm file's references, a share of the files at a time.
+  void PackAllFiles(const RunTasks& run);
+  static void PackRefs(const std::vector<Ref>& refs, std::vector<uint8_t>& out);
+  // Appends the references `packed` holds to *out.
+  static void UnpackRefs(const std::vector<uint8_t>& packed,
+                         std::vector<Ref>* out);
+  // Files that look up `name` (some perhaps no longer do) take `fi`.
+  void NoteLookup(StrId name, uint32_t fi);
 
   // resolve.cc
   struct Lookup;
@@ -410,8 +416,12 @@ class Graph {
   std::vector<std::vector<uint64_t>> visible_;
   bool crates_dirty_ = false;
 
-  // Names a reference looked up -> the reference.
-  absl::flat_hash_map<StrId, std::vector<RefHandle>> deps_;
+  // Names references looked up -> the files they are in, ascending: a
+  // superset (a file leaves a list when Invalidate finds none of its
+  // references looking the name up any more).
+  absl::flat_hash_map<StrId, SmallList<uint32_t>> lookup_files_;
+  // Files whose references are unpacked (File::warm) in this update.
+  std::vector<uint32_t> warm_files_;
   std::vector<std::pair<uint32_t, uint32_t>> pending_;  // (file, ref)
   bool batch_ = false;
   bool resolve_all_ = false;

@@ -43,8 +43,9 @@ inline constexpr uint32_t kMaxSlots = 1u << 30;
 // The most scope chains a file holds (Ref::scope is 24 bits).
 inline constexpr uint32_t kMaxScopes = 1u << 24;
 
-// One reference written in a file, and the edges it currently resolves to.
-// (40 bytes: there are as many as there are edges.)
+// One reference written in a file, the edges it currently resolves to and
+// the names its resolution looked up. (48 bytes; a file's references are
+// held so only while it is warm, else packed: ref_pack.cc.)
 struct Graph::Ref {
   EntityIdx owner = kNoEntity;  // the entity that wrote it
   // With kRefFixedSource, the source's slot (kNoEntity: none); else a
@@ -52,7 +53,6 @@ struct Graph::Ref {
   uint32_t source = 0;
   StrId path = 0;      // target path as written ("a::b::C", "Self::new")
   StrId self_type = 0;  // what `Self` stands for, as a path
-  uint32_t epoch = 0;  // bumped at every resolution
   // Its edges' line: at most kMaxEdgeLine (SetLine clamps, as Edge does).
   uint32_t line : 24 = 0;
   EdgeKind kind : 8 = EdgeKind::kCalls;
@@ -83,6 +83,10 @@ struct Graph::Ref {
   };
   static_assert(sizeof(Made) == 8);
   SmallList<Made> made;  // 12 bytes, one inline
+  // The names the last resolution looked up, ascending: an edit that adds
+  // or removes anything under one of them resolves the reference again
+  // (Graph::Invalidate).
+  SmallList<StrId> lookups;
 
   // The edge made entry `m` stands for, as its source's out-list holds it
   // (`other` is the target); `file` is the path of the reference's file.
@@ -97,16 +101,20 @@ struct Graph::File {
   StrId module = 0;  // qualified module path: crate[::a::b]
   uint64_t hash = 0;
   uint32_t lines = 0;
-  uint32_t gen = 0;  // bumped at every upsert/removal
-  // The epoch the next resolution (or new reference) in this file takes.
-  uint32_t next_epoch = 1;
+  uint32_t gen = 0;  // bumped each time the file lets go of its references
   bool live = false;
+  // Whether `refs` holds the references (Graph::Refs warmed the file in
+  // this update); else they are in `packed` (ref_pack.cc), `ref_count` of
+  // them, and `refs` is empty.
+  bool warm = false;
+  uint32_t ref_count = 0;
   std::vector<EntityIdx> entities;
   // What its crate may use (FileInput::deps), sorted; meaningful only
   // with deps_known.
   bool deps_known = false;
   std::vector<StrId> deps, dev_deps;
   std::vector<Ref> refs;
+  std::vector<uint8_t> packed;
   // Scope chains, innermost first: fn bodies, then the module.
   std::vector<std::vector<StrId>> scopes;
   // What was registered in the scope tables, to withdraw it again.

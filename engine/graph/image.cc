@@ -6,8 +6,7 @@
 // orders, free lists). The lookup tables are not: the loader derives them
 // (DeriveTables) and the image carries only the lists where the live
 // tables differ from the derived ones. The names each reference looked up
-// (deps_) are stored without their stale entries, and without epochs: a
-// loaded graph starts every reference at epoch 1, which the handles match.
+// are stored by name (the deps section).
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -58,12 +57,24 @@ size_t Graph::ImageSaver::Expected(const Graph& g) {
   size_t bytes =
       g.strings_.bytes() + 6 * g.strings_.size() + 46 * g.entities_.size();
   for (const File& f : g.files_) {
-    bytes += 64 + 4 * f.entities.size() + 24 * f.refs.size() +
+    bytes += 64 + 4 * f.entities.size() + 29 * RefCount(f) +
              12 * (f.member_regs.size() + f.assoc_regs.size() +
                    f.import_regs.size());
-    for (const Ref& r : f.refs) bytes += 5 * r.made.size();
   }
   return bytes + bytes / 8 + 4096;
+}
+
+const std::vector<Graph::Ref>& Graph::ImageSaver::RefsOf(size_t fi) {
+  const File& f = g_.files_[fi];
+  if (f.warm) return f.refs;
+  if (unpacked_.empty()) unpacked_.resize(g_.files_.size());
+  std::vector<Ref>& refs = unpacked_[fi];
+  if (refs.size() != f.ref_count) {
+    refs.clear();
+    refs.reserve(f.ref_count);
+    UnpackRefs(f.packed, &refs);
+  }
+  return refs;
 }
 
 void Graph::ImageSaver::Strings() {
@@ -161,10 +172,10 @@ void Graph::ImageSaver::Files() {
     for (const auto& chain : f.scopes)
       for (StrId s : chain) w_.U32(s);
 
-  for (const File& f : fs) w_.Varint(f.refs.size());
+  for (size_t fi = 0; fi < fs.size(); ++fi) w_.Varint(RefsOf(fi).size());
   auto each_ref = [&](auto fn) {
-    for (const File& f : fs)
-      for (const Ref& r : f.refs) fn(r);
+    for (size_t fi = 0; fi < fs.size(); ++fi)
+      for (const Ref& r : RefsOf(fi)) fn(r);
   };
   // A shape byte per reference: its kind, and which of the fields that are
   // often absent (kNoEntity or 0) it has; then a column per field, the
@@ -325,29 +336,27 @@ void Graph::ImageSaver::Tables() {
 
 void Graph::ImageSaver::Deps() {
   // References are numbered across files: file 0's first, then file 1's...
-  std::vector<uint32_t> base(g_.files_.size() + 1, 0);
+  std::vector<std::pair<StrId, uint32_t>> looked;  // (name, reference)
+  uint32_t number = 0;
   for (size_t fi = 0; fi < g_.files_.size(); ++fi)
-    base[fi + 1] = base[fi] + static_cast<uint32_t>(g_.files_[fi].refs.size());
-  std::vector<std::pair<StrId, std::vector<uint32_t>>> keys;
-  for (const auto& [name, handles] : g_.deps_) {
-    std::vector<uint32_t> refs;
-    // (Stale handles are left out, as Invalidate skips them.)
-    for (const RefHandle& h : handles)
-      if (g_.Fresh(h)) refs.push_back(base[h.file] + h.ref);
-    if (refs.empty()) continue;
-    std::sort(refs.begin(), refs.end());
-    refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
-    keys.emplace_back(name, std::move(refs));
-  }
-  std::sort(keys.begin(), keys.end());
-  w_.Varint(keys.size());
-  for (const auto& [name, refs] : keys) {
-    w_.U32(name);
-    w_.Varint(refs.size());
+    for (const Ref& r : RefsOf(fi)) {
+      for (StrId name : r.lookups) looked.emplace_back(name, number);
+      ++number;
+    }
+  std::sort(looked.begin(), looked.end());
+  size_t names = 0;
+  for (size_t i = 0; i < looked.size(); ++i)
+    names += i == 0 || looked[i].first != looked[i - 1].first;
+  w_.Varint(names);
+  for (size_t i = 0; i < looked.size();) {
+    size_t end = i;
+    while (end < looked.size() && looked[end].first == looked[i].first) ++end;
+    w_.U32(looked[i].first);
+    w_.Varint(end - i);
     uint32_t prev = 0;
-    for (uint32_t r : refs) {
-      w_.Varint(r - prev);
-      prev = r;
+    for (; i < end; ++i) {
+      w_.Varint(looked[i].second - prev);
+      prev = looked[i].second;
     }
   }
 }

@@ -194,7 +194,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
-    f.next_epoch = 2;  // past the loaded references' epoch
+    f.warm = true;  // (until Load packs every file)
     // One pass over fresh memory: each Ref is built where it will stay.
     f.refs.reserve(ref_count[fi]);
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
@@ -230,7 +230,6 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       r.scope = v[4];
       r.SetLine(c.line[j]);
       r.kind = static_cast<EdgeKind>(sh & 7);
-      r.epoch = 1;  // the deps handles are loaded with epoch 1
       if (std::max({r.path, r.src_path(), r.self_type}) >= n_str_ ||
           (r.owner >= n_slots_ && r.owner != kNoEntity) ||
           (r.fixed_source() >= n_slots_ && r.fixed_source() != kNoEntity) ||

@@ -45,6 +45,8 @@ class Graph::ImageSaver {
   void Pending();
   static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
   static size_t Expected(const Graph& g);
+  // File fi's references (unpacked for the save if packed).
+  const std::vector<Ref>& RefsOf(size_t fi);
 
   template <typename Key, typename List, typename PutKey>
   void ListExceptions(const absl::flat_hash_map<Key, List>& live,
@@ -58,6 +60,9 @@ class Graph::ImageSaver {
   const Graph& g_;
   image::Writer w_;
   uint8_t format_ = image::kFormat;
+  // Packed files' references, unpacked once (the sections read them in
+  // several passes).
+  std::vector<std::vector<Ref>> unpacked_;
 };
 
 class Graph::ImageLoader {

@@ -60,6 +60,7 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
     if (!top_.ok()) return top_.status();
   }
   g_->query_only_ = queries_only_;
+  if (!queries_only_) g_->PackAllFiles(run);
   return std::move(owned_);
 }
 
@@ -512,25 +513,35 @@ void Graph::ImageLoader::Deps() {
   const std::vector<uint32_t>& ref_base = refs_->ref_base_;
   const uint64_t n_refs = file_of_ref.size();
   const size_t n = r_->Count(5, "deps.count");
-  g_->deps_.reserve(n);
+  g_->lookup_files_.reserve(n);
+  StrId last = 0;
   for (size_t i = 0; i < n && r_->ok(); ++i) {
     auto name = r_->Fixed<uint32_t>(1, "deps.name");
     const size_t len = r_->Count(1, "deps.length");
     if (!r_->ok() || !Str(name[0], name.offset(0), "deps.name", i)) return;
-    std::vector<RefHandle>& handles = g_->deps_[name[0]];
-    handles.reserve(handles.size() + len);
+    // (Ascending: each reference's lookups are then ascending too.)
+    if (i > 0 && name[0] <= last)
+      return r_->FailAt(name.offset(0), "deps.name",
+                        "name " + std::to_string(name[0]) +
+                            " is not past the one before (" +
+                            std::to_string(last) + ")");
+    last = name[0];
+    SmallList<uint32_t>& files = g_->lookup_files_[name[0]];
     uint64_t ref = 0;
     for (size_t k = 0; k < len; ++k) {
       const size_t at = r_->offset();
-      ref += r_->Varint("deps.ref");
+      const uint64_t delta = r_->Varint("deps.ref");
       if (!r_->ok()) return;
+      if (k > 0 && delta == 0)
+        return r_->FailAt(at, "deps.ref", "a reference listed twice");
+      ref += delta;
       if (ref >= n_refs)
         return r_->FailAt(at, "deps.ref",
                          "reference " + std::to_string(ref) +
                              " out of range (" + std::to_string(n_refs) + ")");
       const uint32_t fi = file_of_ref[ref];
-      handles.push_back(
-          {fi, static_cast<uint32_t>(ref - ref_base[fi]), 1});
+      g_->files_[fi].refs[ref - ref_base[fi]].lookups.push_back(name[0]);
+      if (files.empty() || files[files.size() - 1] != fi) files.push_back(fi);
     }
   }
 }

@@ -622,11 +622,11 @@ std::string CanonicalExternalPath(std::string_view p) {
 
 void Graph::Resolve(uint32_t fi, uint32_t ri) {
   File& f = files_[fi];
-  if (ri >= f.refs.size()) return;
-  Ref& r = f.refs[ri];
+  std::vector<Ref>& refs = Refs(fi);
+  if (ri >= refs.size()) return;
+  Ref& r = refs[ri];
   if (r.flags & kRefDead) return;
   Unresolve(r, f.path);
-  r.epoch = f.next_epoch++;
   Lookup L;
   // Matches by name (method calls, paths that could not be followed) take
   // only what the file's crate may use (FileInput::deps).
@@ -769,15 +769,9 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
 
   std::sort(L.deps.begin(), L.deps.end());
   L.deps.erase(std::unique(L.deps.begin(), L.deps.end()), L.deps.end());
-  for (StrId d : L.deps) {
-    std::vector<RefHandle>& handles = deps_[d];
-    // Handles go stale as references are resolved again; they are dropped
-    // when their list would grow, so a list stays within twice its live
-    // handles however often the files are saved.
-    if (handles.size() == handles.capacity() && handles.size() >= 8)
-      DropStale(handles);
-    handles.push_back({fi, ri, r.epoch});
-  }
+  r.lookups.resize(L.deps.size());
+  std::copy(L.deps.begin(), L.deps.end(), r.lookups.begin());
+  for (StrId d : L.deps) NoteLookup(d, fi);
 }
 
 }  // namespace aim::graph

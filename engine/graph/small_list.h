@@ -82,6 +82,15 @@ class SmallList {
     std::memmove(d + i, d + i + 1, (size_ - i - 1) * sizeof(T));
     Shrink(size_ - 1);
   }
+  // Inserts `value` before `pos` (keeping the order of the rest).
+  void insert(const T* pos, const T& value) {
+    const T v = value;  // (it may be one of ours)
+    const size_t i = static_cast<size_t>(pos - data());
+    resize(size_ + 1);
+    T* d = data();
+    std::memmove(d + i + 1, d + i, (size_ - 1 - i) * sizeof(T));
+    d[i] = v;
+  }
   // New elements are zero.
   void resize(size_t n) {
     if (n <= size_) return Shrink(static_cast<uint32_t>(n));

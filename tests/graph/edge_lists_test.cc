@@ -146,8 +146,8 @@ struct Three {
   bool operator==(const Three&) const = default;
 };
 
-// Random pushes (of its own elements too), erases, resizes, clears,
-// copies and moves, against a vector.
+// Random pushes and inserts (of its own elements too), erases, resizes,
+// clears, copies and moves, against a vector.
 template <typename T, typename Make>
 void SmallListAgainstAVector(Make make) {
   std::mt19937 rng(5);
@@ -172,6 +172,12 @@ void SmallListAgainstAVector(Make make) {
         }
         model.push_back(t);
       }
+    } else if (op < 55) {
+      const size_t at = model.empty() ? 0 : rng() % (model.size() + 1);
+      const T t = !model.empty() && rng() % 4 == 0 ? list[rng() % model.size()]
+                                                   : make(rng());
+      list.insert(list.begin() + at, t);
+      model.insert(model.begin() + static_cast<ptrdiff_t>(at), t);
     } else if (op < 75) {
       if (model.empty()) continue;
       const size_t at = rng() % model.size();
