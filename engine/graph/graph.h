@@ -308,15 +308,15 @@ class Graph {
   // Warms file `fi` (unpacks its references) and returns them.
   std::vector<Ref>& Refs(uint32_t fi);
   static size_t RefCount(const File& f);
+  // Packs a warm file's references (and lets go of them).
   static void PackFile(File& f);
   // Packs the references of every file warmed since the last call.
   void PackWarmFiles();
-  // Packs every warm file's references, a share of the files at a time.
-  void PackAllFiles(const RunTasks& run);
-  static void PackRefs(const std::vector<Ref>& refs, std::vector<uint8_t>& out);
-  // Appends the references `packed` holds to *out.
-  static void UnpackRefs(const std::vector<uint8_t>& packed,
-                         std::vector<Ref>* out);
+  // Appends a cold file's references to *out.
+  static void UnpackRefs(const File& f, std::vector<Ref>* out);
+
+  // Packs references one at a time (all of a file's, then their lookups).
+  class RefWriter;
   // Files that look up `name` (some perhaps no longer do) take `fi`.
   void NoteLookup(StrId name, uint32_t fi);
 

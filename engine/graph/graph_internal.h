@@ -3,6 +3,8 @@
 #define AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
 
 #include <algorithm>
+#include <span>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -95,6 +97,32 @@ struct Graph::Ref {
   }
 };
 
+class Graph::RefWriter {
+ public:
+  // The next reference, with its made entries (`r.made` is not read).
+  void Add(const Ref& r, std::span<const Ref::Made> made);
+  // The next reference's lookups (written apart from the references).
+  void Lookups(std::span<const StrId> names);
+  // The bytes written since the last Reset, into an allocation of their
+  // size.
+  void MoveTo(std::vector<uint8_t>& out) const {
+    out.assign(buf_.data(), buf_.data() + size_);
+  }
+  std::string_view bytes() const {
+    return {reinterpret_cast<const char*>(buf_.data()), size_};
+  }
+  // Starts anew (keeping the buffer).
+  void Reset();
+
+ private:
+  // Where n more bytes may be written.
+  uint8_t* Room(size_t n);
+  std::vector<uint8_t> buf_;
+  size_t size_ = 0;
+  uint32_t owner_ = 0, line_ = 0;
+  StrId self_type_ = 0;
+};
+
 struct Graph::File {
   StrId path = 0;
   StrId crate = 0;
@@ -104,8 +132,8 @@ struct Graph::File {
   uint32_t gen = 0;  // bumped each time the file lets go of its references
   bool live = false;
   // Whether `refs` holds the references (Graph::Refs warmed the file in
-  // this update); else they are in `packed` (ref_pack.cc), `ref_count` of
-  // them, and `refs` is empty.
+  // this update); else they are in `packed` and `packed_lookups`
+  // (ref_pack.cc), `ref_count` of them, and `refs` is empty.
   bool warm = false;
   uint32_t ref_count = 0;
   std::vector<EntityIdx> entities;
@@ -114,7 +142,7 @@ struct Graph::File {
   bool deps_known = false;
   std::vector<StrId> deps, dev_deps;
   std::vector<Ref> refs;
-  std::vector<uint8_t> packed;
+  std::vector<uint8_t> packed, packed_lookups;
   // Scope chains, innermost first: fn bodies, then the module.
   std::vector<std::vector<StrId>> scopes;
   // What was registered in the scope tables, to withdraw it again.

@@ -72,7 +72,7 @@ const std::vector<Graph::Ref>& Graph::ImageSaver::RefsOf(size_t fi) {
   if (refs.size() != f.ref_count) {
     refs.clear();
     refs.reserve(f.ref_count);
-    UnpackRefs(f.packed, &refs);
+    UnpackRefs(f, &refs);
   }
   return refs;
 }
@@ -335,6 +335,23 @@ void Graph::ImageSaver::Tables() {
 }
 
 void Graph::ImageSaver::Deps() {
+  if (format_ < 5) return DepsByName();
+  // Each reference's names, file by file: the bytes a graph holds them in
+  // (File::packed_lookups).
+  RefWriter w;
+  for (const File& f : g_.files_) {
+    if (!f.warm) {
+      w_.Bytes({reinterpret_cast<const char*>(f.packed_lookups.data()),
+                f.packed_lookups.size()});
+      continue;
+    }
+    w.Reset();
+    for (const Ref& r : f.refs) w.Lookups(r.lookups);
+    w_.Bytes(w.bytes());
+  }
+}
+
+void Graph::ImageSaver::DepsByName() {
   // References are numbered across files: file 0's first, then file 1's...
   std::vector<std::pair<StrId, uint32_t>> looked;  // (name, reference)
   uint32_t number = 0;

@@ -292,20 +292,8 @@ void Graph::ImageLoader::ExplicitList(EntityIdx slot, bool out,
       return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " out of range (" +
                            std::to_string(n_e) + ")");
-    EntityIdx from;
-    if (queries_only_) {
-      from = made_edges_[e].from;
-      ed = made_edges_[e].edge;
-    } else {
-      const size_t ref = static_cast<size_t>(
-          std::upper_bound(made_base_.begin(), made_base_.end(), e) -
-          made_base_.begin() - 1);
-      const File& f = g_->files_[file_of_ref_[ref]];
-      const Ref& r = f.refs[ref - ref_base_[file_of_ref_[ref]]];
-      const Ref::Made& m = r.made[e - made_base_[ref]];
-      from = m.from;
-      ed = r.OutEdge(m, f.path);
-    }
+    const EntityIdx from = made_edges_[e].from;
+    ed = made_edges_[e].edge;
     if ((out ? from : ed.other) != slot)
       return r_->FailAt(at, "edges.entry",
                        "made entry " + std::to_string(e) + " does not " +
@@ -357,13 +345,7 @@ void Graph::ImageLoader::ListOrders(const std::vector<uint8_t>& written) {
 
 template <typename Fn>
 void Graph::ImageLoader::ForEachMade(Fn fn) const {
-  if (queries_only_) {
-    for (const MadeEdge& m : made_edges_) fn(m.from, m.edge);
-    return;
-  }
-  for (const File& f : g_->files_)
-    for (const Ref& r : f.refs)
-      for (const Ref::Made& m : r.made) fn(m.from, r.OutEdge(m, f.path));
+  for (const MadeEdge& m : made_edges_) fn(m.from, m.edge);
 }
 
 void Graph::ImageLoader::Edges() {
@@ -471,8 +453,8 @@ void Graph::ImageLoader::Edges() {
         }};
     RunAll(sides);
   } else {
-    // One pass: the made entries are read from the references (tens of
-    // MB), and the tables and deps keep the other core busy meanwhile.
+    // One pass over the made entries: the tables and deps keep the other
+    // core busy meanwhile.
     lay_out(out, out_n_, out_at, 1);
     lay_out(in, in_n_, in_at, 2);
     fill(true, true);

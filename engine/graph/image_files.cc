@@ -141,10 +141,9 @@ bool Graph::ImageLoader::ReadRefColumns(const std::vector<uint32_t>& ref_count,
     r_->Fail("refs.count", "more than 2^32 references or edges");
     return false;
   }
-  if (!queries_only_) {  // (for the edges and deps sections)
+  if (!queries_only_) {  // (for the deps section)
     ref_base_.resize(n_files_ + 1);
     file_of_ref_.resize(c.total);
-    made_base_.resize(c.total + 1);
   }
   out_n_.assign(n_slots_, 0);
   in_n_.assign(n_slots_, 0);
@@ -191,14 +190,18 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   const auto& opt = c.opt;
   size_t j = 0, m = 0, k = 0;
   size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
+  // Each file's references are packed as they are read (their lookups
+  // follow from the deps section); their made entries' edges are kept
+  // aside for the adjacency lists, as a query-only load keeps them.
+  made_edges_.reserve(c.n_made);
+  std::vector<Ref::Made> made;
+  RefWriter w;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
-    f.warm = true;  // (until Load packs every file)
-    // One pass over fresh memory: each Ref is built where it will stay.
-    f.refs.reserve(ref_count[fi]);
+    w.Reset();
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
-      Ref& r = f.refs.emplace_back();
+      Ref r;
       const uint8_t sh = shape[j];
       uint32_t v[image::kRefOptional];
       for (size_t x = 0; x < image::kRefOptional; ++x) {
@@ -246,16 +249,19 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         return;
       }
       file_of_ref_[j] = fi;
-      made_base_[j] = static_cast<uint32_t>(m);
       const uint32_t n_m = c.made_count[j];
-      if (n_m > 1) r.made.reserve(n_m);
-      for (uint32_t x = 0; x < n_m; ++x, ++m)
-        if (!ReadMade(c, m, r.owner, r.fixed_source(), k, r.made.emplace_back()))
-          return;
+      made.resize(n_m);
+      for (uint32_t x = 0; x < n_m; ++x, ++m) {
+        if (!ReadMade(c, m, r.owner, r.fixed_source(), k, made[x])) return;
+        made_edges_.push_back({made[x].from, r.OutEdge(made[x], f.path)});
+      }
+      w.Add(r, made);
       ++j;
     }
+    w.MoveTo(f.packed);
+    f.ref_count = ref_count[fi];
   }
-  EndRefs(c, j, m, at, k);
+  EndRefs(c, j, at, k);
 }
 
 void Graph::ImageLoader::MadeEdges(const std::vector<uint32_t>& ref_count,
@@ -295,16 +301,13 @@ void Graph::ImageLoader::MadeEdges(const std::vector<uint32_t>& ref_count,
       }
     }
   }
-  EndRefs(c, j, m, at, k);
+  EndRefs(c, j, at, k);
 }
 
-void Graph::ImageLoader::EndRefs(const RefColumns& c, size_t j, size_t m,
+void Graph::ImageLoader::EndRefs(const RefColumns& c, size_t j,
                                  const size_t (&at)[image::kRefOptional],
                                  size_t k) {
-  if (!queries_only_) {
-    ref_base_[n_files_] = static_cast<uint32_t>(j);
-    made_base_[j] = static_cast<uint32_t>(m);
-  }
+  if (!queries_only_) ref_base_[n_files_] = static_cast<uint32_t>(j);
   for (size_t x = 0; x < image::kRefOptional; ++x)
     if (at[x] != c.opt[x].size())
       return r_->Fail(kOptional[x], std::to_string(c.opt[x].size() - at[x]) +

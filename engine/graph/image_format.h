@@ -28,7 +28,10 @@ namespace aim::graph::image {
 //     (older images are sorted on load).
 //  4: the files section says what crates each file's crate may use
 //     (FileInput::deps; older images: unknown, every crate).
-inline constexpr uint8_t kFormat = 4;
+//  5: the deps section lists each reference's names, reference by
+//     reference, as a graph holds them (older images: each name's
+//     references, name by name).
+inline constexpr uint8_t kFormat = 5;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
 

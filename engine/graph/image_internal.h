@@ -42,6 +42,7 @@ class Graph::ImageSaver {
   void Edges();  // image_edges.cc
   void Tables();
   void Deps();
+  void DepsByName();  // formats before 5
   void Pending();
   static std::array<uint32_t, image::kRefOptional> Optional(const Ref& r);
   static size_t Expected(const Graph& g);
@@ -113,7 +114,7 @@ class Graph::ImageLoader {
   // Query-only: the made entries' edges into made_edges_, no references.
   void MadeEdges(const std::vector<uint32_t>& ref_count, const RefColumns& c);
   // Checks that the references used every stored value.
-  void EndRefs(const RefColumns& c, size_t j, size_t m,
+  void EndRefs(const RefColumns& c, size_t j,
                const size_t (&at)[image::kRefOptional], size_t k);
   void FileRegs();
   void Edges();  // image_edges.cc
@@ -125,7 +126,7 @@ class Graph::ImageLoader {
   void ListOrders(const std::vector<uint8_t>& written);
   // How many made entries the references hold.
   uint64_t MadeCount() const {
-    return queries_only_ ? made_edges_.size() : made_base_.back();
+    return made_edges_.size();
   }
   // Calls fn(from, edge) for every made entry in E order, `edge` as its
   // source's out-list holds it (image_edges.cc).
@@ -133,6 +134,7 @@ class Graph::ImageLoader {
   void ForEachMade(Fn fn) const;
   void Tables();
   void Deps();
+  void DepsByName();  // formats before 5
   void Pending();
   // Each entity's crate and what each crate may use (not stored: they
   // follow from the files). After Files; a whole load only.
@@ -167,7 +169,8 @@ class Graph::ImageLoader {
   Graph* g_;
   // ImageParts::kQueries: no references, scopes, registrations, scope
   // tables, deps or pending are kept; the made entries' edges are kept in
-  // made_edges_ (E order) for the adjacency lists, and then dropped.
+  // made_edges_ (E order) for the adjacency lists, and then dropped (as
+  // they are in a whole load, which packs the references as it reads them).
   bool queries_only_ = false;
   uint8_t version_ = 0;  // the image's format version
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
@@ -179,18 +182,17 @@ class Graph::ImageLoader {
   DerivedTables* derived_ = nullptr;
   // The loader whose reference numbering (below) Deps reads.
   const ImageLoader* refs_ = this;
-  // References are numbered across files (file 0's first), and so are
-  // their made entries (reference 0's first): set by FileRefs.
+  // References are numbered across files (file 0's first): set by
+  // FileRefs for a whole load.
   std::vector<uint32_t> ref_base_;     // per file, and the total at the end
   std::vector<uint32_t> file_of_ref_;  // per reference
-  std::vector<uint32_t> made_base_;    // per reference, and the total
   // Made entries per source and per target slot (counted by FileRefs).
   std::vector<uint32_t> out_n_, in_n_;
   struct MadeEdge {
     EntityIdx from;
     Edge edge;  // as the source's out-list holds it
   };
-  std::vector<MadeEdge> made_edges_;  // query-only loads
+  std::vector<MadeEdge> made_edges_;
 };
 
 }  // namespace aim::graph

@@ -60,7 +60,6 @@ absl::StatusOr<std::unique_ptr<Graph>> Graph::ImageLoader::Load(
     if (!top_.ok()) return top_.status();
   }
   g_->query_only_ = queries_only_;
-  if (!queries_only_) g_->PackAllFiles(run);
   return std::move(owned_);
 }
 
@@ -186,25 +185,28 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
   if (strings.n_str_ != n_str_)  // (Strings checked the count it read)
     return top_.Fail("strings.count", "differs from the pool loaded");
 
-  // Round 2: the adjacency lists, beside the tables, pending and deps. Each
-  // reads the files and writes its own parts of the graph. A query-only
-  // load has no deps or pending to load.
+  // Round 2: the adjacency lists (from the made entries the files kept
+  // aside), then what each crate may use, beside the tables, pending and
+  // deps. Each writes its own parts of the graph (the deps each file's
+  // packed lookups; the crates read other fields of the files). A
+  // query-only load has no crates, deps or pending to load.
   ImageLoader edges(*this, nullptr);
   edges.ref_base_ = std::move(ref_base_);
   edges.file_of_ref_ = std::move(file_of_ref_);
-  edges.made_base_ = std::move(made_base_);
   edges.out_n_ = std::move(out_n_);
   edges.in_n_ = std::move(in_n_);
   edges.made_edges_ = std::move(made_edges_);
   refs_ = &edges;
   const std::function<void()> round2[] = {
-      [&] { section(edges, 3, &ImageLoader::Edges); },
+      [&] {
+        section(edges, 3, &ImageLoader::Edges);
+        if (!queries_only_) Crates();
+      },
       [&] {
         section(*this, 4, &ImageLoader::Tables);
         if (queries_only_ || !readers[4].ok()) return;
         section(*this, 6, &ImageLoader::Pending);
         section(*this, 5, &ImageLoader::Deps);
-        Crates();  // (the lighter of the two: beside the edges)
       }};
   RunAll(round2);
   first_error(queries_only_ ? 5 : kSectionCount);
@@ -509,11 +511,52 @@ void Graph::ImageLoader::Tables() {
 }
 
 void Graph::ImageLoader::Deps() {
+  if (version_ < 5) return DepsByName();
+  // Each reference's names, file by file, in the bytes the graph holds
+  // them in (File::packed_lookups), once checked; and each name its files.
+  const std::vector<uint32_t>& ref_base = refs_->ref_base_;
+  // Per name, 1 + the last file listed under it.
+  std::vector<uint32_t> listed(n_str_, 0);
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    const size_t begin = r_->offset();
+    for (uint32_t ref = ref_base[fi]; ref < ref_base[fi + 1]; ++ref) {
+      const size_t n = r_->Count(1, "deps.count");
+      uint64_t name = 0;
+      for (size_t k = 0; k < n; ++k) {
+        const size_t at = r_->offset();
+        const uint64_t delta = r_->Varint("deps.name");
+        if (!r_->ok()) return;
+        if (k > 0 && delta == 0)
+          return r_->FailAt(at, "deps.name", "a name listed twice");
+        if (delta >= n_str_ - name)
+          return r_->FailAt(at, "deps.name",
+                            "string id past " + std::to_string(name) +
+                                " by " + std::to_string(delta) +
+                                " out of range (" + std::to_string(n_str_) + ")");
+        name += delta;
+        if (listed[name] != fi + 1) {
+          listed[name] = fi + 1;
+          g_->lookup_files_[static_cast<StrId>(name)].push_back(fi);
+        }
+      }
+    }
+    if (!r_->ok()) return;
+    const std::string_view bytes = bytes_.substr(begin, r_->offset() - begin);
+    g_->files_[fi].packed_lookups.assign(bytes.begin(), bytes.end());
+  }
+}
+
+void Graph::ImageLoader::DepsByName() {
   const std::vector<uint32_t>& file_of_ref = refs_->file_of_ref_;
   const std::vector<uint32_t>& ref_base = refs_->ref_base_;
   const uint64_t n_refs = file_of_ref.size();
   const size_t n = r_->Count(5, "deps.count");
   g_->lookup_files_.reserve(n);
+  // How many names each reference looked up (at start[ref + 1]); the
+  // references of each name in turn, and each name's count of them.
+  std::vector<uint32_t> start(n_refs + 1, 0);
+  std::vector<uint32_t> refs;
+  std::vector<std::pair<StrId, uint32_t>> runs;
   StrId last = 0;
   for (size_t i = 0; i < n && r_->ok(); ++i) {
     auto name = r_->Fixed<uint32_t>(1, "deps.name");
@@ -526,6 +569,7 @@ void Graph::ImageLoader::Deps() {
                             " is not past the one before (" +
                             std::to_string(last) + ")");
     last = name[0];
+    runs.emplace_back(name[0], static_cast<uint32_t>(len));
     SmallList<uint32_t>& files = g_->lookup_files_[name[0]];
     uint64_t ref = 0;
     for (size_t k = 0; k < len; ++k) {
@@ -539,10 +583,30 @@ void Graph::ImageLoader::Deps() {
         return r_->FailAt(at, "deps.ref",
                          "reference " + std::to_string(ref) +
                              " out of range (" + std::to_string(n_refs) + ")");
+      ++start[ref + 1];
+      refs.push_back(static_cast<uint32_t>(ref));
       const uint32_t fi = file_of_ref[ref];
-      g_->files_[fi].refs[ref - ref_base[fi]].lookups.push_back(name[0]);
       if (files.empty() || files[files.size() - 1] != fi) files.push_back(fi);
     }
+  }
+  if (!r_->ok()) return;
+  // Each reference's names, in order (the checks above passed).
+  for (size_t i = 0; i < n_refs; ++i) start[i + 1] += start[i];
+  std::vector<StrId> names(start[n_refs]);
+  {
+    std::vector<uint32_t> next(start.begin(), start.end() - 1);
+    size_t k = 0;
+    for (const auto& [name, len] : runs)
+      for (uint32_t x = 0; x < len; ++x, ++k) names[next[refs[k]]++] = name;
+  }
+  // Each file's references take their lookups.
+  RefWriter w;
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    w.Reset();
+    for (uint32_t ref = ref_base[fi]; ref < ref_base[fi + 1]; ++ref)
+      w.Lookups(std::span<const StrId>(names.data() + start[ref],
+                                       start[ref + 1] - start[ref]));
+    w.MoveTo(g_->files_[fi].packed_lookups);
   }
 }
 

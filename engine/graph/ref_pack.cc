@@ -7,22 +7,27 @@
 // references (Graph::Refs). The bytes are this process's own (never stored
 // or received), so they are decoded without checks.
 //
-// Layout, reference by reference, each field a LEB128 varint unless said:
-//   u8 head     kind (bits 0-2) | made count, 7 = 7 or more (bits 3-5) |
+// Layout: the references in File::packed, their lookups in
+// File::packed_lookups (an image's loader packs the one as it reads the
+// references and the other from the deps section). Each field is a
+// LEB128 varint unless said.
+//   packed, per reference:
+//     u8 head   kind (bits 0-2) | made count, 7 = 7 or more (bits 3-5) |
 //               has source (bit 6) | self type as the previous one's (bit 7)
-//   u8 flags
-//   owner       zigzag of (owner - previous owner), mod 2^32
-//   source      if bit 6 (a zero source is left out)
-//   path
-//   self_type   unless bit 7
-//   line        zigzag of (line - previous line)
-//   scope
-//   made - 7    if the head's count is 7
-//   made        each: to << 2 | confidence, zigzag of (from - owner)
-//   lookups     count, then ascending names as deltas
+//     u8 flags
+//     owner     zigzag of (owner - previous owner), mod 2^32
+//     source    if bit 6 (a zero source is left out)
+//     path
+//     self_type unless bit 7
+//     line      zigzag of (line - previous line)
+//     scope
+//     made - 7  if the head's count is 7
+//     made      each: to << 2 | confidence, zigzag of (from - owner)
+//   packed_lookups, per reference: the count, then the names ascending,
+//   as deltas
 #include <algorithm>
 #include <cstdint>
-#include <functional>
+#include <span>
 #include <vector>
 
 #include "engine/graph/graph.h"
@@ -31,12 +36,12 @@
 namespace aim::graph {
 namespace {
 
-inline void Put(std::vector<uint8_t>& out, uint64_t v) {
+inline void Put(uint8_t*& p, uint64_t v) {
   while (v >= 0x80) {
-    out.push_back(static_cast<uint8_t>(v | 0x80));
+    *p++ = static_cast<uint8_t>(v | 0x80);
     v >>= 7;
   }
-  out.push_back(static_cast<uint8_t>(v));
+  *p++ = static_cast<uint8_t>(v);
 }
 
 inline uint64_t Get(const uint8_t*& p) {
@@ -61,49 +66,76 @@ constexpr uint32_t kManyMade = 7;
 
 }  // namespace
 
-void Graph::PackRefs(const std::vector<Ref>& refs, std::vector<uint8_t>& out) {
-  out.clear();
-  out.reserve(refs.size() * 16);
-  uint32_t owner = 0, line = 0;
-  StrId self_type = 0;
-  for (const Ref& r : refs) {
-    const uint32_t n_made = static_cast<uint32_t>(r.made.size());
-    out.push_back(static_cast<uint8_t>(
-        static_cast<uint8_t>(r.kind) | std::min(n_made, kManyMade) << 3 |
-        (r.source != 0 ? kHasSource : 0) |
-        (r.self_type == self_type ? kSameSelf : 0)));
-    out.push_back(r.flags);
-    Put(out, Zig(r.owner, owner));
-    owner = r.owner;
-    if (r.source != 0) Put(out, r.source);
-    Put(out, r.path);
-    if (r.self_type != self_type) Put(out, r.self_type);
-    self_type = r.self_type;
-    Put(out, Zig(r.line, line));
-    line = r.line;
-    Put(out, r.scope);
-    if (n_made >= kManyMade) Put(out, n_made - kManyMade);
-    for (const Ref::Made& m : r.made) {
-      Put(out, uint64_t{m.to} << 2 | static_cast<uint8_t>(m.confidence));
-      Put(out, Zig(m.from, r.owner));
-    }
-    Put(out, r.lookups.size());
-    StrId prev = 0;
-    for (StrId l : r.lookups) {
-      Put(out, l - prev);
-      prev = l;
-    }
-  }
-  out.shrink_to_fit();
+uint8_t* Graph::RefWriter::Room(size_t n) {
+  if (size_ + n > buf_.size()) buf_.resize(std::max(buf_.size() * 2, size_ + n));
+  return buf_.data() + size_;
 }
 
-void Graph::UnpackRefs(const std::vector<uint8_t>& packed,
-                       std::vector<Ref>* out) {
-  const uint8_t* p = packed.data();
-  const uint8_t* const end = p + packed.size();
+void Graph::RefWriter::Add(const Ref& r, std::span<const Ref::Made> made) {
+  const uint32_t n_made = static_cast<uint32_t>(made.size());
+  // (At most 2 bytes, 7 varints of 32 bits, and two varints a made entry.)
+  uint8_t* p = Room(2 + 7 * 5 + n_made * (5 + 5));
+  uint8_t* const begin = p;
+  *p++ = static_cast<uint8_t>(
+      static_cast<uint8_t>(r.kind) | std::min(n_made, kManyMade) << 3 |
+      (r.source != 0 ? kHasSource : 0) |
+      (r.self_type == self_type_ ? kSameSelf : 0));
+  *p++ = r.flags;
+  Put(p, Zig(r.owner, owner_));
+  owner_ = r.owner;
+  if (r.source != 0) Put(p, r.source);
+  Put(p, r.path);
+  if (r.self_type != self_type_) Put(p, r.self_type);
+  self_type_ = r.self_type;
+  Put(p, Zig(r.line, line_));
+  line_ = r.line;
+  Put(p, r.scope);
+  if (n_made >= kManyMade) Put(p, n_made - kManyMade);
+  for (const Ref::Made& m : made) {
+    Put(p, uint64_t{m.to} << 2 | static_cast<uint8_t>(m.confidence));
+    Put(p, Zig(m.from, r.owner));
+  }
+  size_ += static_cast<size_t>(p - begin);
+}
+
+void Graph::RefWriter::Lookups(std::span<const StrId> names) {
+  uint8_t* p = Room(5 + names.size() * 5);
+  uint8_t* const begin = p;
+  Put(p, names.size());
+  StrId prev = 0;
+  for (StrId l : names) {
+    Put(p, l - prev);
+    prev = l;
+  }
+  size_ += static_cast<size_t>(p - begin);
+}
+
+void Graph::RefWriter::Reset() {
+  size_ = 0;
+  owner_ = line_ = 0;
+  self_type_ = 0;
+}
+
+void Graph::PackFile(File& f) {
+  if (!f.warm) return;
+  RefWriter w;
+  for (const Ref& r : f.refs) w.Add(r, r.made);
+  w.MoveTo(f.packed);
+  w.Reset();
+  for (const Ref& r : f.refs) w.Lookups(r.lookups);
+  w.MoveTo(f.packed_lookups);
+  f.ref_count = static_cast<uint32_t>(f.refs.size());
+  std::vector<Ref>().swap(f.refs);
+  f.warm = false;
+}
+
+void Graph::UnpackRefs(const File& f, std::vector<Ref>* out) {
+  const size_t count = f.ref_count;
+  const uint8_t* p = f.packed.data();
+  const size_t first = out->size();
   uint32_t owner = 0, line = 0;
   StrId self_type = 0;
-  while (p < end) {
+  for (size_t i = 0; i < count; ++i) {
     Ref& r = out->emplace_back();
     const uint8_t head = *p++;
     r.kind = static_cast<EdgeKind>(head & 7);
@@ -119,17 +151,19 @@ void Graph::UnpackRefs(const std::vector<uint8_t>& packed,
     uint32_t n_made = head >> 3 & 7;
     if (n_made == kManyMade) n_made += static_cast<uint32_t>(Get(p));
     r.made.resize(n_made);
-    for (uint32_t i = 0; i < n_made; ++i) {
+    for (uint32_t k = 0; k < n_made; ++k) {
       const uint64_t to = Get(p);
       const EntityIdx from = Zag(static_cast<uint32_t>(Get(p)), r.owner);
-      r.made[i] = Ref::Made::Of(from, static_cast<EntityIdx>(to >> 2),
+      r.made[k] = Ref::Made::Of(from, static_cast<EntityIdx>(to >> 2),
                                 static_cast<Confidence>(to & 3));
     }
-    const uint32_t n_lookups = static_cast<uint32_t>(Get(p));
-    r.lookups.resize(n_lookups);
+  }
+  p = f.packed_lookups.data();
+  for (size_t i = 0; i < count; ++i) {
+    SmallList<StrId>& lookups = (*out)[first + i].lookups;
+    lookups.resize(static_cast<size_t>(Get(p)));
     StrId l = 0;
-    for (uint32_t i = 0; i < n_lookups; ++i)
-      r.lookups[i] = l += static_cast<StrId>(Get(p));
+    for (StrId& name : lookups) name = l += static_cast<StrId>(Get(p));
   }
 }
 
@@ -141,43 +175,18 @@ std::vector<Graph::Ref>& Graph::Refs(uint32_t fi) {
   File& f = files_[fi];
   if (!f.warm) {
     f.refs.reserve(f.ref_count);
-    UnpackRefs(f.packed, &f.refs);
+    UnpackRefs(f, &f.refs);
     std::vector<uint8_t>().swap(f.packed);
+    std::vector<uint8_t>().swap(f.packed_lookups);
     f.warm = true;
     warm_files_.push_back(fi);
   }
   return f.refs;
 }
 
-void Graph::PackFile(File& f) {
-  if (!f.warm) return;
-  PackRefs(f.refs, f.packed);
-  f.ref_count = static_cast<uint32_t>(f.refs.size());
-  std::vector<Ref>().swap(f.refs);
-  f.warm = false;
-}
-
 void Graph::PackWarmFiles() {
   for (uint32_t fi : warm_files_) PackFile(files_[fi]);
   warm_files_.clear();
-}
-
-void Graph::PackAllFiles(const RunTasks& run) {
-  warm_files_.clear();
-  auto pack = [this](size_t begin, size_t end) {
-    for (size_t fi = begin; fi < end; ++fi) PackFile(files_[fi]);
-  };
-  const size_t n = files_.size();
-  if (!run) return pack(0, n);
-  // Two shares of about as many references (files differ a hundredfold).
-  size_t total = 0;
-  for (const File& f : files_) total += f.refs.size();
-  size_t half = 0;
-  for (size_t seen = 0; half < n && seen * 2 < total; ++half)
-    seen += files_[half].refs.size();
-  const std::function<void()> tasks[] = {[&] { pack(0, half); },
-                                         [&] { pack(half, n); }};
-  run(tasks);
 }
 
 void Graph::NoteLookup(StrId name, uint32_t fi) {

@@ -85,7 +85,7 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
 // state too). A graph loaded from an image older than format 4 does not
 // know what each crate may use: it is compared in format 3, which does not
 // say.
-void ExpectSameGraph(const Graph& a, const Graph& b, uint8_t format = 4) {
+void ExpectSameGraph(const Graph& a, const Graph& b, uint8_t format = 5) {
   ExpectSameReaderView(a, b);
   EXPECT_FALSE(b.query_only());
   std::string image_a, image_b;
@@ -326,6 +326,11 @@ std::string SmallImage(uint8_t format = 3) {
   for (int i = 0; i < 12; ++i)
     aim::testing::ApplyEdit(g, "fixture", ed, ed.Step());
   if (format == 2) return FormatTwo(g);
+  if (format == 4) {
+    std::string s;
+    g.SaveImageForTesting(&s, 4);
+    return s;
+  }
   return Image(g);
 }
 
@@ -543,6 +548,113 @@ TEST(ImageTest, ListOrderOutOfRangeIsAnError) {
               std::string::npos)
         << g.status();
   }
+}
+
+// Before format 5, the deps section lists names ascending, each with its
+// references ascending and once: a name out of order, or a reference
+// listed twice (a delta of 0 after the first), is an error that names
+// the field.
+TEST(ImageTest, DepsByNameOutOfOrderAreErrors) {
+  const std::string image = SmallImage(4);
+  ASSERT_EQ(image[0], 4);
+  const size_t dir = image.size() - kDirectoryBytes;
+  uint64_t deps_at = 0;
+  std::memcpy(&deps_at, image.data() + dir + 8 * 5, 8);  // little-endian
+  ASSERT_EQ(image[deps_at], 'D');
+  size_t at = deps_at + 1;
+  auto varint = [&] {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const uint8_t b = static_cast<uint8_t>(image[at++]);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  const uint64_t n = varint();
+  ASSERT_GE(n, 2u);
+  // Each name: where it is, and where each of its deltas is (one byte
+  // long, or the entry is not used below).
+  struct Entry {
+    size_t name_at;
+    std::vector<size_t> one_byte_deltas;
+    uint64_t count;
+  };
+  std::vector<Entry> entries;
+  for (uint64_t i = 0; i < n; ++i) {
+    Entry e{at, {}, 0};
+    at += 4;
+    e.count = varint();
+    for (uint64_t k = 0; k < e.count; ++k) {
+      const size_t delta_at = at;
+      varint();
+      if (at == delta_at + 1) e.one_byte_deltas.push_back(delta_at);
+    }
+    entries.push_back(e);
+  }
+  auto expect_error = [](const std::string& damaged, const std::string& what) {
+    auto g = Graph::LoadImage(damaged);
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(g.status().message().find(what), std::string::npos)
+        << g.status();
+  };
+  {
+    std::string damaged = image;  // the second name as the first
+    std::memcpy(damaged.data() + entries[1].name_at,
+                image.data() + entries[0].name_at, 4);
+    expect_error(damaged, "deps.name at byte ");
+  }
+  bool twice = false;
+  for (const Entry& e : entries) {
+    if (e.count < 2 || e.one_byte_deltas.size() < e.count) continue;
+    std::string damaged = image;
+    damaged[e.one_byte_deltas[1]] = 0;
+    expect_error(damaged, "a reference listed twice");
+    twice = true;
+    break;
+  }
+  EXPECT_TRUE(twice) << "no name looked up by two references";
+}
+
+// From format 5 the deps section lists each reference's names, ascending
+// (as deltas) and each once: a second delta of 0 is an error that names
+// the field, and so is a name past the strings.
+TEST(ImageTest, DepsByReferenceOutOfOrderAreErrors) {
+  const std::string image = SmallImage();
+  ASSERT_EQ(image[0], 5);
+  const size_t dir = image.size() - kDirectoryBytes;
+  uint64_t deps_at = 0, pending_at = 0;
+  std::memcpy(&deps_at, image.data() + dir + 8 * 5, 8);  // little-endian
+  std::memcpy(&pending_at, image.data() + dir + 8 * 6, 8);
+  ASSERT_EQ(image[deps_at], 'D');
+  // The first reference with two names or more, each delta one byte.
+  size_t at = deps_at + 1, second = 0;
+  while (at < pending_at && second == 0) {
+    const uint8_t n = static_cast<uint8_t>(image[at++]);
+    ASSERT_LT(n, 0x80);
+    bool one_byte = true;
+    for (uint8_t k = 0; k < n; ++k) one_byte &= image[at + k] >= 0;
+    if (n >= 2 && one_byte) second = at + 1;
+    // (Skips a reference's deltas, one byte or more each.)
+    for (uint8_t k = 0; k < n; ++k)
+      while (static_cast<uint8_t>(image[at++]) >= 0x80) {
+      }
+  }
+  ASSERT_NE(second, 0u) << "no reference looked up two names";
+  auto expect_error = [](const std::string& damaged, const std::string& what) {
+    auto g = Graph::LoadImage(damaged);
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
+    EXPECT_NE(g.status().message().find(what), std::string::npos)
+        << g.status();
+  };
+  std::string damaged = image;
+  damaged[second] = 0;
+  expect_error(damaged, "a name listed twice");
+  damaged = image;
+  damaged[second] = 0x7f;  // past the small image's strings
+  expect_error(damaged, "deps.name at byte " + std::to_string(second) +
+                            ": string id past ");
 }
 
 // ---- loading for queries only
