@@ -406,6 +406,7 @@ Graph::MemoryUse Graph::Memory() const {
        lists_bytes(modules_) + map_bytes(crates_) + lists_bytes(crates_) +
        map_bytes(externals_) + map_bytes(lookup_files_) +
        lists_bytes(lookup_files_) + HeapBytes(warm_files_) +
+       HeapBytes(edited_) +
        HeapBytes(pending_) + HeapBytes(entity_crate_) +
        map_bytes(crate_index_) + HeapBytes(crate_names_) + HeapBytes(visible_);
   for (const File& f : files_) r += HeapBytes(f.deps) + HeapBytes(f.dev_deps);
@@ -476,6 +477,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
   Refs(fi);  // (unpacked)
+  edited_.push_back(fi);
   f.path = strings_.Intern(in.path);
   // 1. The old references: a file with content keeps them aside, to carry
   // over the resolution of every one that is still there (KeepResolved);

@@ -310,7 +310,8 @@ class Graph {
   static size_t RefCount(const File& f);
   // Packs a warm file's references (and lets go of them).
   static void PackFile(File& f);
-  // Packs the references of every file warmed since the last call.
+  // At the end of an update: packs the references of the files warmed
+  // since the last call, but for those it edited if they are few.
   void PackWarmFiles();
   // Appends a cold file's references to *out.
   static void UnpackRefs(const File& f, std::vector<Ref>* out);
@@ -420,8 +421,9 @@ class Graph {
   // superset (a file leaves a list when Invalidate finds none of its
   // references looking the name up any more).
   absl::flat_hash_map<StrId, SmallList<uint32_t>> lookup_files_;
-  // Files whose references are unpacked (File::warm) in this update.
-  std::vector<uint32_t> warm_files_;
+  // Files whose references are unpacked (File::warm), and those this
+  // update edited (PackWarmFiles leaves a few of them unpacked).
+  std::vector<uint32_t> warm_files_, edited_;
   std::vector<std::pair<uint32_t, uint32_t>> pending_;  // (file, ref)
   bool batch_ = false;
   bool resolve_all_ = false;

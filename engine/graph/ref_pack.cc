@@ -185,8 +185,22 @@ std::vector<Graph::Ref>& Graph::Refs(uint32_t fi) {
 }
 
 void Graph::PackWarmFiles() {
-  for (uint32_t fi : warm_files_) PackFile(files_[fi]);
-  warm_files_.clear();
+  // The files an update edits stay unpacked until an update edits others
+  // (a file is most often saved again and again), unless it edited many.
+  constexpr size_t kKeepEdited = 4;
+  std::sort(edited_.begin(), edited_.end());
+  edited_.erase(std::unique(edited_.begin(), edited_.end()), edited_.end());
+  const bool keep = edited_.size() <= kKeepEdited;
+  size_t kept = 0;
+  for (uint32_t fi : warm_files_) {
+    if (keep && std::binary_search(edited_.begin(), edited_.end(), fi)) {
+      warm_files_[kept++] = fi;
+    } else {
+      PackFile(files_[fi]);
+    }
+  }
+  warm_files_.resize(kept);
+  edited_.clear();
 }
 
 void Graph::NoteLookup(StrId name, uint32_t fi) {
