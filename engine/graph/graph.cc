@@ -76,7 +76,7 @@ EntityIdx Graph::NewEntity(const Entity& e) {
   entity_crate_[idx] = kNoCrate;  // Build sets a file's entities' crate
   if (track_changes_) changed_slots_.push_back(idx);
   ++live_entities_;
-  by_id_[e.id] = idx;
+  by_id_.Insert(e.id, idx, IdOf());
   by_name_[e.name].push_back(idx);
   return idx;
 }
@@ -106,7 +106,7 @@ void Graph::FreeEntity(EntityIdx idx) {
   }
   out_.Clear(idx);
   in_.Clear(idx);
-  by_id_.erase(e.id);
+  by_id_.Erase(e.id, IdOf());
   EraseOne(by_name_, e.name, idx);
   e.flags = 0;
   --live_entities_;
@@ -258,8 +258,7 @@ std::span<const EntityIdx> Graph::ByName(std::string_view name) const {
 EntityIdx Graph::ById(uint64_t id) const {
   if (frozen_)
     return frozen_->ById(id, [this](EntityIdx e) { return entities_[e].id; });
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? kNoEntity : it->second;
+  return by_id_.Find(id, IdOf());
 }
 
 std::vector<EntityIdx> Graph::LiveEntities() const {
@@ -384,7 +383,7 @@ Graph::MemoryUse Graph::Memory() const {
                 sizeof(EntityIdx);
   u.strings = strings_.TextBytes();
   u.string_index = strings_.IndexBytes();
-  u.tables = map_bytes(by_id_) + map_bytes(by_name_) + lists_bytes(by_name_) +
+  u.tables = by_id_.MemoryBytes() + map_bytes(by_name_) + lists_bytes(by_name_) +
              (frozen_ ? frozen_->MemoryBytes() : 0) +
              map_bytes(file_index_) + files_.capacity() * sizeof(File);
   size_t& r = u.resolution;

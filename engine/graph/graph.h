@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "aim/facts.h"
 #include "engine/graph/edge_lists.h"
+#include "engine/graph/id_index.h"
 #include "engine/graph/layout.h"
 #include "engine/graph/small_list.h"
 #include "engine/model/kinds.h"
@@ -258,6 +259,10 @@ class Graph {
   // two are stored inline (no allocation), in 12 bytes.
   using EntityList = SmallList<EntityIdx>;
 
+  // Reads the id of the entity in a slot (for by_id_).
+  auto IdOf() const {
+    return [this](EntityIdx e) { return entities_[e].id; };
+  }
   // The lookup tables that are a function of entities_ and the files'
   // registrations, in the order a fresh ingest builds them. An image
   // stores only where the live tables differ from these (image_tables.cc).
@@ -392,7 +397,7 @@ class Graph {
   std::vector<File> files_;  // by file index; removed files stay as tombstones
   absl::flat_hash_map<StrId, uint32_t> file_index_;  // path -> file index
 
-  absl::flat_hash_map<uint64_t, EntityIdx> by_id_;
+  IdIndex by_id_;
   absl::flat_hash_map<StrId, EntityList> by_name_;
   // Scope tables. A scope is a module or a fn body, named by its qualified
   // path; traits are scopes of their items.

@@ -160,6 +160,9 @@ struct Graph::DerivedTables {
         fn(modules), fn(crates), fn(externals), fn(file_index);
   }
   absl::flat_hash_map<uint64_t, EntityIdx> by_id;
+  // When set, DeriveEntityTables files the entities by id here, not in
+  // by_id (a whole load derives the graph's own table).
+  IdIndex* ids = nullptr;
   absl::flat_hash_map<StrId, EntityList> by_name;
   absl::flat_hash_map<ScopeName, EntityList> members, assoc;
   absl::flat_hash_map<ScopeName, SmallList<StrId>> imports;

@@ -297,6 +297,27 @@ void Graph::ImageSaver::ScalarExceptions(
   }
   for (const auto& [k, v] : derived)
     if (!live.contains(k)) diff.emplace_back(k, UINT32_MAX);  // absent
+  WriteExceptions(diff, put_key);
+}
+
+void Graph::ImageSaver::IdExceptions(
+    const absl::flat_hash_map<uint64_t, EntityIdx>& derived) {
+  std::vector<std::pair<uint64_t, uint32_t>> diff;
+  const auto id_of = g_.IdOf();
+  g_.by_id_.ForEach([&](EntityIdx e) {
+    const uint64_t k = id_of(e);
+    auto it = derived.find(k);
+    if (it == derived.end() || it->second != e) diff.emplace_back(k, e);
+  });
+  for (const auto& [k, v] : derived)
+    if (g_.by_id_.Find(k, id_of) == kNoEntity)
+      diff.emplace_back(k, UINT32_MAX);  // absent
+  WriteExceptions(diff, [&](uint64_t k) { w_.U64(k); });
+}
+
+template <typename Key, typename PutKey>
+void Graph::ImageSaver::WriteExceptions(
+    std::vector<std::pair<Key, uint32_t>>& diff, PutKey put_key) {
   std::sort(diff.begin(), diff.end());
   w_.Varint(diff.size());
   for (const auto& [k, v] : diff) {
@@ -329,7 +350,7 @@ void Graph::ImageSaver::Tables() {
   ListExceptions(g_.globs_, d.globs, str_key);
   ListExceptions(g_.modules_, d.modules, str_key);
   ListExceptions(g_.crates_, d.crates, str_key);
-  ScalarExceptions(g_.by_id_, d.by_id, [&](uint64_t k) { w_.U64(k); });
+  IdExceptions(d.by_id);
   ScalarExceptions(g_.externals_, d.externals, str_key);
   ScalarExceptions(g_.file_index_, d.file_index, str_key);
 }

@@ -57,6 +57,12 @@ class Graph::ImageSaver {
   void ScalarExceptions(const absl::flat_hash_map<Key, Value>& live,
                         const absl::flat_hash_map<Key, Value>& derived,
                         PutKey put_key);
+  // The same for the live id table.
+  void IdExceptions(const absl::flat_hash_map<uint64_t, EntityIdx>& derived);
+  // Writes (key, value) exceptions in key order.
+  template <typename Key, typename PutKey>
+  void WriteExceptions(std::vector<std::pair<Key, uint32_t>>& diff,
+                       PutKey put_key);
 
   const Graph& g_;
   image::Writer w_;

@@ -161,10 +161,11 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
     for (uint64_t& h : hint) h = peek.Varint("tables.size");
     if (peek.ok()) {
       const uint64_t live = g_->live_entities_;
-      derived.by_id.reserve(std::min(hint[0], live));
+      g_->by_id_.Reserve(std::min(hint[0], live));
       derived.by_name.reserve(std::min(hint[1], live));
       derived.externals.reserve(std::min(hint[8], live));
     }
+    derived.ids = &g_->by_id_;  // (filed straight into the graph's)
     g_->DeriveEntityTables(derived);
     derived_ = &derived;
   };
@@ -454,13 +455,19 @@ void Graph::ImageLoader::Tables() {
                           regs[3], regs[4], regs[5], live,    n_files_};
   DerivedTables own;
   DerivedTables& d = derived_ ? *derived_ : own;
+  // A whole graph's id table derives into the graph's own (in round 1
+  // when loading by sections); the map takes just the exceptions.
+  if (!queries_only_) d.ids = &g_->by_id_;
   size_t i = 0;
   d.ForEach([&](auto& table) {
     const uint64_t hint = r_->Varint("tables.size");
     // (Query-only, the entity tables (by id, by name, externals) hold just
     // their exceptions: see below.)
     const bool entity_table = i == 0 || i == 1 || i == 8;
-    const uint64_t want = queries_only_ && entity_table ? 0 : hint;
+    const uint64_t want =
+        (queries_only_ && entity_table) || (i == 0 && d.ids) ? 0 : hint;
+    if (i == 0 && d.ids && !derived_)
+      d.ids->Reserve(static_cast<size_t>(std::min<uint64_t>(hint, bound[0])));
     table.reserve(static_cast<size_t>(std::min<uint64_t>(want, bound[i++])));
   });
   if (!r_->ok()) return;
@@ -475,7 +482,8 @@ void Graph::ImageLoader::Tables() {
   ListExceptions(d.globs, false, false, "tables.globs");
   ListExceptions(d.modules, false, true, "tables.modules");
   ListExceptions(d.crates, false, true, "tables.crates");
-  ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id", queries_only_);
+  ScalarExceptions(d.by_id, true, n_slots_, "tables.by_id",
+                   queries_only_ || d.ids);
   ScalarExceptions(d.externals, false, n_slots_, "tables.externals");
   ScalarExceptions(d.file_index, false, n_files_, "tables.file_index");
   if (!r_->ok()) return;
@@ -499,7 +507,13 @@ void Graph::ImageLoader::Tables() {
     g_->strings_.IndexStored(paths);
     return;
   }
-  g_->by_id_ = std::move(d.by_id);
+  for (const auto& [id, slot] : d.by_id) {  // the exceptions
+    if (slot == kNoEntity) {
+      g_->by_id_.Erase(id, g_->IdOf());
+    } else {
+      g_->by_id_.Insert(id, slot, g_->IdOf());
+    }
+  }
   g_->by_name_ = std::move(d.by_name);
   g_->externals_ = std::move(d.externals);
   g_->members_ = std::move(d.members);

@@ -27,12 +27,16 @@ void Graph::DeriveEntityTables(DerivedTables& t) const {
   for (EntityIdx i = 0; i < n; ++i) {
     if (i + kAhead < n) {
       const Entity& ahead = entities_[i + kAhead];
-      t.by_id.prefetch(ahead.id);
+      if (!t.ids) t.by_id.prefetch(ahead.id);
       t.by_name.prefetch(ahead.name);
     }
     const Entity& e = entities_[i];
     if (!(e.flags & kLive)) continue;
-    t.by_id[e.id] = i;
+    if (t.ids) {
+      t.ids->Insert(e.id, i, IdOf());
+    } else {
+      t.by_id[e.id] = i;
+    }
     t.by_name[e.name].push_back(i);
     if (e.kind == EntityKind::kExternal) t.externals[e.qualified] = i;
   }

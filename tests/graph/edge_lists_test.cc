@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/graph/frozen_tables.h"
+#include "engine/graph/id_index.h"
 #include "engine/graph/graph_internal.h"
 
 namespace aim::graph {
@@ -293,6 +294,61 @@ TEST(FrozenTablesTest, EqualDerivedMapsWithExceptions) {
       EXPECT_EQ(t.ById(id, id_of), want) << "round " << round << " id " << id;
     }
   }
+}
+
+// The id index against a map of id -> slot, as a graph uses it: slots
+// are filed under their entity's id, an id filed again takes the new
+// slot, an erased id is gone; through growth and through removals that
+// shift runs back. Ids come from a small set, so probes collide often.
+TEST(IdIndexTest, EqualsAMap) {
+  std::mt19937_64 rng(11);
+  std::vector<uint64_t> slot_id(4000);  // the "entities": each slot's id
+  std::vector<uint64_t> ids(3000);
+  for (uint64_t& id : ids) id = rng();
+  auto id_of = [&](EntityIdx e) { return slot_id[e]; };
+  IdIndex index;
+  std::map<uint64_t, EntityIdx> want;
+  std::vector<EntityIdx> free_slots;
+  for (EntityIdx e = 0; e < slot_id.size(); ++e) free_slots.push_back(e);
+  size_t peak = 0;
+  for (int step = 0; step < 60000; ++step) {
+    const uint64_t id = ids[rng() % ids.size()];
+    if (rng() % 3 != 0 && !free_slots.empty()) {
+      // A new entity with this id (in a slot nobody has filed).
+      const EntityIdx e = free_slots.back();
+      free_slots.pop_back();
+      slot_id[e] = id;
+      index.Insert(id, e, id_of);
+      if (auto it = want.find(id); it != want.end())
+        free_slots.push_back(it->second);  // no longer filed
+      want[id] = e;
+    } else {
+      auto it = want.find(id);
+      if (it != want.end()) {
+        free_slots.push_back(it->second);
+        want.erase(it);
+      }
+      index.Erase(id, id_of);
+    }
+    ASSERT_EQ(index.size(), want.size()) << "step " << step;
+    peak = std::max(peak, want.size());
+    if (step % 500 == 0 || step > 59000) {
+      for (uint64_t q : ids) {
+        auto it = want.find(q);
+        ASSERT_EQ(index.Find(q, id_of), it == want.end() ? kNoEntity : it->second)
+            << "step " << step;
+      }
+      size_t filed = 0;
+      index.ForEach([&](EntityIdx e) {
+        ++filed;
+        EXPECT_EQ(want[slot_id[e]], e);
+      });
+      ASSERT_EQ(filed, want.size());
+    }
+  }
+  EXPECT_EQ(index.Find(12345, id_of), kNoEntity);
+  // At most half full, at most twice what it must be: 8-byte buckets.
+  EXPECT_LE(index.MemoryBytes(), 8u * 4 * peak);
 }
 
 }  // namespace
