@@ -1144,25 +1144,42 @@ void Graph::KeepResolved(uint32_t fi, std::vector<Ref> old_refs,
 
 void Graph::Invalidate(const absl::flat_hash_set<StrId>& changed) {
   if (resolve_all_) return;  // everything is resolved again anyway
+  // The files listed under any changed name, each read once.
+  std::vector<uint32_t> files;
+  for (StrId name : changed)
+    if (auto it = lookup_files_.find(name); it != lookup_files_.end())
+      files.insert(files.end(), it->second.begin(), it->second.end());
+  if (files.empty()) return;
+  std::sort(files.begin(), files.end());
+  files.erase(std::unique(files.begin(), files.end()), files.end());
+  // Their references that looked a changed name up resolve again; (name,
+  // file) for each name a file still looks up.
+  std::vector<std::pair<StrId, uint32_t>> still;
+  for (uint32_t fi : files) {
+    const std::vector<Ref>& refs = Refs(fi);
+    for (uint32_t ri = 0; ri < refs.size(); ++ri) {
+      bool queued = false;
+      for (StrId name : refs[ri].lookups) {
+        if (!changed.contains(name)) continue;
+        still.emplace_back(name, fi);
+        if (!queued) pending_.emplace_back(fi, ri);
+        queued = true;
+      }
+    }
+  }
+  // A file that no longer looks a name up leaves its list.
+  std::sort(still.begin(), still.end());
+  still.erase(std::unique(still.begin(), still.end()), still.end());
   for (StrId name : changed) {
     auto it = lookup_files_.find(name);
     if (it == lookup_files_.end()) continue;
-    SmallList<uint32_t>& files = it->second;
+    SmallList<uint32_t>& list = it->second;
     size_t keep = 0;
-    for (uint32_t fi : files) {
-      bool looks = false;
-      const std::vector<Ref>& refs = Refs(fi);
-      for (uint32_t ri = 0; ri < refs.size(); ++ri) {
-        const SmallList<StrId>& l = refs[ri].lookups;
-        if (std::binary_search(l.begin(), l.end(), name)) {
-          pending_.emplace_back(fi, ri);
-          looks = true;
-        }
-      }
-      if (looks) files[keep++] = fi;
-    }
-    files.resize(keep);
-    if (files.empty()) lookup_files_.erase(it);
+    for (uint32_t fi : list)
+      if (std::binary_search(still.begin(), still.end(), std::pair{name, fi}))
+        list[keep++] = fi;
+    list.resize(keep);
+    if (list.empty()) lookup_files_.erase(it);
   }
 }
 
