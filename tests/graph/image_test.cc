@@ -550,6 +550,14 @@ TEST(ImageTest, ListOrderOutOfRangeIsAnError) {
   }
 }
 
+// Loading `damaged` fails as DataLoss, with `what` in the message.
+void ExpectLoadError(const std::string& damaged, const std::string& what) {
+  auto g = Graph::LoadImage(damaged);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(g.status().message().find(what), std::string::npos) << g.status();
+}
+
 // Before format 5, the deps section lists names ascending, each with its
 // references ascending and once: a name out of order, or a reference
 // listed twice (a delta of 0 after the first), is an error that names
@@ -591,25 +599,18 @@ TEST(ImageTest, DepsByNameOutOfOrderAreErrors) {
     }
     entries.push_back(e);
   }
-  auto expect_error = [](const std::string& damaged, const std::string& what) {
-    auto g = Graph::LoadImage(damaged);
-    ASSERT_FALSE(g.ok());
-    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_NE(g.status().message().find(what), std::string::npos)
-        << g.status();
-  };
   {
     std::string damaged = image;  // the second name as the first
     std::memcpy(damaged.data() + entries[1].name_at,
                 image.data() + entries[0].name_at, 4);
-    expect_error(damaged, "deps.name at byte ");
+    ExpectLoadError(damaged, "deps.name at byte ");
   }
   bool twice = false;
   for (const Entry& e : entries) {
     if (e.count < 2 || e.one_byte_deltas.size() < e.count) continue;
     std::string damaged = image;
     damaged[e.one_byte_deltas[1]] = 0;
-    expect_error(damaged, "a reference listed twice");
+    ExpectLoadError(damaged, "a reference listed twice");
     twice = true;
     break;
   }
@@ -641,19 +642,12 @@ TEST(ImageTest, DepsByReferenceOutOfOrderAreErrors) {
       }
   }
   ASSERT_NE(second, 0u) << "no reference looked up two names";
-  auto expect_error = [](const std::string& damaged, const std::string& what) {
-    auto g = Graph::LoadImage(damaged);
-    ASSERT_FALSE(g.ok());
-    EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_NE(g.status().message().find(what), std::string::npos)
-        << g.status();
-  };
   std::string damaged = image;
   damaged[second] = 0;
-  expect_error(damaged, "a name listed twice");
+  ExpectLoadError(damaged, "a name listed twice");
   damaged = image;
   damaged[second] = 0x7f;  // past the small image's strings
-  expect_error(damaged, "deps.name at byte " + std::to_string(second) +
+  ExpectLoadError(damaged, "deps.name at byte " + std::to_string(second) +
                             ": string id past ");
 }
 
