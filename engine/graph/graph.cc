@@ -383,7 +383,8 @@ Graph::MemoryUse Graph::Memory() const {
                 sizeof(EntityIdx);
   u.strings = strings_.TextBytes();
   u.string_index = strings_.IndexBytes();
-  u.tables = by_id_.MemoryBytes() + map_bytes(by_name_) + lists_bytes(by_name_) +
+  u.tables = by_id_.MemoryBytes() + map_bytes(by_name_) +
+             lists_bytes(by_name_) +
              (frozen_ ? frozen_->MemoryBytes() : 0) +
              map_bytes(file_index_) + files_.capacity() * sizeof(File);
   size_t& r = u.resolution;

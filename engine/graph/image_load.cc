@@ -546,7 +546,8 @@ void Graph::ImageLoader::Deps() {
           return r_->FailAt(at, "deps.name",
                             "string id past " + std::to_string(name) +
                                 " by " + std::to_string(delta) +
-                                " out of range (" + std::to_string(n_str_) + ")");
+                                " out of range (" + std::to_string(n_str_) +
+                                ")");
         name += delta;
         if (listed[name] != fi + 1) {
           listed[name] = fi + 1;

@@ -2,10 +2,12 @@
 //
 // References are what edits need and queries never read: as many as there
 // are edges, 48 bytes each unpacked. A file's references are packed into
-// bytes (about 15 a reference) when an update ends, and unpacked when a
-// later one touches the file: an edit of it, or a resolution of one of its
-// references (Graph::Refs). The bytes are this process's own (never stored
-// or received), so they are decoded without checks.
+// bytes (about 18 a reference, with the names it looked up) when an update
+// ends, and unpacked when a later one touches the file: an edit of it, or
+// a resolution of one of its references (Graph::Refs). The bytes are
+// decoded without checks: `packed` is this process's own, and
+// `packed_lookups`, which an image's deps section also holds, is checked
+// field by field when an image is loaded.
 //
 // Layout: the references in File::packed, their lookups in
 // File::packed_lookups (an image's loader packs the one as it reads the
@@ -67,7 +69,8 @@ constexpr uint32_t kManyMade = 7;
 }  // namespace
 
 uint8_t* Graph::RefWriter::Room(size_t n) {
-  if (size_ + n > buf_.size()) buf_.resize(std::max(buf_.size() * 2, size_ + n));
+  if (size_ + n > buf_.size())
+    buf_.resize(std::max(buf_.size() * 2, size_ + n));
   return buf_.data() + size_;
 }
 

@@ -335,8 +335,8 @@ TEST(IdIndexTest, EqualsAMap) {
     if (step % 500 == 0 || step > 59000) {
       for (uint64_t q : ids) {
         auto it = want.find(q);
-        ASSERT_EQ(index.Find(q, id_of), it == want.end() ? kNoEntity : it->second)
-            << "step " << step;
+        const EntityIdx filed = it == want.end() ? kNoEntity : it->second;
+        ASSERT_EQ(index.Find(q, id_of), filed) << "step " << step;
       }
       size_t filed = 0;
       index.ForEach([&](EntityIdx e) {
