@@ -104,7 +104,7 @@ class SmallList {
     size_ = want;
   }
   void clear() { Shrink(0); }
-  // Bytes held on the heap.
+  // Bytes held on the heap (what the list asked the allocator for).
   size_t HeapBytes() const { return OnHeap() ? Room(size_) * sizeof(T) : 0; }
 
  private:
@@ -126,12 +126,19 @@ class SmallList {
     if (OnHeap()) std::free(Heap());
     std::memcpy(u_.heap, &grown, sizeof(grown));
   }
-  // Down to n elements: back inline at kInline or fewer.
+  // Down to n elements: back inline at kInline or fewer, else into the
+  // room n needs (so that a list holds Room(size) on the heap, always).
   void Shrink(uint32_t n) {
     if (OnHeap() && n <= kInline) {
       T* heap = Heap();
       if (n > 0) std::memcpy(u_.items, heap, n * sizeof(T));
       std::free(heap);
+    } else if (OnHeap() && Room(n) < Room(size_)) {
+      T* smaller = static_cast<T*>(std::malloc(Room(n) * sizeof(T)));
+      if (smaller == nullptr) throw std::bad_alloc();
+      std::memcpy(smaller, Heap(), n * sizeof(T));
+      std::free(Heap());
+      std::memcpy(u_.heap, &smaller, sizeof(smaller));
     }
     size_ = n;
   }
