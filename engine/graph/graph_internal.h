@@ -103,9 +103,9 @@ class Graph::RefWriter {
   void Add(const Ref& r, std::span<const Ref::Made> made);
   // The next reference's lookups (written apart from the references).
   void Lookups(std::span<const StrId> names);
-  // The bytes written since the last Reset, into an allocation of their
-  // size.
-  void MoveTo(std::vector<uint8_t>& out) const {
+  // Copies the bytes written since the last Reset into `out`, an
+  // allocation of their size.
+  void CopyTo(std::vector<uint8_t>& out) const {
     out.assign(buf_.data(), buf_.data() + size_);
   }
   std::string_view bytes() const {

@@ -143,7 +143,6 @@ bool Graph::ImageLoader::ReadRefColumns(const std::vector<uint32_t>& ref_count,
   }
   if (!queries_only_) {  // (for the deps section)
     ref_base_.resize(n_files_ + 1);
-    file_of_ref_.resize(c.total);
   }
   out_n_.assign(n_slots_, 0);
   in_n_.assign(n_slots_, 0);
@@ -248,7 +247,6 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
                   j, "kind");
         return;
       }
-      file_of_ref_[j] = fi;
       const uint32_t n_m = c.made_count[j];
       made.resize(n_m);
       for (uint32_t x = 0; x < n_m; ++x, ++m) {
@@ -258,7 +256,7 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
       w.Add(r, made);
       ++j;
     }
-    w.MoveTo(f.packed);
+    w.CopyTo(f.packed);
     f.ref_count = ref_count[fi];
   }
   EndRefs(c, j, at, k);

@@ -190,8 +190,7 @@ class Graph::ImageLoader {
   const ImageLoader* refs_ = this;
   // References are numbered across files (file 0's first): set by
   // FileRefs for a whole load.
-  std::vector<uint32_t> ref_base_;     // per file, and the total at the end
-  std::vector<uint32_t> file_of_ref_;  // per reference
+  std::vector<uint32_t> ref_base_;  // per file, and the total at the end
   // Made entries per source and per target slot (counted by FileRefs).
   std::vector<uint32_t> out_n_, in_n_;
   struct MadeEdge {

@@ -193,7 +193,6 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
   // query-only load has no crates, deps or pending to load.
   ImageLoader edges(*this, nullptr);
   edges.ref_base_ = std::move(ref_base_);
-  edges.file_of_ref_ = std::move(file_of_ref_);
   edges.out_n_ = std::move(out_n_);
   edges.in_n_ = std::move(in_n_);
   edges.made_edges_ = std::move(made_edges_);
@@ -562,9 +561,13 @@ void Graph::ImageLoader::Deps() {
 }
 
 void Graph::ImageLoader::DepsByName() {
-  const std::vector<uint32_t>& file_of_ref = refs_->file_of_ref_;
   const std::vector<uint32_t>& ref_base = refs_->ref_base_;
-  const uint64_t n_refs = file_of_ref.size();
+  const uint64_t n_refs = ref_base.empty() ? 0 : ref_base.back();
+  // (Only images of these formats need each reference's file.)
+  std::vector<uint32_t> file_of_ref(n_refs);
+  for (uint32_t fi = 0; fi + 1 < ref_base.size(); ++fi)
+    std::fill(file_of_ref.begin() + ref_base[fi],
+              file_of_ref.begin() + ref_base[fi + 1], fi);
   const size_t n = r_->Count(5, "deps.count");
   g_->lookup_files_.reserve(n);
   // How many names each reference looked up (at start[ref + 1]); the
@@ -621,7 +624,7 @@ void Graph::ImageLoader::DepsByName() {
     for (uint32_t ref = ref_base[fi]; ref < ref_base[fi + 1]; ++ref)
       w.Lookups(std::span<const StrId>(names.data() + start[ref],
                                        start[ref + 1] - start[ref]));
-    w.MoveTo(g_->files_[fi].packed_lookups);
+    w.CopyTo(g_->files_[fi].packed_lookups);
   }
 }
 

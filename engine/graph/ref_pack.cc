@@ -123,10 +123,10 @@ void Graph::PackFile(File& f) {
   if (!f.warm) return;
   RefWriter w;
   for (const Ref& r : f.refs) w.Add(r, r.made);
-  w.MoveTo(f.packed);
+  w.CopyTo(f.packed);
   w.Reset();
   for (const Ref& r : f.refs) w.Lookups(r.lookups);
-  w.MoveTo(f.packed_lookups);
+  w.CopyTo(f.packed_lookups);
   f.ref_count = static_cast<uint32_t>(f.refs.size());
   std::vector<Ref>().swap(f.refs);
   f.warm = false;
