@@ -390,8 +390,7 @@ Graph::MemoryUse Graph::Memory() const {
   size_t& r = u.resolution;
   for (const File& f : files_) {
     u.tables += HeapBytes(f.entities);
-    r += HeapBytes(f.refs) + HeapBytes(f.packed) +
-         HeapBytes(f.packed_lookups) + HeapBytes(f.scopes) +
+    r += HeapBytes(f.refs) + HeapBytes(f.packed) + HeapBytes(f.scopes) +
          HeapBytes(f.member_regs) +
          HeapBytes(f.assoc_regs) + HeapBytes(f.import_regs) +
          HeapBytes(f.glob_regs) + HeapBytes(f.module_regs) +

@@ -308,21 +308,24 @@ class Graph {
   void Invalidate(const absl::flat_hash_set<StrId>& changed);
   void ResolvePending();
 
-  // ref_pack.cc. A file's references are held packed (about a third of
+  // ref_pack.cc. A file's references are held packed (about a fifth of
   // their size) except while an update edits or resolves them.
   // Warms file `fi` (unpacks its references) and returns them.
   std::vector<Ref>& Refs(uint32_t fi);
   static size_t RefCount(const File& f);
-  // Packs a warm file's references (and lets go of them).
-  static void PackFile(File& f);
+  // Packs a warm file's references (and lets go of them) with `w`.
+  class RefWriter;
+  static void PackFile(File& f, RefWriter& w);
   // At the end of an update: packs the references of the files warmed
   // since the last call, but for those it edited if they are few.
   void PackWarmFiles();
   // Appends a cold file's references to *out.
-  static void UnpackRefs(const File& f, std::vector<Ref>* out);
-
-  // Packs references one at a time (all of a file's, then their lookups).
-  class RefWriter;
+  void UnpackRefs(const File& f, std::vector<Ref>* out) const;
+  // Reads packed references one at a time.
+  class RefReader;
+  // Ends the process: a file's own packed references failed to read (a
+  // bug, or memory damage).
+  [[noreturn]] static void OwnRefsDamaged(const File& f, const RefReader& in);
   // Files that look up `name` (some perhaps no longer do) take `fi`.
   void NoteLookup(StrId name, uint32_t fi);
 

@@ -3,7 +3,9 @@
 #define AIM_ENGINE_GRAPH_GRAPH_INTERNAL_H_
 
 #include <algorithm>
+#include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -97,12 +99,18 @@ struct Graph::Ref {
   }
 };
 
+// A file's references as bytes (ref_pack.cc has the layout). A reference
+// repeats, by number, the key (kind, flags, source, path, self type,
+// scope) of an earlier one with the same; its made entries' targets and
+// its lookups may repeat that one's too.
 class Graph::RefWriter {
  public:
-  // The next reference, with its made entries (`r.made` is not read).
-  void Add(const Ref& r, std::span<const Ref::Made> made);
-  // The next reference's lookups (written apart from the references).
-  void Lookups(std::span<const StrId> names);
+  RefWriter();
+  ~RefWriter();
+  // The next reference, with its made entries and lookups (`r.made` and
+  // `r.lookups` are not read).
+  void Add(const Ref& r, std::span<const Ref::Made> made,
+           std::span<const StrId> lookups);
   // Copies the bytes written since the last Reset into `out`, an
   // allocation of their size.
   void CopyTo(std::vector<uint8_t>& out) const {
@@ -111,7 +119,7 @@ class Graph::RefWriter {
   std::string_view bytes() const {
     return {reinterpret_cast<const char*>(buf_.data()), size_};
   }
-  // Starts anew (keeping the buffer).
+  // Starts anew (keeping the buffers).
   void Reset();
 
  private:
@@ -121,6 +129,52 @@ class Graph::RefWriter {
   size_t size_ = 0;
   uint32_t owner_ = 0, line_ = 0;
   StrId self_type_ = 0;
+  struct Keys;  // each key's number and its last made entries and lookups
+  std::unique_ptr<Keys> keys_;
+};
+
+// Reads the bytes RefWriter wrote, one reference at a time, checking every
+// field: an image's bytes are read with the checks the graph's own are.
+class Graph::RefReader {
+ public:
+  // `count` references in `bytes`; entity slots below `n_slots` and
+  // string ids below `n_str`.
+  RefReader(std::span<const uint8_t> bytes, uint32_t count, size_t n_slots,
+            size_t n_str);
+  ~RefReader();
+  // Reads the next reference: false at the end (all `count` read, every
+  // byte used) or on damage (then error() says what, at offset()).
+  bool Next();
+  // The reference read (`made` and `lookups` empty: see made(), lookups(),
+  // valid until the next call).
+  const Ref& ref() const { return ref_; }
+  std::span<const Ref::Made> made() const;
+  std::span<const StrId> lookups() const;
+  const std::string& error() const { return error_; }
+  size_t offset() const { return error_at_; }
+
+ private:
+  bool Fail(const uint8_t* at, std::string what);
+  // A varint of at most 32 bits at p_ (false past the end or too long).
+  bool Get(uint32_t& v, const char* what);
+
+  const uint8_t* const begin_;
+  const uint8_t* p_;
+  const uint8_t* const end_;
+  uint32_t left_;
+  const size_t n_slots_, n_str_;
+  Ref ref_;
+  struct Key {
+    Ref fields;  // kind, flags, source, path, self_type, scope
+    uint32_t made_begin = 0, made_n = 0, lookups_begin = 0, lookups_n = 0;
+  };
+  std::vector<Key> keys_;
+  uint32_t key_ = 0;  // the key of the reference read
+  std::vector<Ref::Made> made_;
+  std::vector<StrId> lookups_;
+  uint32_t made_begin_ = 0, made_n_ = 0;  // the reference's own made entries
+  std::string error_;
+  size_t error_at_ = 0;
 };
 
 struct Graph::File {
@@ -132,8 +186,8 @@ struct Graph::File {
   uint32_t gen = 0;  // bumped each time the file lets go of its references
   bool live = false;
   // Whether `refs` holds the references (Graph::Refs warmed the file in
-  // this update); else they are in `packed` and `packed_lookups`
-  // (ref_pack.cc), `ref_count` of them, and `refs` is empty.
+  // this update); else they are in `packed` (ref_pack.cc), `ref_count` of
+  // them, and `refs` is empty.
   bool warm = false;
   uint32_t ref_count = 0;
   std::vector<EntityIdx> entities;
@@ -142,7 +196,7 @@ struct Graph::File {
   bool deps_known = false;
   std::vector<StrId> deps, dev_deps;
   std::vector<Ref> refs;
-  std::vector<uint8_t> packed, packed_lookups;
+  std::vector<uint8_t> packed;
   // Scope chains, innermost first: fn bodies, then the module.
   std::vector<std::vector<StrId>> scopes;
   // What was registered in the scope tables, to withdraw it again.

@@ -5,8 +5,9 @@
 // references and registrations are stored as they are (slots, list
 // orders, free lists). The lookup tables are not: the loader derives them
 // (DeriveTables) and the image carries only the lists where the live
-// tables differ from the derived ones. The names each reference looked up
-// are stored by name (the deps section).
+// tables differ from the derived ones. Each file's references, with the
+// names they looked up, are stored in the bytes a graph holds them in
+// (ref_pack.cc): a packed file's are copied as they are.
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -57,7 +58,7 @@ size_t Graph::ImageSaver::Expected(const Graph& g) {
   size_t bytes =
       g.strings_.bytes() + 6 * g.strings_.size() + 46 * g.entities_.size();
   for (const File& f : g.files_) {
-    bytes += 64 + 4 * f.entities.size() + 29 * RefCount(f) +
+    bytes += 64 + 4 * f.entities.size() + 10 * RefCount(f) +
              12 * (f.member_regs.size() + f.assoc_regs.size() +
                    f.import_regs.size());
   }
@@ -72,9 +73,18 @@ const std::vector<Graph::Ref>& Graph::ImageSaver::RefsOf(size_t fi) {
   if (refs.size() != f.ref_count) {
     refs.clear();
     refs.reserve(f.ref_count);
-    UnpackRefs(f, &refs);
+    g_.UnpackRefs(f, &refs);
   }
   return refs;
+}
+
+std::string_view Graph::ImageSaver::PackedRefs(size_t fi) {
+  const File& f = g_.files_[fi];
+  if (!f.warm)
+    return {reinterpret_cast<const char*>(f.packed.data()), f.packed.size()};
+  writer_.Reset();
+  for (const Ref& r : f.refs) writer_.Add(r, r.made, r.lookups);
+  return writer_.bytes();
 }
 
 void Graph::ImageSaver::Strings() {
@@ -172,7 +182,24 @@ void Graph::ImageSaver::Files() {
     for (const auto& chain : f.scopes)
       for (StrId s : chain) w_.U32(s);
 
-  for (size_t fi = 0; fi < fs.size(); ++fi) w_.Varint(RefsOf(fi).size());
+  for (size_t fi = 0; fi < fs.size(); ++fi) w_.Varint(RefCount(fs[fi]));
+  if (format_ >= 6) {
+    // Each file's packed references: their size, then the bytes.
+    std::vector<std::string> warm(fs.size());
+    for (size_t fi = 0; fi < fs.size(); ++fi) {
+      if (fs[fi].warm) warm[fi] = PackedRefs(fi);
+      w_.Varint(fs[fi].warm ? warm[fi].size() : fs[fi].packed.size());
+    }
+    for (size_t fi = 0; fi < fs.size(); ++fi)
+      w_.Bytes(fs[fi].warm ? std::string_view(warm[fi]) : PackedRefs(fi));
+  } else {
+    RefColumns();
+  }
+  Registrations();
+}
+
+void Graph::ImageSaver::RefColumns() {
+  const auto& fs = g_.files_;
   auto each_ref = [&](auto fn) {
     for (size_t fi = 0; fi < fs.size(); ++fi)
       for (const Ref& r : RefsOf(fi)) fn(r);
@@ -218,7 +245,10 @@ void Graph::ImageSaver::Files() {
   each_ref([&](const Ref& r) {
     for (const Ref::Made& m : r.made) w_.U32(m.to);
   });
+}
 
+void Graph::ImageSaver::Registrations() {
+  const auto& fs = g_.files_;
   // Registrations: (scope, name) -> entity, (scope, name) -> path,
   // scope -> path, path -> entity.
   for (auto regs : {&File::member_regs, &File::assoc_regs}) {
@@ -356,20 +386,19 @@ void Graph::ImageSaver::Tables() {
 }
 
 void Graph::ImageSaver::Deps() {
+  if (format_ >= 6) return;  // (with the references)
   if (format_ < 5) return DepsByName();
-  // Each reference's names, file by file: the bytes a graph holds them in
-  // (File::packed_lookups).
-  RefWriter w;
-  for (const File& f : g_.files_) {
-    if (!f.warm) {
-      w_.Bytes({reinterpret_cast<const char*>(f.packed_lookups.data()),
-                f.packed_lookups.size()});
-      continue;
+  // Format 5: each reference's names, file by file: the count, then the
+  // names ascending as deltas.
+  for (size_t fi = 0; fi < g_.files_.size(); ++fi)
+    for (const Ref& r : RefsOf(fi)) {
+      w_.Varint(r.lookups.size());
+      StrId prev = 0;
+      for (StrId name : r.lookups) {
+        w_.Varint(name - prev);
+        prev = name;
+      }
     }
-    w.Reset();
-    for (const Ref& r : f.refs) w.Lookups(r.lookups);
-    w_.Bytes(w.bytes());
-  }
 }
 
 void Graph::ImageSaver::DepsByName() {

@@ -108,13 +108,11 @@ void Graph::ImageSaver::Edges() {
   const size_t n = g_.entities_.size();
   std::vector<EntityIdx> e_from, e_to;
   std::vector<Edge> e_out;  // each made entry's edge, as in an out-list
-  for (size_t fi = 0; fi < g_.files_.size(); ++fi)
-    for (const Ref& r : RefsOf(fi))
-      for (const Ref::Made& m : r.made) {
-        e_from.push_back(m.from);
-        e_to.push_back(m.to);
-        e_out.push_back(r.OutEdge(m, g_.files_[fi].path));
-      }
+  ForEachMade([&](size_t fi, const Ref& r, const Ref::Made& m) {
+    e_from.push_back(m.from);
+    e_to.push_back(m.to);
+    e_out.push_back(r.OutEdge(m, g_.files_[fi].path));
+  });
   const size_t n_e = e_from.size();
   auto e_in = [&](uint32_t c) {
     Edge ed = e_out[c];

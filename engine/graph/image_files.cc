@@ -107,7 +107,12 @@ void Graph::ImageLoader::Files() {
   }
 
   count = Counts(n, "files.ref_count", total);
-  if (r_->ok()) FileRefs(count);
+  if (r_->ok()) {
+    if (version_ >= 6)
+      PackedRefs(count);
+    else
+      FileRefs(count);
+  }
   if (!r_->ok()) return;
   if (queries_only_) {
     r_->Bytes(r_->remaining(), "files.regs");  // registrations: not kept
@@ -189,16 +194,16 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
   const auto& opt = c.opt;
   size_t j = 0, m = 0, k = 0;
   size_t at[image::kRefOptional] = {0, 0, 0, 0, 0};
-  // Each file's references are packed as they are read (their lookups
-  // follow from the deps section); their made entries' edges are kept
-  // aside for the adjacency lists, as a query-only load keeps them.
+  // Each file's references are held unpacked until the deps section gives
+  // them their lookups (Deps packs them); their made entries' edges are
+  // kept aside for the adjacency lists, as a query-only load keeps them.
   made_edges_.reserve(c.n_made);
   std::vector<Ref::Made> made;
-  RefWriter w;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     ref_base_[fi] = static_cast<uint32_t>(j);
-    w.Reset();
+    f.warm = true;
+    f.refs.reserve(ref_count[fi]);
     for (uint32_t ri = 0; ri < ref_count[fi]; ++ri) {
       Ref r;
       const uint8_t sh = shape[j];
@@ -253,13 +258,57 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
         if (!ReadMade(c, m, r.owner, r.fixed_source(), k, made[x])) return;
         made_edges_.push_back({made[x].from, r.OutEdge(made[x], f.path)});
       }
-      w.Add(r, made);
+      r.made.assign(made);
+      f.refs.push_back(std::move(r));
       ++j;
     }
-    w.CopyTo(f.packed);
-    f.ref_count = ref_count[fi];
   }
   EndRefs(c, j, at, k);
+}
+
+void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
+  uint64_t total = 0;
+  const std::vector<uint32_t> size = Counts(n_files_, "refs.bytes", total);
+  if (!r_->ok()) return;
+  const size_t begin = r_->offset();
+  const std::string_view bytes = r_->Bytes(total, "refs");
+  if (!r_->ok()) return;
+  out_n_.assign(n_slots_, 0);
+  in_n_.assign(n_slots_, 0);
+  // Each file's bytes are read through, checked, for the made entries'
+  // edges (kept aside for the adjacency lists) and the names looked up
+  // (each name's files), and kept as they are.
+  std::vector<uint32_t> listed;  // per name, 1 + the last file listed
+  if (!queries_only_) listed.assign(n_str_, 0);
+  made_edges_.reserve(total / 8);
+  size_t at = 0;
+  for (uint32_t fi = 0; fi < n_files_; ++fi) {
+    File& f = g_->files_[fi];
+    const std::span<const uint8_t> packed(
+        reinterpret_cast<const uint8_t*>(bytes.data()) + at, size[fi]);
+    RefReader in(packed, ref_count[fi], n_slots_, n_str_);
+    while (in.Next()) {
+      for (const Ref::Made& m : in.made()) {
+        ++out_n_[m.from];
+        ++in_n_[m.to];
+        made_edges_.push_back({m.from, in.ref().OutEdge(m, f.path)});
+      }
+      if (queries_only_) continue;
+      for (StrId name : in.lookups())
+        if (listed[name] != fi + 1) {
+          listed[name] = fi + 1;
+          g_->lookup_files_[name].push_back(fi);
+        }
+    }
+    if (!in.error().empty())
+      return r_->FailAt(begin + at + in.offset(), "refs",
+                        "file " + std::to_string(fi) + ": " + in.error());
+    if (!queries_only_) {
+      f.packed.assign(packed.begin(), packed.end());
+      f.ref_count = ref_count[fi];
+    }
+    at += size[fi];
+  }
 }
 
 void Graph::ImageLoader::MadeEdges(const std::vector<uint32_t>& ref_count,

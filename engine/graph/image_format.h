@@ -31,7 +31,10 @@ namespace aim::graph::image {
 //  5: the deps section lists each reference's names, reference by
 //     reference, as a graph holds them (older images: each name's
 //     references, name by name).
-inline constexpr uint8_t kFormat = 5;
+//  6: the files section holds each file's references (and their lookups)
+//     as a graph holds them packed (ref_pack.cc); the deps section is
+//     empty.
+inline constexpr uint8_t kFormat = 6;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
 

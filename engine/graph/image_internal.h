@@ -39,6 +39,8 @@ class Graph::ImageSaver {
   void Strings();
   void Entities();
   void Files();
+  void RefColumns();  // formats before 6
+  void Registrations();
   void Edges();  // image_edges.cc
   void Tables();
   void Deps();
@@ -48,6 +50,27 @@ class Graph::ImageSaver {
   static size_t Expected(const Graph& g);
   // File fi's references (unpacked for the save if packed).
   const std::vector<Ref>& RefsOf(size_t fi);
+  // File fi's packed references (packed for the save if warm; valid
+  // until the next call).
+  std::string_view PackedRefs(size_t fi);
+  // Calls fn(file index, reference, made entry) for every made entry, in
+  // E order (IMAGE_FORMAT.md), unpacking a file at a time.
+  template <typename Fn>
+  void ForEachMade(Fn fn) {
+    for (size_t fi = 0; fi < g_.files_.size(); ++fi) {
+      const File& f = g_.files_[fi];
+      if (f.warm || format_ < 6) {  // (older formats unpack them all anyway)
+        for (const Ref& r : RefsOf(fi))
+          for (const Ref::Made& m : r.made) fn(fi, r, m);
+        continue;
+      }
+      RefReader in(f.packed, f.ref_count, g_.entities_.size(),
+                   g_.strings_.size());
+      while (in.Next())
+        for (const Ref::Made& m : in.made()) fn(fi, in.ref(), m);
+      if (!in.error().empty()) OwnRefsDamaged(f, in);
+    }
+  }
 
   template <typename Key, typename List, typename PutKey>
   void ListExceptions(const absl::flat_hash_map<Key, List>& live,
@@ -67,9 +90,10 @@ class Graph::ImageSaver {
   const Graph& g_;
   image::Writer w_;
   uint8_t format_ = image::kFormat;
-  // Packed files' references, unpacked once (the sections read them in
-  // several passes).
+  // Packed files' references, unpacked once for the formats before 6
+  // (their sections read them in several passes).
   std::vector<std::vector<Ref>> unpacked_;
+  RefWriter writer_;  // PackedRefs'
 };
 
 class Graph::ImageLoader {
@@ -117,6 +141,9 @@ class Graph::ImageLoader {
   // the next value of the `from` column), counted in out_n_/in_n_.
   bool ReadMade(const RefColumns& c, size_t m, EntityIdx owner,
                 EntityIdx fixed_source, size_t& k, Ref::Made& md);
+  // Format 6: each file's packed references, checked and kept; their made
+  // entries' edges into made_edges_; each name's files.
+  void PackedRefs(const std::vector<uint32_t>& ref_count);
   // Query-only: the made entries' edges into made_edges_, no references.
   void MadeEdges(const std::vector<uint32_t>& ref_count, const RefColumns& c);
   // Checks that the references used every stored value.

@@ -524,16 +524,21 @@ void Graph::ImageLoader::Tables() {
 }
 
 void Graph::ImageLoader::Deps() {
+  if (version_ >= 6) return;  // (the files section holds them)
   if (version_ < 5) return DepsByName();
-  // Each reference's names, file by file, in the bytes the graph holds
-  // them in (File::packed_lookups), once checked; and each name its files.
+  // Each reference's names, file by file: the count, then the names
+  // ascending as deltas; and each name its files. The references, held
+  // unpacked since the files section, are then packed.
   const std::vector<uint32_t>& ref_base = refs_->ref_base_;
   // Per name, 1 + the last file listed under it.
   std::vector<uint32_t> listed(n_str_, 0);
+  RefWriter w;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
-    const size_t begin = r_->offset();
+    File& f = g_->files_[fi];
     for (uint32_t ref = ref_base[fi]; ref < ref_base[fi + 1]; ++ref) {
       const size_t n = r_->Count(1, "deps.count");
+      SmallList<StrId>& lookups = f.refs[ref - ref_base[fi]].lookups;
+      lookups.resize(n);
       uint64_t name = 0;
       for (size_t k = 0; k < n; ++k) {
         const size_t at = r_->offset();
@@ -548,6 +553,7 @@ void Graph::ImageLoader::Deps() {
                                 " out of range (" + std::to_string(n_str_) +
                                 ")");
         name += delta;
+        lookups.begin()[k] = static_cast<StrId>(name);
         if (listed[name] != fi + 1) {
           listed[name] = fi + 1;
           g_->lookup_files_[static_cast<StrId>(name)].push_back(fi);
@@ -555,8 +561,7 @@ void Graph::ImageLoader::Deps() {
       }
     }
     if (!r_->ok()) return;
-    const std::string_view bytes = bytes_.substr(begin, r_->offset() - begin);
-    g_->files_[fi].packed_lookups.assign(bytes.begin(), bytes.end());
+    PackFile(f, w);
   }
 }
 
@@ -617,14 +622,14 @@ void Graph::ImageLoader::DepsByName() {
     for (const auto& [name, len] : runs)
       for (uint32_t x = 0; x < len; ++x, ++k) names[next[refs[k]]++] = name;
   }
-  // Each file's references take their lookups.
+  // Each file's references take their lookups, and are packed.
   RefWriter w;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
-    w.Reset();
+    File& f = g_->files_[fi];
     for (uint32_t ref = ref_base[fi]; ref < ref_base[fi + 1]; ++ref)
-      w.Lookups(std::span<const StrId>(names.data() + start[ref],
-                                       start[ref + 1] - start[ref]));
-    w.CopyTo(g_->files_[fi].packed_lookups);
+      f.refs[ref - ref_base[fi]].lookups.assign(std::span<const StrId>(
+          names.data() + start[ref], start[ref + 1] - start[ref]));
+    PackFile(f, w);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iterator>
 #include <new>
+#include <span>
 #include <type_traits>
 
 namespace aim::graph {
@@ -38,6 +39,7 @@ class SmallList {
     return *this;
   }
   ~SmallList() { clear(); }
+  void assign(std::span<const T> items) { Assign(items.data(), items.size()); }
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
