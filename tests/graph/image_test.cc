@@ -667,6 +667,78 @@ TEST(ImageTest, DepsByReferenceOutOfOrderAreErrors) {
                             ": string id past ");
 }
 
+// From format 6 the files section holds each file's packed references
+// (ref_pack.cc): a damaged reference is an error that names the file and
+// the byte, for a whole load and a query-only one alike.
+TEST(ImageTest, DamagedPackedReferencesAreErrors) {
+  const std::string image = SmallImage();
+  ASSERT_EQ(image[0], 6);
+  const size_t dir = image.size() - kDirectoryBytes;
+  uint64_t files_at = 0;
+  std::memcpy(&files_at, image.data() + dir + 8 * 2, 8);  // little-endian
+  ASSERT_EQ(image[files_at], 'F');
+  size_t at = files_at + 1;
+  auto varint = [&] {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      const uint8_t b = static_cast<uint8_t>(image[at++]);
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) return v;
+    }
+  };
+  auto varints = [&](uint64_t n) {
+    std::vector<uint64_t> v(n);
+    for (uint64_t& x : v) x = varint();
+    return v;
+  };
+  auto sum = [](const std::vector<uint64_t>& v) {
+    uint64_t s = 0;
+    for (uint64_t x : v) s += x;
+    return s;
+  };
+  // (IMAGE_FORMAT.md, 'F'.)
+  const uint64_t n = varint();
+  at += n * (4 * 3 + 8 + 4 * 2 + 1);  // path .. live
+  const std::vector<uint64_t> deps = varints(n), dev_deps = varints(n);
+  at += 4 * (sum(deps) - static_cast<uint64_t>(std::count_if(
+                             deps.begin(), deps.end(),
+                             [](uint64_t d) { return d > 0; })) +
+             sum(dev_deps));
+  at += 4 * sum(varints(n));  // entities
+  at += 4 * sum(varints(sum(varints(n))));  // scope chains
+  std::vector<uint64_t> refs(n);
+  std::vector<size_t> count_at(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    count_at[i] = at;
+    refs[i] = varint();
+  }
+  std::vector<uint64_t> bytes_of(n);
+  for (uint64_t i = 0; i < n; ++i) bytes_of[i] = varint();
+  // The first file with references, and where its bytes start.
+  size_t fi = 0, first = at;
+  while (fi < n && refs[fi] == 0) first += bytes_of[fi++];
+  ASSERT_LT(fi, n) << "no file has references";
+  const std::string where =
+      "refs at byte " + std::to_string(first) + ": file " + std::to_string(fi);
+  auto expect = [&](const std::string& damaged, const std::string& what) {
+    ExpectLoadError(damaged, what);
+    auto q = Graph::LoadImage(damaged, nullptr, Graph::ImageParts::kQueries);
+    ASSERT_FALSE(q.ok());
+    EXPECT_NE(q.status().message().find(what), std::string::npos)
+        << q.status();
+  };
+  std::string damaged = image;
+  damaged[first] = 2;  // the same targets as the key's last, but no key
+  expect(damaged, where + ": head: the same targets or lookups as no key");
+  damaged[first] = 1;  // a key repeated before any
+  expect(damaged, where + ": key ");
+  // A reference fewer than its bytes hold.
+  ASSERT_LT(refs[fi], 0x80u);
+  damaged = image;
+  damaged[count_at[fi]] = static_cast<char>(refs[fi] - 1);
+  expect(damaged, " bytes after the last reference");
+}
+
 // ---- loading for queries only
 
 TEST(ImageTest, QueryOnlyGraphAfterEditsAnswersAsTheWholeOne) {
