@@ -147,25 +147,48 @@ class Graph::RefReader {
   bool Next();
   // The reference read (`made` and `lookups` empty: see made(), lookups(),
   // valid until the next call).
-  const Ref& ref() const { return ref_; }
+  Ref ref() const;
+  // The edge made entry `m` of it stands for (Ref::OutEdge).
+  Edge OutEdge(const Ref::Made& m, StrId file) const {
+    return {m.to, file, cur_.line, static_cast<EdgeKind>(cur_.kind),
+            m.confidence, EdgeFlags(cur_.flags)};
+  }
   std::span<const Ref::Made> made() const;
   std::span<const StrId> lookups() const;
   const std::string& error() const { return error_; }
   size_t offset() const { return error_at_; }
 
  private:
-  bool Fail(const uint8_t* at, std::string what);
+  [[gnu::cold, gnu::noinline]] bool Fail(const uint8_t* at, std::string what);
   // A varint of at most 32 bits at p_ (false past the end or too long).
-  bool Get(uint32_t& v, const char* what);
+  bool Get(uint32_t& v, const char* what) {
+    if (p_ != end_ && *p_ < 0x80) [[likely]] {
+      v = *p_++;
+      return true;
+    }
+    return GetLong(v, what);
+  }
+  [[gnu::noinline]] bool GetLong(uint32_t& v, const char* what);
 
   const uint8_t* const begin_;
   const uint8_t* p_;
   const uint8_t* const end_;
   uint32_t left_;
   const size_t n_slots_, n_str_;
-  Ref ref_;
+  // The reference's fields (in words of their own: a Ref's bit-fields,
+  // written a byte at a time and read as words, would stall the reads).
+  struct Fields {
+    EntityIdx owner = 0;
+    uint32_t source = 0;
+    StrId path = 0, self_type = 0;
+    uint32_t line = 0, scope = 0;
+    uint32_t kind = 0, flags = 0;
+  };
+  Fields cur_;
   struct Key {
-    Ref fields;  // kind, flags, source, path, self_type, scope
+    uint32_t kind = 0, flags = 0, source = 0;
+    StrId path = 0, self_type = 0;
+    uint32_t scope = 0;
     uint32_t made_begin = 0, made_n = 0, lookups_begin = 0, lookups_n = 0;
   };
   std::vector<Key> keys_;
@@ -190,6 +213,7 @@ struct Graph::File {
   // them, and `refs` is empty.
   bool warm = false;
   uint32_t ref_count = 0;
+  uint32_t made_count = 0;  // made entries in `packed`
   std::vector<EntityIdx> entities;
   // What its crate may use (FileInput::deps), sorted; meaningful only
   // with deps_known.

@@ -184,12 +184,21 @@ void Graph::ImageSaver::Files() {
 
   for (size_t fi = 0; fi < fs.size(); ++fi) w_.Varint(RefCount(fs[fi]));
   if (format_ >= 6) {
-    // Each file's packed references: their size, then the bytes.
+    // Each file's packed references: their size; the made entries they
+    // hold, all told; then the bytes.
     std::vector<std::string> warm(fs.size());
+    uint64_t made = 0;
     for (size_t fi = 0; fi < fs.size(); ++fi) {
-      if (fs[fi].warm) warm[fi] = PackedRefs(fi);
-      w_.Varint(fs[fi].warm ? warm[fi].size() : fs[fi].packed.size());
+      const File& f = fs[fi];
+      if (f.warm) {
+        warm[fi] = PackedRefs(fi);
+        for (const Ref& r : f.refs) made += r.made.size();
+      } else {
+        made += f.made_count;
+      }
+      w_.Varint(f.warm ? warm[fi].size() : f.packed.size());
     }
+    w_.Varint(made);
     for (size_t fi = 0; fi < fs.size(); ++fi)
       w_.Bytes(fs[fi].warm ? std::string_view(warm[fi]) : PackedRefs(fi));
   } else {

@@ -108,10 +108,10 @@ void Graph::ImageSaver::Edges() {
   const size_t n = g_.entities_.size();
   std::vector<EntityIdx> e_from, e_to;
   std::vector<Edge> e_out;  // each made entry's edge, as in an out-list
-  ForEachMade([&](size_t fi, const Ref& r, const Ref::Made& m) {
-    e_from.push_back(m.from);
-    e_to.push_back(m.to);
-    e_out.push_back(r.OutEdge(m, g_.files_[fi].path));
+  ForEachMade([&](EntityIdx from, const Edge& out) {
+    e_from.push_back(from);
+    e_to.push_back(out.other);
+    e_out.push_back(out);
   });
   const size_t n_e = e_from.size();
   auto e_in = [&](uint32_t c) {

@@ -269,6 +269,13 @@ void Graph::ImageLoader::FileRefs(const std::vector<uint32_t>& ref_count) {
 void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
   uint64_t total = 0;
   const std::vector<uint32_t> size = Counts(n_files_, "refs.bytes", total);
+  // (A made entry takes a byte, or 3 bytes repeat up to 16: ref_pack.cc.)
+  const size_t count_at = r_->offset();
+  const uint64_t n_made = r_->Varint("refs.made_count");
+  if (r_->ok() && n_made > total * 16 / 3)
+    return r_->FailAt(count_at, "refs.made_count",
+                      std::to_string(n_made) + " made entries cannot fit in " +
+                          std::to_string(total) + " bytes");
   if (!r_->ok()) return;
   const size_t begin = r_->offset();
   const std::string_view bytes = r_->Bytes(total, "refs");
@@ -280,18 +287,23 @@ void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
   // (each name's files), and kept as they are.
   std::vector<uint32_t> listed;  // per name, 1 + the last file listed
   if (!queries_only_) listed.assign(n_str_, 0);
-  made_edges_.reserve(total / 8);
+  made_edges_.reserve(n_made);
   size_t at = 0;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];
     const std::span<const uint8_t> packed(
         reinterpret_cast<const uint8_t*>(bytes.data()) + at, size[fi]);
     RefReader in(packed, ref_count[fi], n_slots_, n_str_);
+    const size_t made_before = made_edges_.size();
     while (in.Next()) {
+      if (in.made().size() > n_made - made_edges_.size())
+        return r_->FailAt(count_at, "refs.made_count",
+                          std::to_string(n_made) + " is too few: file " +
+                              std::to_string(fi) + " holds more");
       for (const Ref::Made& m : in.made()) {
         ++out_n_[m.from];
         ++in_n_[m.to];
-        made_edges_.push_back({m.from, in.ref().OutEdge(m, f.path)});
+        made_edges_.push_back({m.from, in.OutEdge(m, f.path)});
       }
       if (queries_only_) continue;
       for (StrId name : in.lookups())
@@ -306,9 +318,14 @@ void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
     if (!queries_only_) {
       f.packed.assign(packed.begin(), packed.end());
       f.ref_count = ref_count[fi];
+      f.made_count = static_cast<uint32_t>(made_edges_.size() - made_before);
     }
     at += size[fi];
   }
+  if (made_edges_.size() != n_made)
+    r_->FailAt(count_at, "refs.made_count",
+               std::to_string(n_made) + " is more than the files hold (" +
+                   std::to_string(made_edges_.size()) + ")");
 }
 
 void Graph::ImageLoader::MadeEdges(const std::vector<uint32_t>& ref_count,

@@ -53,21 +53,21 @@ class Graph::ImageSaver {
   // File fi's packed references (packed for the save if warm; valid
   // until the next call).
   std::string_view PackedRefs(size_t fi);
-  // Calls fn(file index, reference, made entry) for every made entry, in
-  // E order (IMAGE_FORMAT.md), unpacking a file at a time.
+  // Calls fn(source, edge as its out-list holds it) for every made entry,
+  // in E order (IMAGE_FORMAT.md), unpacking a file at a time.
   template <typename Fn>
   void ForEachMade(Fn fn) {
     for (size_t fi = 0; fi < g_.files_.size(); ++fi) {
       const File& f = g_.files_[fi];
       if (f.warm || format_ < 6) {  // (older formats unpack them all anyway)
         for (const Ref& r : RefsOf(fi))
-          for (const Ref::Made& m : r.made) fn(fi, r, m);
+          for (const Ref::Made& m : r.made) fn(m.from, r.OutEdge(m, f.path));
         continue;
       }
       RefReader in(f.packed, f.ref_count, g_.entities_.size(),
                    g_.strings_.size());
       while (in.Next())
-        for (const Ref::Made& m : in.made()) fn(fi, in.ref(), m);
+        for (const Ref::Made& m : in.made()) fn(m.from, in.OutEdge(m, f.path));
       if (!in.error().empty()) OwnRefsDamaged(f, in);
     }
   }

@@ -17,6 +17,7 @@
 //   u8 head     bit 0 kRepeat: the key is an earlier reference's
 //               bit 1 kSameMade (with kRepeat): the made entries' targets
 //                 and confidences are those of the key's last reference
+//                 (at most 16 of them)
 //               bit 2 kSameLookups (with kRepeat): so are the lookups
 //               bit 3 kFromBase: every made entry's source is the base (the
 //                 fixed source with kRefFixedSource, unless none, else the
@@ -77,6 +78,9 @@ constexpr uint8_t kFromBase = 8;
 constexpr int kCountShift = 4;
 constexpr uint32_t kManyMade = 7;
 constexpr uint8_t kSameOwner = 128;
+// The most made entries kSameMade repeats (so that what a reader makes of
+// n bytes is at most about 16/3 n made entries).
+constexpr uint32_t kMaxSameMade = 16;
 // A new key's kind byte.
 constexpr uint8_t kHasSource = 8;
 constexpr uint8_t kSameSelf = 16;
@@ -130,7 +134,7 @@ void Graph::RefWriter::Add(const Ref& r, std::span<const Ref::Made> made,
   bool same_made = false, same_lookups = false;
   if (!fresh) {
     same_made =
-        last.made_n == n_made &&
+        last.made_n == n_made && n_made <= kMaxSameMade &&
         std::equal(made.begin(), made.end(),
                    keys.targets.begin() + last.made_begin,
                    [](const Ref::Made& m, uint32_t t) { return TargetCode(m.to, m.confidence) == t; });
@@ -211,11 +215,22 @@ Graph::RefReader::RefReader(std::span<const uint8_t> bytes, uint32_t count,
       end_(bytes.data() + bytes.size()),
       left_(count),
       n_slots_(std::min<size_t>(n_slots, kMaxSlots)),
-      n_str_(n_str) {
-  ref_.owner = 0;
-}
+      n_str_(n_str) {}
 
 Graph::RefReader::~RefReader() = default;
+
+Graph::Ref Graph::RefReader::ref() const {
+  Ref r;
+  r.owner = cur_.owner;
+  r.source = cur_.source;
+  r.path = cur_.path;
+  r.self_type = cur_.self_type;
+  r.line = cur_.line;
+  r.kind = static_cast<EdgeKind>(cur_.kind);
+  r.scope = cur_.scope;
+  r.flags = static_cast<uint8_t>(cur_.flags);
+  return r;
+}
 
 std::span<const Graph::Ref::Made> Graph::RefReader::made() const {
   return {made_.data() + made_begin_, made_n_};
@@ -234,7 +249,7 @@ bool Graph::RefReader::Fail(const uint8_t* at, std::string what) {
   return false;
 }
 
-bool Graph::RefReader::Get(uint32_t& v, const char* what) {
+bool Graph::RefReader::GetLong(uint32_t& v, const char* what) {
   const uint8_t* const at = p_;
   uint64_t x = 0;
   for (int shift = 0;; shift += 7) {
@@ -273,61 +288,69 @@ bool Graph::RefReader::Next() {
       return Fail(at, "key " + std::to_string(v) + " back of " +
                           std::to_string(keys_.size()) + " keys");
     key_ = static_cast<uint32_t>(keys_.size() - 1 - v);
-    const Ref& k = keys_[key_].fields;
-    ref_.kind = k.kind;
-    ref_.flags = k.flags;
-    ref_.source = k.source;
-    ref_.path = k.path;
-    ref_.self_type = k.self_type;
-    ref_.scope = k.scope;
+    const Key& k = keys_[key_];
+    cur_.kind = k.kind;
+    cur_.flags = k.flags;
+    cur_.source = k.source;
+    cur_.path = k.path;
+    cur_.self_type = k.self_type;
+    cur_.scope = k.scope;
   } else {
     if (end_ - p_ < 2) return Fail(p_, "key: truncated");
     const uint8_t kind = *p_++;
-    ref_.flags = *p_++;
+    cur_.flags = *p_++;
     if ((kind & 7) >= model::kEdgeKindCount || kind >= 32)
       return Fail(at + 1, "key: kind byte " + std::to_string(kind));
-    ref_.kind = static_cast<EdgeKind>(kind & 7);
+    cur_.kind = kind & 7;
     uint32_t source = 0;
     if ((kind & kHasSource) && !Get(source, "source")) return false;
-    const bool fixed = ref_.flags & kRefFixedSource;
+    const bool fixed = cur_.flags & kRefFixedSource;
     if (fixed ? source >= n_slots_ && source != kNoEntity : source >= n_str_)
       return Fail(at, std::string(fixed ? "fixed source " : "source path ") +
                           std::to_string(source) + " out of range");
-    ref_.source = source;
+    cur_.source = source;
     if (!Get(v, "path")) return false;
     if (v >= n_str_)
       return Fail(at, "path " + std::to_string(v) + " out of range");
-    ref_.path = v;
+    cur_.path = v;
     if (!(kind & kSameSelf)) {
       if (!Get(v, "self type")) return false;
       if (v >= n_str_)
         return Fail(at, "self type " + std::to_string(v) + " out of range");
-      ref_.self_type = v;
+      cur_.self_type = v;
     }
     if (!Get(v, "scope")) return false;
     if (v >= kMaxScopes)
       return Fail(at, "scope " + std::to_string(v) + " out of range");
-    ref_.scope = v;
+    cur_.scope = v;
     key_ = static_cast<uint32_t>(keys_.size());
-    keys_.emplace_back().fields = ref_;
+    Key& k = keys_.emplace_back();
+    k.kind = cur_.kind;
+    k.flags = cur_.flags;
+    k.source = cur_.source;
+    k.path = cur_.path;
+    k.self_type = cur_.self_type;
+    k.scope = cur_.scope;
   }
   if (!(head & kSameOwner)) {
     if (!Get(v, "owner")) return false;
-    const uint32_t owner = Zag(v, ref_.owner);
+    const uint32_t owner = Zag(v, cur_.owner);
     if (owner >= n_slots_ && owner != kNoEntity)
       return Fail(at, "owner " + std::to_string(owner) + " out of range");
-    ref_.owner = owner;
+    cur_.owner = owner;
   }
   if (!Get(v, "line")) return false;
-  const uint32_t line = Zag(v, ref_.line);
+  const uint32_t line = Zag(v, cur_.line);
   if (line > kMaxEdgeLine)
     return Fail(at, "line " + std::to_string(line) + " out of range");
-  ref_.line = line;
+  cur_.line = line;
 
   Key& key = keys_[key_];
   uint32_t n = 0;
   if (head & kSameMade) {
     n = key.made_n;
+    if (n > kMaxSameMade)
+      return Fail(at, "the same targets, " + std::to_string(n) + " of them");
   } else {
     n = head >> kCountShift & 7;
     if (n == kManyMade) {
@@ -355,7 +378,9 @@ bool Graph::RefReader::Next() {
     m.to = v >> 2;
     m.confidence = static_cast<Confidence>(v & 3);
   }
-  const EntityIdx base = Base(ref_.fixed_source(), ref_.owner);
+  const EntityIdx base =
+      Base((cur_.flags & kRefFixedSource) ? cur_.source : kNoEntity,
+           cur_.owner);
   for (uint32_t i = 0; i < n; ++i) {
     Ref::Made& m = made_[first + i];
     if (head & kFromBase) {
@@ -396,9 +421,14 @@ bool Graph::RefReader::Next() {
 void Graph::PackFile(File& f, RefWriter& w) {
   if (!f.warm) return;
   w.Reset();
-  for (const Ref& r : f.refs) w.Add(r, r.made, r.lookups);
+  size_t made = 0;
+  for (const Ref& r : f.refs) {
+    w.Add(r, r.made, r.lookups);
+    made += r.made.size();
+  }
   w.CopyTo(f.packed);
   f.ref_count = static_cast<uint32_t>(f.refs.size());
+  f.made_count = static_cast<uint32_t>(made);
   std::vector<Ref>().swap(f.refs);
   f.warm = false;
 }

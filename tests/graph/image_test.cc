@@ -714,6 +714,8 @@ TEST(ImageTest, DamagedPackedReferencesAreErrors) {
   }
   std::vector<uint64_t> bytes_of(n);
   for (uint64_t i = 0; i < n; ++i) bytes_of[i] = varint();
+  const size_t made_count_at = at;
+  const uint64_t made_count = varint();
   // The first file with references, and where its bytes start.
   size_t fi = 0, first = at;
   while (fi < n && refs[fi] == 0) first += bytes_of[fi++];
@@ -732,6 +734,15 @@ TEST(ImageTest, DamagedPackedReferencesAreErrors) {
   expect(damaged, where + ": head: the same targets or lookups as no key");
   damaged[first] = 1;  // a key repeated before any
   expect(damaged, where + ": key ");
+  // A made count other than the references hold.
+  ASSERT_LT(made_count, 0x7fu);
+  ASSERT_GT(made_count, 0u);
+  damaged = image;
+  damaged[made_count_at] = static_cast<char>(made_count + 1);
+  expect(damaged, "refs.made_count at byte " + std::to_string(made_count_at) +
+                      ": " + std::to_string(made_count + 1) + " is more");
+  damaged[made_count_at] = static_cast<char>(made_count - 1);
+  expect(damaged, "is too few");
   // A reference fewer than its bytes hold.
   ASSERT_LT(refs[fi], 0x80u);
   damaged = image;
