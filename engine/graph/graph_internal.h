@@ -150,8 +150,8 @@ class Graph::RefReader {
   Ref ref() const;
   // The edge made entry `m` of it stands for (Ref::OutEdge).
   Edge OutEdge(const Ref::Made& m, StrId file) const {
-    return {m.to, file, cur_.line, static_cast<EdgeKind>(cur_.kind),
-            m.confidence, EdgeFlags(cur_.flags)};
+    return {m.to, file, cur_.line, static_cast<EdgeKind>(cur_.key.kind),
+            m.confidence, EdgeFlags(cur_.key.flags)};
   }
   std::span<const Ref::Made> made() const;
   std::span<const StrId> lookups() const;
@@ -177,18 +177,19 @@ class Graph::RefReader {
   const size_t n_slots_, n_str_;
   // The reference's fields (in words of their own: a Ref's bit-fields,
   // written a byte at a time and read as words, would stall the reads).
-  struct Fields {
-    EntityIdx owner = 0;
-    uint32_t source = 0;
-    StrId path = 0, self_type = 0;
-    uint32_t line = 0, scope = 0;
-    uint32_t kind = 0, flags = 0;
-  };
-  Fields cur_;
-  struct Key {
+  struct KeyFields {
     uint32_t kind = 0, flags = 0, source = 0;
     StrId path = 0, self_type = 0;
     uint32_t scope = 0;
+  };
+  struct Fields {
+    KeyFields key;
+    EntityIdx owner = 0;
+    uint32_t line = 0;
+  };
+  Fields cur_;
+  struct Key {
+    KeyFields fields;
     uint32_t made_begin = 0, made_n = 0, lookups_begin = 0, lookups_n = 0;
   };
   std::vector<Key> keys_;

@@ -137,15 +137,18 @@ void Graph::RefWriter::Add(const Ref& r, std::span<const Ref::Made> made,
         last.made_n == n_made && n_made <= kMaxSameMade &&
         std::equal(made.begin(), made.end(),
                    keys.targets.begin() + last.made_begin,
-                   [](const Ref::Made& m, uint32_t t) { return TargetCode(m.to, m.confidence) == t; });
+                   [](const Ref::Made& m, uint32_t t) {
+                     return TargetCode(m.to, m.confidence) == t;
+                   });
     same_lookups = std::equal(lookups.begin(), lookups.end(),
                               keys.lookups.begin() + last.lookups_begin,
                               keys.lookups.begin() + last.lookups_begin +
                                   last.lookups_n);
   }
   const EntityIdx base = Base(r.fixed_source(), r.owner);
-  const bool from_base = std::all_of(
-      made.begin(), made.end(), [&](const Ref::Made& m) { return m.from == base; });
+  const bool from_base =
+      std::all_of(made.begin(), made.end(),
+                  [&](const Ref::Made& m) { return m.from == base; });
 
   // (At most: head, a key of 2 bytes and 4 varints, 4 varints, and 2 a
   // made entry and 1 a lookup.)
@@ -222,13 +225,13 @@ Graph::RefReader::~RefReader() = default;
 Graph::Ref Graph::RefReader::ref() const {
   Ref r;
   r.owner = cur_.owner;
-  r.source = cur_.source;
-  r.path = cur_.path;
-  r.self_type = cur_.self_type;
+  r.source = cur_.key.source;
+  r.path = cur_.key.path;
+  r.self_type = cur_.key.self_type;
   r.line = cur_.line;
-  r.kind = static_cast<EdgeKind>(cur_.kind);
-  r.scope = cur_.scope;
-  r.flags = static_cast<uint8_t>(cur_.flags);
+  r.kind = static_cast<EdgeKind>(cur_.key.kind);
+  r.scope = cur_.key.scope;
+  r.flags = static_cast<uint8_t>(cur_.key.flags);
   return r;
 }
 
@@ -288,49 +291,37 @@ bool Graph::RefReader::Next() {
       return Fail(at, "key " + std::to_string(v) + " back of " +
                           std::to_string(keys_.size()) + " keys");
     key_ = static_cast<uint32_t>(keys_.size() - 1 - v);
-    const Key& k = keys_[key_];
-    cur_.kind = k.kind;
-    cur_.flags = k.flags;
-    cur_.source = k.source;
-    cur_.path = k.path;
-    cur_.self_type = k.self_type;
-    cur_.scope = k.scope;
+    cur_.key = keys_[key_].fields;
   } else {
     if (end_ - p_ < 2) return Fail(p_, "key: truncated");
     const uint8_t kind = *p_++;
-    cur_.flags = *p_++;
+    cur_.key.flags = *p_++;
     if ((kind & 7) >= model::kEdgeKindCount || kind >= 32)
       return Fail(at + 1, "key: kind byte " + std::to_string(kind));
-    cur_.kind = kind & 7;
+    cur_.key.kind = kind & 7;
     uint32_t source = 0;
     if ((kind & kHasSource) && !Get(source, "source")) return false;
-    const bool fixed = cur_.flags & kRefFixedSource;
+    const bool fixed = cur_.key.flags & kRefFixedSource;
     if (fixed ? source >= n_slots_ && source != kNoEntity : source >= n_str_)
       return Fail(at, std::string(fixed ? "fixed source " : "source path ") +
                           std::to_string(source) + " out of range");
-    cur_.source = source;
+    cur_.key.source = source;
     if (!Get(v, "path")) return false;
     if (v >= n_str_)
       return Fail(at, "path " + std::to_string(v) + " out of range");
-    cur_.path = v;
+    cur_.key.path = v;
     if (!(kind & kSameSelf)) {
       if (!Get(v, "self type")) return false;
       if (v >= n_str_)
         return Fail(at, "self type " + std::to_string(v) + " out of range");
-      cur_.self_type = v;
+      cur_.key.self_type = v;
     }
     if (!Get(v, "scope")) return false;
     if (v >= kMaxScopes)
       return Fail(at, "scope " + std::to_string(v) + " out of range");
-    cur_.scope = v;
+    cur_.key.scope = v;
     key_ = static_cast<uint32_t>(keys_.size());
-    Key& k = keys_.emplace_back();
-    k.kind = cur_.kind;
-    k.flags = cur_.flags;
-    k.source = cur_.source;
-    k.path = cur_.path;
-    k.self_type = cur_.self_type;
-    k.scope = cur_.scope;
+    keys_.emplace_back().fields = cur_.key;
   }
   if (!(head & kSameOwner)) {
     if (!Get(v, "owner")) return false;
@@ -379,7 +370,7 @@ bool Graph::RefReader::Next() {
     m.confidence = static_cast<Confidence>(v & 3);
   }
   const EntityIdx base =
-      Base((cur_.flags & kRefFixedSource) ? cur_.source : kNoEntity,
+      Base((cur_.key.flags & kRefFixedSource) ? cur_.key.source : kNoEntity,
            cur_.owner);
   for (uint32_t i = 0; i < n; ++i) {
     Ref::Made& m = made_[first + i];

@@ -116,6 +116,24 @@ std::string FormatOne(const std::string& format_two) {
   return "\x01" + format_two.substr(1, format_two.size() - 1 - kDirectoryBytes);
 }
 
+// Where section i (in the directory's order) of an image starts.
+size_t SectionAt(const std::string& image, size_t i) {
+  uint64_t at = 0;
+  std::memcpy(&at, image.data() + image.size() - kDirectoryBytes + 8 * i,
+              8);  // (a little-endian host)
+  return at;
+}
+
+// The varint at `at` in an image; moves `at` past it.
+uint64_t ReadVarint(const std::string& image, size_t& at) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(image[at++]);
+    v |= uint64_t{b & 0x7fu} << shift;
+    if (b < 0x80) return v;
+  }
+}
+
 // A sink that takes the image in the pieces it is given.
 struct PieceSink : aim::graph::ImageSink {
   void Write(std::string_view bytes) override {
@@ -499,15 +517,6 @@ TEST(ImageTest, NewerVersionIsFailedPrecondition) {
   EXPECT_EQ(g.status().code(), absl::StatusCode::kDataLoss) << g.status();
 }
 
-uint64_t ReadVarint(const std::string& s, size_t& at) {
-  uint64_t v = 0;
-  for (int shift = 0;; shift += 7) {
-    const uint8_t b = static_cast<uint8_t>(s[at++]);
-    v |= uint64_t{b & 0x7fu} << shift;
-    if (b < 0x80) return v;
-  }
-}
-
 TEST(ImageTest, ClusteredStringHashesAreAnError) {
   // Real hashes spread; hostile ones could make filing strings quadratic.
   std::string text;
@@ -547,9 +556,7 @@ TEST(ImageTest, ErrorsNameTheField) {
 // the list, it is an error that names the field, whole or for queries.
 TEST(ImageTest, ListOrderOutOfRangeIsAnError) {
   std::string image = SmallImage();
-  const size_t dir = image.size() - kDirectoryBytes;
-  uint64_t tables_at = 0;
-  std::memcpy(&tables_at, image.data() + dir + 8 * 4, 8);  // little-endian
+  const size_t tables_at = SectionAt(image, 4);
   ASSERT_EQ(image[tables_at], 'T');
   ASSERT_LT(static_cast<uint8_t>(image[tables_at - 1]), 0x80);
   image[tables_at - 1] = 0x7f;
@@ -581,19 +588,10 @@ void ExpectLoadError(const std::string& damaged, const std::string& what) {
 TEST(ImageTest, DepsByNameOutOfOrderAreErrors) {
   const std::string image = SmallImage(4);
   ASSERT_EQ(image[0], 4);
-  const size_t dir = image.size() - kDirectoryBytes;
-  uint64_t deps_at = 0;
-  std::memcpy(&deps_at, image.data() + dir + 8 * 5, 8);  // little-endian
+  const size_t deps_at = SectionAt(image, 5);
   ASSERT_EQ(image[deps_at], 'D');
   size_t at = deps_at + 1;
-  auto varint = [&] {
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      const uint8_t b = static_cast<uint8_t>(image[at++]);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) return v;
-    }
-  };
+  auto varint = [&] { return ReadVarint(image, at); };
   const uint64_t n = varint();
   ASSERT_GE(n, 2u);
   // Each name: where it is, and where each of its deltas is (one byte
@@ -639,10 +637,7 @@ TEST(ImageTest, DepsByNameOutOfOrderAreErrors) {
 TEST(ImageTest, DepsByReferenceOutOfOrderAreErrors) {
   const std::string image = SmallImage(5);
   ASSERT_EQ(image[0], 5);
-  const size_t dir = image.size() - kDirectoryBytes;
-  uint64_t deps_at = 0, pending_at = 0;
-  std::memcpy(&deps_at, image.data() + dir + 8 * 5, 8);  // little-endian
-  std::memcpy(&pending_at, image.data() + dir + 8 * 6, 8);
+  const size_t deps_at = SectionAt(image, 5), pending_at = SectionAt(image, 6);
   ASSERT_EQ(image[deps_at], 'D');
   // The first reference with two names or more, each delta one byte.
   size_t at = deps_at + 1, second = 0;
@@ -673,19 +668,10 @@ TEST(ImageTest, DepsByReferenceOutOfOrderAreErrors) {
 TEST(ImageTest, DamagedPackedReferencesAreErrors) {
   const std::string image = SmallImage();
   ASSERT_EQ(image[0], 6);
-  const size_t dir = image.size() - kDirectoryBytes;
-  uint64_t files_at = 0;
-  std::memcpy(&files_at, image.data() + dir + 8 * 2, 8);  // little-endian
+  const size_t files_at = SectionAt(image, 2);
   ASSERT_EQ(image[files_at], 'F');
   size_t at = files_at + 1;
-  auto varint = [&] {
-    uint64_t v = 0;
-    for (int shift = 0;; shift += 7) {
-      const uint8_t b = static_cast<uint8_t>(image[at++]);
-      v |= uint64_t{b & 0x7fu} << shift;
-      if (b < 0x80) return v;
-    }
-  };
+  auto varint = [&] { return ReadVarint(image, at); };
   auto varints = [&](uint64_t n) {
     std::vector<uint64_t> v(n);
     for (uint64_t& x : v) x = varint();
