@@ -71,8 +71,7 @@ uint32_t StringPool::Hash(std::string_view s) {
 
 StrId StringPool::Find(std::string_view s, uint32_t hash) const {
   if (slots_.empty()) return kNoStr;
-  const size_t mask = slots_.size() - 1;
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+  for (size_t i = Home(hash);; i = Next(i)) {
     const uint64_t v = slots_[i];
     if (v == 0) return kNoStr;  // the table is never full
     if (static_cast<uint32_t>(v >> 32) == hash) {
@@ -96,20 +95,19 @@ void StringPool::InternMany(std::span<const std::string_view> in,
   const size_t n = in.size();
   // Room for all of them first: the table must not move while the lookups
   // below prefetch into it.
-  if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
-  const size_t mask = slots_.size() - 1;
+  MakeRoom(n);
   std::vector<uint32_t>& hashes = batch_hashes_;
   hashes.resize(n);
   // 1. Each string's home slot.
   for (size_t i = 0; i < n; ++i) {
     hashes[i] = Hash(in[i]);
-    __builtin_prefetch(&slots_[hashes[i] & mask]);
+    __builtin_prefetch(&slots_[Home(hashes[i])]);
   }
   // 2. The string of the first slot that files the same hash (almost
   // always the one that matches), then 3. its bytes.
   for (size_t i = 0; i < n; ++i) {
     out[i] = kNoStr;
-    for (size_t s = hashes[i] & mask; slots_[s] != 0; s = (s + 1) & mask) {
+    for (size_t s = Home(hashes[i]); slots_[s] != 0; s = Next(s)) {
       if (static_cast<uint32_t>(slots_[s] >> 32) != hashes[i]) continue;
       out[i] = static_cast<StrId>(slots_[s]) - 1;
       __builtin_prefetch(&offsets_[out[i]]);
@@ -130,8 +128,7 @@ void StringPool::InternMany(std::span<const std::string_view> in,
 }
 
 void StringPool::IndexStored(std::span<const StrId> ids) {
-  if ((indexed_ + ids.size()) * 2 > slots_.size())
-    Grow((indexed_ + ids.size()) * 2);
+  MakeRoom(ids.size());
   for (StrId id : ids) {
     const std::string_view s = Get(id);
     const uint32_t hash = Hash(s);
@@ -141,28 +138,29 @@ void StringPool::IndexStored(std::span<const StrId> ids) {
 
 void StringPool::Reserve(size_t n) {
   offsets_.reserve(offsets_.size() + n);
-  if ((indexed_ + n) * 2 > slots_.size()) Grow((indexed_ + n) * 2);
+  MakeRoom(n);
 }
 
-void StringPool::Grow(size_t min_slots) {
-  size_t size = std::max<size_t>(16, slots_.size());
-  while (size < min_slots) size *= 2;
+void StringPool::MakeRoom(size_t n, size_t load_percent) {
+  const size_t want = indexed_ + n;
+  if (want * 100 <= slots_.size() * kMaxLoadPercent) return;
+  // (From 80% to 60% full: a third more slots at least, so a run of
+  // single interns builds it again a few times, not once each.)
+  const size_t size = std::max<size_t>(16, want * 100 / load_percent + 1);
   std::vector<uint64_t> old(size, 0);
   old.swap(slots_);
-  const size_t mask = size - 1;
   for (uint64_t v : old) {
     if (v == 0) continue;
-    size_t i = static_cast<uint32_t>(v >> 32) & mask;
-    while (slots_[i] != 0) i = (i + 1) & mask;
+    size_t i = Home(static_cast<uint32_t>(v >> 32));
+    while (slots_[i] != 0) i = Next(i);
     slots_[i] = v;
   }
 }
 
 void StringPool::Index(StrId id, uint32_t hash) {
-  if ((indexed_ + 1) * 2 > slots_.size()) Grow((indexed_ + 1) * 2);
-  const size_t mask = slots_.size() - 1;
-  size_t i = hash & mask;
-  while (slots_[i] != 0) i = (i + 1) & mask;
+  MakeRoom(1);
+  size_t i = Home(hash);
+  while (slots_[i] != 0) i = Next(i);
   slots_[i] = uint64_t{hash} << 32 | (uint64_t{id} + 1);
   ++indexed_;
 }
@@ -184,9 +182,8 @@ bool StringPool::AppendPacked(std::string_view bytes,
   offsets_.reserve(offsets_.size() + lengths.size());
   uint32_t at = offsets_.back();
   for (uint32_t len : lengths) offsets_.push_back(at += len);
-  if ((indexed_ + hashes.size()) * 2 > slots_.size())
-    Grow((indexed_ + hashes.size()) * 2);
-  const size_t mask = slots_.size() - 1;
+  // (Filled to 3/4: an image's strings are most of what a pool will hold.)
+  MakeRoom(hashes.size(), 75);
   size_t k = 0;
   for (size_t i = 0; i < lengths.size() && k < hashes.size(); ++i) {
     if (i / 8 >= indexed.size()) break;
@@ -194,14 +191,14 @@ bool StringPool::AppendPacked(std::string_view bytes,
     // The table is many megabytes: touch the home slot of a string a few
     // ahead while filing this one, so that their cache misses overlap.
     if (k + 8 < hashes.size())
-      __builtin_prefetch(&slots_[hashes[k + 8] & mask]);
+      __builtin_prefetch(&slots_[Home(hashes[k + 8])]);
     const uint32_t hash = hashes[k++];
-    size_t s = hash & mask, probe = 0;
+    size_t s = Home(hash), probe = 0;
     while (slots_[s] != 0) {
       // Hashes from a damaged or hostile image could pile up and make
       // filing quadratic.
       if (++probe > kMaxProbe) return false;
-      s = (s + 1) & mask;
+      s = Next(s);
     }
     slots_[s] = uint64_t{hash} << 32 | (uint64_t{first} + i + 1);
     ++indexed_;

@@ -93,7 +93,17 @@ class StringPool {
   StrId Find(std::string_view s, uint32_t hash) const;
   // Files `id` under `hash` (growing the table first if needed).
   void Index(StrId id, uint32_t hash);
-  void Grow(size_t min_slots);
+  // The most of the index's slots that may be filled, in percent.
+  static constexpr size_t kMaxLoadPercent = 80;
+  // Room in the index for n more strings: if they would fill it past
+  // kMaxLoadPercent, it is built again, filled to `load_percent` with them.
+  void MakeRoom(size_t n, size_t load_percent = 60);
+  // Where `hash` is filed first (the hash scaled to the table: any size
+  // will do), and the slot after i.
+  size_t Home(uint32_t hash) const {
+    return static_cast<size_t>((uint64_t{hash} * slots_.size()) >> 32);
+  }
+  size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
   // Room for `n` more bytes of text (aborts if the range is full).
   char* TextRoom(size_t n);
 
@@ -101,10 +111,11 @@ class StringPool {
   size_t reserved_ = 0;   // its size
   size_t usable_ = 0;     // the part made readable and writable
   std::vector<uint32_t> offsets_{0};  // size() + 1: where each string starts
-  // The index: open addressing with linear probing over a power-of-two
-  // table at most half full. A slot holds hash << 32 | (id + 1); 0 is
-  // empty. Keeping the hash in the slot skips most string comparisons and
-  // lets the table grow without hashing again.
+  // The index: open addressing with linear probing, at most 80% full (a
+  // probe reads 8-byte slots in a row: a long run costs a cache line or
+  // two). A slot holds hash << 32 | (id + 1); 0 is empty. Keeping the hash
+  // in the slot skips most string comparisons and lets the table grow
+  // without hashing again.
   std::vector<uint64_t> slots_;
   size_t indexed_ = 0;
   std::vector<uint32_t> batch_hashes_;  // InternMany's scratch

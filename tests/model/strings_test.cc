@@ -102,5 +102,53 @@ TEST(StringPoolTest, ViewsStayValidAsThePoolGrows) {
   EXPECT_GE(pool.TextBytes(), pool.bytes());
 }
 
+// Strings loaded packed (as an image's are: the index filled to 3/4),
+// then interned one by one far past that: each is found where it was
+// filed, new ones get new ids, and the index never runs fuller than 80%
+// nor, once grown, emptier than about half (8-byte slots).
+TEST(StringPoolTest, PackedThenInternedStayFoundAndTheIndexDense) {
+  StringPool pool;
+  std::vector<std::string> words;
+  std::string bytes;
+  std::vector<uint32_t> lengths, hashes;
+  std::vector<uint8_t> indexed;
+  for (int i = 0; i < 30000; ++i) {
+    words.push_back("packed::" + std::to_string(i * 7919));
+    bytes += words.back();
+    lengths.push_back(static_cast<uint32_t>(words.back().size()));
+    hashes.push_back(StringPool::Hash(words.back()));
+    if (i % 8 == 0) indexed.push_back(0);
+    indexed.back() |= static_cast<uint8_t>(1u << (i % 8));
+  }
+  const StrId first = static_cast<StrId>(pool.size());
+  ASSERT_TRUE(pool.AppendPacked(bytes, lengths, indexed, hashes));
+  size_t n_indexed = 1 + words.size();  // ("" too)
+  auto check_density = [&] {
+    const size_t slots = pool.IndexBytes() / 8;
+    EXPECT_LE(n_indexed * 100, slots * 80) << n_indexed << " in " << slots;
+    EXPECT_GE(n_indexed * 100, slots * 45) << n_indexed << " in " << slots;
+  };
+  check_density();
+  for (size_t i = 0; i < words.size(); ++i)
+    ASSERT_EQ(pool.Find(words[i]), first + i) << words[i];
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 60000; ++i) {
+    if (rng() % 4 == 0) {  // one known already
+      const size_t k = rng() % words.size();
+      ASSERT_EQ(pool.Intern(words[k]), pool.Find(words[k]));
+      continue;
+    }
+    const std::string w = "new::" + std::to_string(i);
+    const StrId id = pool.Intern(w);
+    ASSERT_EQ(id, pool.size() - 1);
+    words.push_back(w);
+    ++n_indexed;
+    if (i % 1000 == 0) check_density();
+  }
+  check_density();
+  for (size_t i = 0; i < words.size(); ++i)
+    ASSERT_EQ(pool.Get(pool.Find(words[i])), words[i]);
+}
+
 }  // namespace
 }  // namespace aim::model
