@@ -2,8 +2,9 @@
 // of what a hash map of id -> slot takes). A bucket holds a slot and 32
 // bits of the hash of the id filed under it; the entity's whole id is
 // read from the graph (`id_of`) only to confirm a match. Open addressing,
-// linear probing, at most half full; a removal shifts the run behind it
-// back. The hash is seeded per process (absl::Hash): ids come from
+// linear probing over a table of any size (the hash scaled to it), at most
+// 80% full, 60% when grown (a probe reads 8-byte buckets in a row); a
+// removal shifts the run behind it back. The hash is seeded per process (absl::Hash): ids come from
 // images too, and no stored set of them can make them pile up.
 //
 // Each id has one slot at most: filing a slot under an id replaces the
@@ -12,7 +13,6 @@
 #define AIM_ENGINE_GRAPH_ID_INDEX_H_
 
 #include <algorithm>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <utility>
@@ -31,7 +31,7 @@ class IdIndex {
   EntityIdx Find(uint64_t id, IdOf id_of) const {
     if (buckets_.empty()) return kNoEntity;
     const uint32_t tag = Tag(id);
-    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = Home(tag);; i = Next(i)) {
       const Bucket b = buckets_[i];
       if (b.slot1 == 0) return kNoEntity;
       if (b.tag == tag && id_of(b.slot1 - 1) == id) return b.slot1 - 1;
@@ -40,9 +40,9 @@ class IdIndex {
   // Files `slot` under `id` (in place of what was filed under it).
   template <typename IdOf>
   void Insert(uint64_t id, EntityIdx slot, IdOf id_of) {
-    if ((size_ + 1) * 2 > buckets_.size()) Grow((size_ + 1) * 2);
+    Reserve(size_ + 1, 60);
     const uint32_t tag = Tag(id);
-    for (size_t i = tag & mask_;; i = (i + 1) & mask_) {
+    for (size_t i = Home(tag);; i = Next(i)) {
       Bucket& b = buckets_[i];
       if (b.slot1 == 0) {
         b = {slot + 1, tag};
@@ -60,18 +60,17 @@ class IdIndex {
   void Erase(uint64_t id, IdOf id_of) {
     if (buckets_.empty()) return;
     const uint32_t tag = Tag(id);
-    size_t hole = tag & mask_;
-    for (;; hole = (hole + 1) & mask_) {
+    size_t hole = Home(tag);
+    for (;; hole = Next(hole)) {
       const Bucket b = buckets_[hole];
       if (b.slot1 == 0) return;
       if (b.tag == tag && id_of(b.slot1 - 1) == id) break;
     }
     // Each bucket of the run after the hole moves into it if its home is
     // not between the hole and it (cyclically).
-    for (size_t j = (hole + 1) & mask_; buckets_[j].slot1 != 0;
-         j = (j + 1) & mask_) {
-      const size_t home = buckets_[j].tag & mask_;
-      if (((j - home) & mask_) >= ((j - hole) & mask_)) {
+    for (size_t j = Next(hole); buckets_[j].slot1 != 0; j = Next(j)) {
+      const size_t home = Home(buckets_[j].tag);
+      if (Distance(home, j) >= Distance(hole, j)) {
         buckets_[hole] = buckets_[j];
         hole = j;
       }
@@ -79,9 +78,10 @@ class IdIndex {
     buckets_[hole] = {};
     --size_;
   }
-  // Room for `n` entries without growing.
-  void Reserve(size_t n) {
-    if (n * 2 > buckets_.size()) Grow(n * 2);
+  // Room for `n` entries without growing: if they would fill it past 80%,
+  // the table is built again, filled to `load_percent` with them.
+  void Reserve(size_t n, size_t load_percent = 75) {
+    if (n * 100 > buckets_.size() * 80) Grow(n * 100 / load_percent + 1);
   }
   size_t size() const { return size_; }
   size_t MemoryBytes() const { return buckets_.capacity() * sizeof(Bucket); }
@@ -95,26 +95,33 @@ class IdIndex {
  private:
   struct Bucket {
     uint32_t slot1 = 0;  // the slot + 1; 0: empty
-    uint32_t tag = 0;    // the id's hash; its low bits are the home bucket
+    uint32_t tag = 0;    // the id's hash, which gives its home bucket
   };
+  // Where `tag` is filed first, the bucket after i, and how far on from
+  // bucket a (cyclically) bucket b is.
+  size_t Home(uint32_t tag) const {
+    return static_cast<size_t>((uint64_t{tag} * buckets_.size()) >> 32);
+  }
+  size_t Next(size_t i) const { return i + 1 == buckets_.size() ? 0 : i + 1; }
+  size_t Distance(size_t a, size_t b) const {
+    return b >= a ? b - a : b + buckets_.size() - a;
+  }
   static uint32_t Tag(uint64_t id) {
     return static_cast<uint32_t>(absl::Hash<uint64_t>{}(id));
   }
-  // To at least `want` buckets (at most 2^32); homes come from the tags.
+  // To `want` buckets (at least 16); homes come from the tags.
   void Grow(size_t want) {
     std::vector<Bucket> old = std::move(buckets_);
-    buckets_.assign(std::bit_ceil(std::max<size_t>(want, 16)), Bucket{});
-    mask_ = buckets_.size() - 1;
+    buckets_.assign(std::max<size_t>(want, 16), Bucket{});
     for (const Bucket& b : old) {
       if (b.slot1 == 0) continue;
-      size_t i = b.tag & mask_;
-      while (buckets_[i].slot1 != 0) i = (i + 1) & mask_;
+      size_t i = Home(b.tag);
+      while (buckets_[i].slot1 != 0) i = Next(i);
       buckets_[i] = b;
     }
   }
 
   std::vector<Bucket> buckets_;
-  size_t mask_ = 0;
   size_t size_ = 0;
 };
 
