@@ -287,7 +287,9 @@ void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
   // (each name's files), and kept as they are.
   std::vector<uint32_t> listed;  // per name, 1 + the last file listed
   if (!queries_only_) listed.assign(n_str_, 0);
-  made_edges_.reserve(n_made);
+  // (The count is checked as the references are read: no more room than
+  // the bytes are taken on its word.)
+  made_edges_.reserve(std::min<uint64_t>(n_made, total));
   size_t at = 0;
   for (uint32_t fi = 0; fi < n_files_; ++fi) {
     File& f = g_->files_[fi];

@@ -18,7 +18,8 @@
 //               bit 1 kSameMade (with kRepeat): the made entries' targets
 //                 and confidences are those of the key's last reference
 //                 (at most 16 of them)
-//               bit 2 kSameLookups (with kRepeat): so are the lookups
+//               bit 2 kSameLookups (with kRepeat): so are the lookups (at
+//                 most 16)
 //               bit 3 kFromBase: every made entry's source is the base (the
 //                 fixed source with kRefFixedSource, unless none, else the
 //                 owner)
@@ -78,9 +79,11 @@ constexpr uint8_t kFromBase = 8;
 constexpr int kCountShift = 4;
 constexpr uint32_t kManyMade = 7;
 constexpr uint8_t kSameOwner = 128;
-// The most made entries kSameMade repeats (so that what a reader makes of
-// n bytes is at most about 16/3 n made entries).
+// The most made entries kSameMade repeats, and lookups kSameLookups does
+// (so that what a reader makes of n bytes is at most about 16/3 n made
+// entries and as many lookups).
 constexpr uint32_t kMaxSameMade = 16;
+constexpr uint32_t kMaxSameLookups = 16;
 // A new key's kind byte.
 constexpr uint8_t kHasSource = 8;
 constexpr uint8_t kSameSelf = 16;
@@ -140,7 +143,8 @@ void Graph::RefWriter::Add(const Ref& r, std::span<const Ref::Made> made,
                    [](const Ref::Made& m, uint32_t t) {
                      return TargetCode(m.to, m.confidence) == t;
                    });
-    same_lookups = std::equal(lookups.begin(), lookups.end(),
+    same_lookups = lookups.size() <= kMaxSameLookups &&
+                   std::equal(lookups.begin(), lookups.end(),
                               keys.lookups.begin() + last.lookups_begin,
                               keys.lookups.begin() + last.lookups_begin +
                                   last.lookups_n);
@@ -325,11 +329,11 @@ bool Graph::RefReader::Next() {
   }
   if (!(head & kSameOwner)) {
     if (!Get(v, "owner")) return false;
-    const uint32_t owner = Zag(v, cur_.owner);
-    if (owner >= n_slots_ && owner != kNoEntity)
-      return Fail(at, "owner " + std::to_string(owner) + " out of range");
-    cur_.owner = owner;
+    cur_.owner = Zag(v, cur_.owner);
   }
+  // (Checked either way: the first reference's "same" owner is 0.)
+  if (cur_.owner >= n_slots_ && cur_.owner != kNoEntity)
+    return Fail(at, "owner " + std::to_string(cur_.owner) + " out of range");
   if (!Get(v, "line")) return false;
   const uint32_t line = Zag(v, cur_.line);
   if (line > kMaxEdgeLine)
@@ -387,6 +391,9 @@ bool Graph::RefReader::Next() {
   key.made_begin = made_begin_ = static_cast<uint32_t>(first);
   key.made_n = made_n_ = n;
 
+  if ((head & kSameLookups) && key.lookups_n > kMaxSameLookups)
+    return Fail(at, "the same lookups, " + std::to_string(key.lookups_n) +
+                        " of them");
   if (!(head & kSameLookups)) {
     if (!Get(v, "lookup count")) return false;
     if (v > static_cast<size_t>(end_ - p_))

@@ -699,7 +699,12 @@ TEST(ImageTest, DamagedPackedReferencesAreErrors) {
     refs[i] = varint();
   }
   std::vector<uint64_t> bytes_of(n);
-  for (uint64_t i = 0; i < n; ++i) bytes_of[i] = varint();
+  std::vector<size_t> bytes_at(n + 1);
+  for (uint64_t i = 0; i < n; ++i) {
+    bytes_at[i] = at;
+    bytes_of[i] = varint();
+  }
+  bytes_at[n] = at;
   const size_t made_count_at = at;
   const uint64_t made_count = varint();
   // The first file with references, and where its bytes start.
@@ -734,6 +739,46 @@ TEST(ImageTest, DamagedPackedReferencesAreErrors) {
   damaged = image;
   damaged[count_at[fi]] = static_cast<char>(refs[fi] - 1);
   expect(damaged, " bytes after the last reference");
+
+  // The file's references replaced by two: the first looks up `looked`
+  // names, the second repeats its key, its targets (none) and its lookups.
+  // A repeat may take 16 lookups at most (so that a few bytes cannot stand
+  // for many lookups each).
+  auto with_refs = [&](int looked) {
+    std::string blob;
+    blob += static_cast<char>(8 | 128);  // new key, no made, same owner (0)
+    blob += static_cast<char>(16);       // kind 0, self type as before (0)
+    blob += '\0';                       // flags
+    blob += '\1';                       // path: string 1
+    blob += '\0';                       // scope
+    blob += '\0';                       // line
+    blob += static_cast<char>(looked);   // lookups: strings 1, 2, ...
+    for (int k = 0; k < looked; ++k) blob += '\1';
+    blob += static_cast<char>(1 | 2 | 4 | 8 | 128);  // all repeated
+    blob += '\0';                                   // the last key
+    blob += '\0';                                   // line
+    std::string out = image.substr(0, count_at[fi]) + '\2' +
+                      image.substr(count_at[fi] + 1, bytes_at[fi] - count_at[fi] - 1);
+    out += static_cast<char>(blob.size());
+    out += image.substr(bytes_at[fi + 1], first - bytes_at[fi + 1]) + blob +
+           image.substr(first + bytes_of[fi]);
+    // Sections after this one moved.
+    const int64_t moved = static_cast<int64_t>(out.size()) -
+                          static_cast<int64_t>(image.size());
+    for (size_t i = 3; i < 7; ++i) {
+      const size_t dir_at = out.size() - kDirectoryBytes + 8 * i;
+      uint64_t section = 0;
+      std::memcpy(&section, out.data() + dir_at, 8);
+      section += static_cast<uint64_t>(moved);
+      std::memcpy(out.data() + dir_at, &section, 8);
+    }
+    return out;
+  };
+  // 16 repeated lookups are read (the load fails later: the made entries
+  // all told no longer match), 17 are not.
+  const std::string file = ": file " + std::to_string(fi) + ": ";
+  expect(with_refs(16), "refs.made_count at byte ");
+  expect(with_refs(17), file + "the same lookups, 17 of them");
 }
 
 // ---- loading for queries only
