@@ -757,8 +757,9 @@ TEST(ImageTest, DamagedPackedReferencesAreErrors) {
     blob += static_cast<char>(1 | 2 | 4 | 8 | 128);  // all repeated
     blob += '\0';                                   // the last key
     blob += '\0';                                   // line
-    std::string out = image.substr(0, count_at[fi]) + '\2' +
-                      image.substr(count_at[fi] + 1, bytes_at[fi] - count_at[fi] - 1);
+    std::string out =
+        image.substr(0, count_at[fi]) + '\2' +
+        image.substr(count_at[fi] + 1, bytes_at[fi] - count_at[fi] - 1);
     out += static_cast<char>(blob.size());
     out += image.substr(bytes_at[fi + 1], first - bytes_at[fi + 1]) + blob +
            image.substr(first + bytes_of[fi]);
