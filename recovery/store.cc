@@ -163,7 +163,8 @@ absl::StatusOr<std::unique_ptr<graph::Graph>> BuildGraph(
     absl::StatusOr<std::unique_ptr<graph::Graph>> g =
         graph::Graph::LoadImage(data.image(), run, parts);
     if (!g.ok())
-      return absl::Status(g.status().code(), "checkpoint " + name + ": graph image: " +
+      // (The loader's messages start "graph image: ".)
+      return absl::Status(g.status().code(), "checkpoint " + name + ": " +
                                                  std::string(g.status().message()));
     return g;
   }
@@ -485,7 +486,7 @@ absl::StatusOr<CheckReport> CheckDatabase(wal::Env* env, const std::string& dir)
         graph::Graph::LoadImage(data.image());
     if (!g.ok())
       return absl::Status(g.status().code(), "checkpoint " + report.checkpoint +
-                                                 ": graph image: " +
+                                                 ": " +
                                                  std::string(g.status().message()));
     report.checkpoint_files = (*g)->file_count();
   }
