@@ -186,28 +186,29 @@ void Graph::ImageSaver::Files() {
   if (format_ >= 6) {
     // Each file's packed references: their size; the made entries they
     // hold, all told; then the bytes.
-    std::vector<std::string> warm(fs.size());
+    std::vector<std::string> warm(fs.size());  // warm files', packed here
+    std::vector<std::string_view> bytes(fs.size());
     uint64_t made = 0;
     for (size_t fi = 0; fi < fs.size(); ++fi) {
       const File& f = fs[fi];
       if (f.warm) {
-        warm[fi] = PackedRefs(fi);
+        bytes[fi] = warm[fi] = PackedRefs(fi);
         for (const Ref& r : f.refs) made += r.made.size();
       } else {
+        bytes[fi] = PackedRefs(fi);
         made += f.made_count;
       }
-      w_.Varint(f.warm ? warm[fi].size() : f.packed.size());
+      w_.Varint(bytes[fi].size());
     }
     w_.Varint(made);
-    for (size_t fi = 0; fi < fs.size(); ++fi)
-      w_.Bytes(fs[fi].warm ? std::string_view(warm[fi]) : PackedRefs(fi));
+    for (std::string_view b : bytes) w_.Bytes(b);
   } else {
-    RefColumns();
+    RefsInColumns();
   }
   Registrations();
 }
 
-void Graph::ImageSaver::RefColumns() {
+void Graph::ImageSaver::RefsInColumns() {
   const auto& fs = g_.files_;
   auto each_ref = [&](auto fn) {
     for (size_t fi = 0; fi < fs.size(); ++fi)

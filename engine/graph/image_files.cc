@@ -308,11 +308,7 @@ void Graph::ImageLoader::PackedRefs(const std::vector<uint32_t>& ref_count) {
         made_edges_.push_back({m.from, in.OutEdge(m, f.path)});
       }
       if (queries_only_) continue;
-      for (StrId name : in.lookups())
-        if (listed[name] != fi + 1) {
-          listed[name] = fi + 1;
-          g_->lookup_files_[name].push_back(fi);
-        }
+      for (StrId name : in.lookups()) ListLookup(listed, name, fi);
     }
     if (!in.error().empty())
       return r_->FailAt(begin + at + in.offset(), "refs",

@@ -39,7 +39,7 @@ class Graph::ImageSaver {
   void Strings();
   void Entities();
   void Files();
-  void RefColumns();  // formats before 6
+  void RefsInColumns();  // formats before 6
   void Registrations();
   void Edges();  // image_edges.cc
   void Tables();
@@ -141,6 +141,13 @@ class Graph::ImageLoader {
   // the next value of the `from` column), counted in out_n_/in_n_.
   bool ReadMade(const RefColumns& c, size_t m, EntityIdx owner,
                 EntityIdx fixed_source, size_t& k, Ref::Made& md);
+  // Lists file fi under `name` (files in order), unless `listed` (per
+  // name, 1 + the last file listed) says it is already.
+  void ListLookup(std::vector<uint32_t>& listed, StrId name, uint32_t fi) {
+    if (listed[name] == fi + 1) return;
+    listed[name] = fi + 1;
+    g_->lookup_files_[name].push_back(fi);
+  }
   // Format 6: each file's packed references, checked and kept; their made
   // entries' edges into made_edges_; each name's files.
   void PackedRefs(const std::vector<uint32_t>& ref_count);

@@ -554,10 +554,7 @@ void Graph::ImageLoader::Deps() {
                                 ")");
         name += delta;
         lookups.begin()[k] = static_cast<StrId>(name);
-        if (listed[name] != fi + 1) {
-          listed[name] = fi + 1;
-          g_->lookup_files_[static_cast<StrId>(name)].push_back(fi);
-        }
+        ListLookup(listed, static_cast<StrId>(name), fi);
       }
     }
     if (!r_->ok()) return;
