@@ -186,7 +186,7 @@ std::vector<graph::EntityIdx> SortedEntities(const graph::Graph& g) {
   std::sort(v.begin(), v.end(), [&](graph::EntityIdx a, graph::EntityIdx b) {
     const auto& ea = g.entity(a);
     const auto& eb = g.entity(b);
-    int c = g.str(ea.qualified).compare(g.str(eb.qualified));
+    int c = g.qualified(ea).compare(g.qualified(eb));
     return c != 0 ? c < 0 : ea.id < eb.id;
   });
   return v;
@@ -226,7 +226,7 @@ EntityInfo ToEntityInfo(const graph::Graph& g, graph::EntityIdx idx) {
   info.id = e.id;
   info.kind = std::string(model::EntityKindName(e.kind));
   info.name = std::string(g.str(e.name));
-  info.qualified = std::string(g.str(e.qualified));
+  info.qualified = g.qualified(e).str();
   info.file = std::string(g.str(e.file));
   info.line = e.line;
   info.end_line = e.end_line;

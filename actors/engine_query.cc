@@ -66,7 +66,7 @@ absl::StatusOr<EntityIdx> Target(const Graph& g,
     if (any.status == query::NameLookup::kFound) {
       const auto& e = g.entity(any.candidates[0]);
       return absl::InvalidArgumentError(absl::StrCat(
-          "`", std::string(g.str(e.qualified)), "` is a ",
+          "`", g.qualified(e).str(), "` is a ",
           std::string(model::EntityKindName(e.kind)), ", not a ", kind_word));
     }
     look = std::move(any);

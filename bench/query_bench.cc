@@ -217,7 +217,7 @@ void BM_Search(benchmark::State& state) {
   std::vector<std::string> queries;
   for (EntityIdx e : from) {
     std::string name(g.str(g.entity(e).name));
-    std::string q(g.str(g.entity(e).qualified));
+    std::string q(g.qualified(e).str());
     switch (state.range(0)) {
       case 0:
         queries.push_back(name);
@@ -247,8 +247,8 @@ void BM_FindEntity(benchmark::State& state) {
   const auto from = Sample(w.named, kSamples, 7);
   std::vector<std::string> names;
   for (EntityIdx e : from) {
-    std::string n(
-        g.str(state.range(0) == 1 ? g.entity(e).qualified : g.entity(e).name));
+    std::string n = state.range(0) == 1 ? g.qualified(e).str()
+                                        : std::string(g.str(g.entity(e).name));
     if (state.range(0) == 2) n += "q";
     names.push_back(n);
   }
@@ -306,7 +306,7 @@ void BM_RunQuery(benchmark::State& state) {
   for (EntityIdx e : targets) {
     aim::QueryRequest req;
     req.kind = kinds[state.range(0)];
-    req.args = {std::string(g.str(g.entity(e).qualified))};
+    req.args = {g.qualified(e).str()};
     req.limit = static_cast<size_t>(state.range(1));
     requests.push_back(std::move(req));
   }
@@ -396,7 +396,7 @@ void BM_ResultDigest(benchmark::State& state) {
       text.Add(query::Context(g, callables[i], 2000));
       text.Add(query::Context(g, types[i], 500));
       const std::string name(g.str(g.entity(named[i]).name));
-      const std::string path(g.str(g.entity(named[i]).qualified));
+      const std::string path(g.qualified(named[i]).str());
       for (const std::string& q :
            {name, name.substr(0, 3), name.substr(0, 1 + i % 2),
             path.substr(path.size() / 2, 5), path}) {
@@ -413,7 +413,7 @@ void BM_ResultDigest(benchmark::State& state) {
         for (size_t limit : {size_t{0}, size_t{5}}) {
           aim::QueryRequest req;
           req.kind = i % 2 ? "blast-radius" : "callers";
-          req.args = {std::string(g.str(g.entity(callables[i]).qualified))};
+          req.args = {g.qualified(callables[i]).str()};
           req.limit = limit;
           auto r = aim::host::RunQuery(g, &w.index, req);
           if (!r.ok()) continue;

@@ -45,15 +45,19 @@ uint64_t Graph::Digest() const {
     put(&n, sizeof n);
     put(s.data(), s.size());
   };
+  std::string qualified_text;
   for (const E& x : ents) {
     const Entity& e = *x.e;
     put(&e.id, sizeof e.id);
     put(&e.sig_hash, sizeof e.sig_hash);
+    // (kOwnPath is how the path is held, not what it is.)
     uint8_t kf[2] = {static_cast<uint8_t>(e.kind),
-                     static_cast<uint8_t>(e.flags)};
+                     static_cast<uint8_t>(e.flags & ~kOwnPath)};
     put(kf, 2);
     put_str(str(e.name));
-    put_str(str(e.qualified));
+    qualified_text.clear();
+    qualified(e).AppendTo(qualified_text);
+    put_str(qualified_text);
     put_str(str(e.file));
     put(&e.line, sizeof e.line);
     put(&e.end_line, sizeof e.end_line);

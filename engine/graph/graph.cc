@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <tuple>
@@ -49,7 +50,59 @@ std::string Join(std::string_view a, std::string_view b) {
   return s;
 }
 
+// What Entity::parent holds for an entity of `kind` at `qualified` named
+// `name`: the text, and whether it is the path itself (kOwnPath). Modules
+// and externals hold their own (it is a scope's or an external's key).
+std::pair<std::string_view, bool> ParentText(EntityKind kind,
+                                             std::string_view qualified,
+                                             std::string_view name) {
+  if (kind != EntityKind::kMod && kind != EntityKind::kExternal) {
+    if (qualified == name) return {{}, false};
+    const size_t n = name.size() + 2;
+    if (qualified.size() > n && qualified.ends_with(name) &&
+        qualified.substr(qualified.size() - n, 2) == "::")
+      return {qualified.substr(0, qualified.size() - n), false};
+  }
+  return {qualified, true};
+}
+
+// The pieces a qualified path joins.
+std::array<std::string_view, 3> Pieces(const QualifiedPath& q) {
+  if (q.head.empty()) return {q.leaf, {}, {}};
+  return {q.head, "::", q.leaf};
+}
+
 }  // namespace
+
+int QualifiedPath::compare(const QualifiedPath& o) const {
+  const auto a = Pieces(*this), b = Pieces(o);
+  size_t i = 0, j = 0;
+  std::string_view x = a[0], y = b[0];
+  while (true) {
+    while (x.empty() && i < 2) x = a[++i];
+    while (y.empty() && j < 2) y = b[++j];
+    if (x.empty() || y.empty()) return x.empty() ? (y.empty() ? 0 : -1) : 1;
+    const size_t n = std::min(x.size(), y.size());
+    if (int c = x.substr(0, n).compare(y.substr(0, n)); c != 0)
+      return c < 0 ? -1 : 1;
+    x.remove_prefix(n);
+    y.remove_prefix(n);
+  }
+}
+
+bool QualifiedPath::ends_with(std::string_view s) const {
+  const size_t n = size();
+  if (s.size() > n) return false;
+  // Compare the last s.size() bytes, piece by piece from the back.
+  const auto a = Pieces(*this);
+  for (int i = 2; i >= 0 && !s.empty(); --i) {
+    std::string_view p = a[i];
+    const size_t k = std::min(p.size(), s.size());
+    if (p.substr(p.size() - k) != s.substr(s.size() - k)) return false;
+    s.remove_suffix(k);
+  }
+  return s.empty();
+}
 
 Graph::Graph() = default;
 Graph::~Graph() = default;
@@ -575,18 +628,24 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     impl_q[i] = Join(Join(module_q, im.scope), impl_name[i]);
   }
   const bool has_root = has_content && in.module.empty();
-  // Name, qualified path, vis and signature of each. (Signatures are
-  // interned too: two in five repeat one before them.)
+  // Name, parent path (ParentText), vis and signature of each.
+  // (Signatures are interned too: two in five repeat one before them.)
   std::vector<std::string_view> texts;
   if (has_root) texts.insert(texts.end(), {in.crate, in.crate, "pub", ""});
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
-    texts.insert(texts.end(), {it.name, item_q[i], it.vis, it.sig});
+    texts.insert(
+        texts.end(),
+        {it.name,
+         ParentText(model::FromItemKind(it.kind), item_q[i], it.name).first,
+         it.vis, it.sig});
   }
   for (size_t i = 0; i < facts.impls.size() && has_content; ++i)
     if (!facts.impls[i].derive)
       texts.insert(texts.end(),
-                   {impl_name[i], impl_q[i], "", facts.impls[i].sig});
+                   {impl_name[i],
+                    ParentText(EntityKind::kImpl, impl_q[i], impl_name[i]).first,
+                    "", facts.impls[i].sig});
   std::vector<StrId> text_ids(texts.size());
   strings_.InternMany(texts, text_ids);
   size_t next_text = 0;  // place() takes them in the same order
@@ -602,15 +661,16 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     Entity e;
     e.id = EntityId(kind, qualified, in.path, occ);
     e.sig_hash = SigHash(kind, vis, sig);
+    const bool own = ParentText(kind, qualified, texts[next_text]).second;
     e.name = text_ids[next_text++];
-    e.qualified = text_ids[next_text++];
+    e.parent = text_ids[next_text++];
     e.vis = text_ids[next_text++];
     e.sig = text_ids[next_text++];
     e.file = f.path;
     e.line = line;
     e.end_line = end_line;
     e.kind = kind;
-    e.flags = flags | kLive;
+    e.flags = flags | kLive | (own ? kOwnPath : 0);
     EntityIdx idx;
     auto it = old.find(e.id);
     if (it != old.end()) {
@@ -763,7 +823,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       f.member_regs.push_back({{scope_key(it.parent), name}, e});
     }
     if (it.kind == ItemKind::kMod)
-      f.module_regs.emplace_back(entities_[e].qualified, e);
+      f.module_regs.emplace_back(entities_[e].parent, e);  // (kOwnPath)
   }
   for (const Import& u : facts.imports) {
     if (!has_content) break;

@@ -54,6 +54,9 @@ inline constexpr uint8_t kInMacro = 2;
 inline constexpr uint8_t kTest = 4;
 inline constexpr uint8_t kBlanket = 8;     // impl<T: A> B for T
 inline constexpr uint8_t kNegative = 16;   // impl !Send for X
+// Entity::parent is the qualified path itself (modules, externals, and a
+// path that does not end in its name).
+inline constexpr uint8_t kOwnPath = 32;
 // Edge flags.
 inline constexpr uint8_t kEdgeInMacro = 1;
 inline constexpr uint8_t kEdgeDerive = 2;
@@ -63,7 +66,11 @@ struct Entity {
   uint64_t id = 0;        // XXH3-64 of (kind, qualified path, file, occurrence)
   uint64_t sig_hash = 0;  // changes when the interface changes
   StrId name = 0;
-  StrId qualified = 0;    // crate::module::Item::member
+  // Its qualified path (crate::module::Item::member) is `parent` "::"
+  // `name`, or `name` alone when `parent` is 0 (""); with kOwnPath,
+  // `parent` is the qualified path. So most entities share the text of
+  // the path they are declared in. Graph::qualified reads it.
+  StrId parent = 0;
   StrId sig = 0;
   StrId vis = 0;
   StrId file = 0;         // "" for externals
@@ -71,6 +78,37 @@ struct Entity {
   uint32_t end_line = 0;
   EntityKind kind = EntityKind::kFn;
   uint8_t flags = 0;
+};
+
+// A qualified path as an entity holds it: `head` "::" `leaf`, or `leaf`
+// alone when `head` is empty. Compared as the joined text, without
+// joining it.
+struct QualifiedPath {
+  std::string_view head, leaf;
+  size_t size() const {
+    return head.empty() ? leaf.size() : head.size() + 2 + leaf.size();
+  }
+  std::string str() const {
+    std::string s;
+    AppendTo(s);
+    return s;
+  }
+  void AppendTo(std::string& out) const {
+    if (!head.empty()) out.append(head).append("::");
+    out.append(leaf);
+  }
+  // As std::string_view::compare of the joined texts.
+  int compare(const QualifiedPath& o) const;
+  int compare(std::string_view s) const { return compare({{}, s}); }
+  bool operator==(const QualifiedPath& o) const { return compare(o) == 0; }
+  bool operator==(std::string_view s) const { return compare(s) == 0; }
+  bool ends_with(std::string_view s) const;
+  // Byte i of the joined text (i < size()).
+  char operator[](size_t i) const {
+    if (head.empty()) return leaf[i];
+    if (i < head.size()) return head[i];
+    return i < head.size() + 2 ? ':' : leaf[i - head.size() - 2];
+  }
 };
 
 // The path an external (an item outside the tree) is kept under, so that
@@ -149,6 +187,12 @@ class Graph {
     __builtin_prefetch(in_list ? in_.HeadOf(e) : out_.HeadOf(e));
   }
   std::string_view str(StrId s) const { return strings_.Get(s); }
+  // An entity's qualified path (Entity::parent).
+  QualifiedPath qualified(const Entity& e) const {
+    if (e.flags & kOwnPath) return {{}, strings_.Get(e.parent)};
+    return {strings_.Get(e.parent), strings_.Get(e.name)};
+  }
+  QualifiedPath qualified(EntityIdx e) const { return qualified(entities_[e]); }
   // Entities whose simple name is `name`.
   std::span<const EntityIdx> ByName(std::string_view name) const;
   EntityIdx ById(uint64_t id) const;

@@ -89,12 +89,31 @@ std::string_view Graph::ImageSaver::PackedRefs(size_t fi) {
 
 void Graph::ImageSaver::Strings() {
   const model::StringPool& pool = g_.strings_;
-  const size_t n = pool.size();
+  // Before format 7 an entity held its qualified path whole: those the
+  // graph holds as parent and name are written whole after the pool's
+  // strings (not indexed), and Entities() gives their ids.
+  std::vector<std::string> joined;
+  if (format_ < 7) {
+    paths_.resize(g_.entities_.size());
+    for (size_t e = 0; e < paths_.size(); ++e) {
+      const Entity& en = g_.entities_[e];
+      if (en.flags & kOwnPath) {
+        paths_[e] = en.parent;
+        continue;
+      }
+      paths_[e] = static_cast<StrId>(pool.size() + joined.size());
+      joined.push_back(g_.qualified(en).str());
+    }
+  }
+  auto get = [&](StrId i) -> std::string_view {
+    return i < pool.size() ? pool.Get(i) : joined[i - pool.size()];
+  };
+  const size_t n = pool.size() + joined.size();
   size_t bytes = 0;
-  for (StrId i = 1; i < n; ++i) bytes += pool.Get(i).size();
+  for (StrId i = 1; i < n; ++i) bytes += get(i).size();
   w_.Varint(n);
   w_.Varint(bytes);
-  for (StrId i = 1; i < n; ++i) w_.Varint(pool.Get(i).size());
+  for (StrId i = 1; i < n; ++i) w_.Varint(get(i).size());
   // Which strings are indexed (interned), and their index hashes.
   std::vector<uint8_t> indexed(n, 0);
   std::vector<uint32_t> hash_of(n, 0);
@@ -118,7 +137,7 @@ void Graph::ImageSaver::Strings() {
   w_.Varint(n_indexed);
   for (StrId i = 1; i < n; ++i)
     if (indexed[i]) w_.U32(hash_of[i]);
-  for (StrId i = 1; i < n; ++i) w_.Bytes(pool.Get(i));
+  for (StrId i = 1; i < n; ++i) w_.Bytes(get(i));
 }
 
 void Graph::ImageSaver::Entities() {
@@ -127,14 +146,19 @@ void Graph::ImageSaver::Entities() {
   for (const Entity& e : es) w_.U64(e.id);
   for (const Entity& e : es) w_.U64(e.sig_hash);
   for (const Entity& e : es) w_.U32(e.name);
-  for (const Entity& e : es) w_.U32(e.qualified);
+  if (format_ >= 7) {
+    for (const Entity& e : es) w_.U32(e.parent);
+  } else {
+    for (StrId path : paths_) w_.U32(path);
+  }
   for (const Entity& e : es) w_.U32(e.sig);
   for (const Entity& e : es) w_.U32(e.vis);
   for (const Entity& e : es) w_.U32(e.file);
   for (const Entity& e : es) w_.U32(e.line);
   for (const Entity& e : es) w_.U32(e.end_line);
   for (const Entity& e : es) w_.U8(static_cast<uint8_t>(e.kind));
-  for (const Entity& e : es) w_.U8(e.flags);
+  const uint8_t flag_mask = format_ >= 7 ? 0xff : ~kOwnPath & 0xff;
+  for (const Entity& e : es) w_.U8(e.flags & flag_mask);
   for (const auto* list : {&g_.free_, &g_.zombies_}) {
     w_.Varint(list->size());
     for (EntityIdx e : *list) w_.U32(e);

@@ -34,7 +34,10 @@ namespace aim::graph::image {
 //  6: the files section holds each file's references (and their lookups)
 //     as a graph holds them packed (ref_pack.cc); the deps section is
 //     empty.
-inline constexpr uint8_t kFormat = 6;
+//  7: an entity's qualified path is its parent's path and its name
+//     (Entity::parent, with the flag kOwnPath: the path whole); older
+//     images hold every path whole (they load with kOwnPath).
+inline constexpr uint8_t kFormat = 7;
 // The oldest version this build reads.
 inline constexpr uint8_t kFirstFormat = 1;
 

@@ -94,6 +94,8 @@ class Graph::ImageSaver {
   // (their sections read them in several passes).
   std::vector<std::vector<Ref>> unpacked_;
   RefWriter writer_;  // PackedRefs'
+  // Formats before 7: each entity's qualified path, whole (Strings()).
+  std::vector<StrId> paths_;
 };
 
 class Graph::ImageLoader {

@@ -316,7 +316,11 @@ void Graph::ImageLoader::Entities() {
   auto id = r_->Fixed<uint64_t>(n, "entities.id");
   auto sig_hash = r_->Fixed<uint64_t>(n, "entities.sig_hash");
   auto name = r_->Fixed<uint32_t>(n, "entities.name");
-  auto qualified = r_->Fixed<uint32_t>(n, "entities.qualified");
+  // (Before format 7 the qualified path, whole: loaded with kOwnPath.)
+  const bool whole_paths = version_ < 7;
+  const char* parent_what =
+      whole_paths ? "entities.qualified" : "entities.parent";
+  auto parent = r_->Fixed<uint32_t>(n, parent_what);
   auto sig = r_->Fixed<uint32_t>(n, "entities.sig");
   auto vis = r_->Fixed<uint32_t>(n, "entities.vis");
   auto file = r_->Fixed<uint32_t>(n, "entities.file");
@@ -334,7 +338,7 @@ void Graph::ImageLoader::Entities() {
     e.id = id[i];
     e.sig_hash = sig_hash[i];
     e.name = name[i];
-    e.qualified = qualified[i];
+    e.parent = parent[i];
     e.sig = sig[i];
     e.vis = vis[i];
     e.file = file[i];
@@ -342,12 +346,12 @@ void Graph::ImageLoader::Entities() {
     e.end_line = end_line[i];
     const uint8_t k = kind[i];
     e.kind = static_cast<EntityKind>(k);
-    e.flags = flags[i];
+    e.flags = flags[i] | (whole_paths ? kOwnPath : 0);
     live += e.flags & kLive;
-    if (std::max({e.name, e.qualified, e.sig, e.vis, e.file}) >= n_str_ ||
+    if (std::max({e.name, e.parent, e.sig, e.vis, e.file}) >= n_str_ ||
         k >= model::kEntityKindCount) {
       if (!Str(e.name, name.offset(i), "entities.name", i) ||
-          !Str(e.qualified, qualified.offset(i), "entities.qualified", i) ||
+          !Str(e.parent, parent.offset(i), parent_what, i) ||
           !Str(e.sig, sig.offset(i), "entities.sig", i) ||
           !Str(e.vis, vis.offset(i), "entities.vis", i) ||
           !Str(e.file, file.offset(i), "entities.file", i))
@@ -356,6 +360,13 @@ void Graph::ImageLoader::Entities() {
             "kind");
       return;
     }
+    // A live module's and external's path is a key (of its scope, of the
+    // externals): held whole.
+    if ((e.kind == EntityKind::kMod || e.kind == EntityKind::kExternal) &&
+        (e.flags & (kLive | kOwnPath)) == kLive)
+      return r_->FailAt(flags.offset(i), "entities.flags",
+                        "entity " + std::to_string(i) +
+                            ": a module's or an external's path not whole");
   }
   g_->live_entities_ = live;
   for (auto [list, what] : {std::pair{&g_->free_, "entities.free"},

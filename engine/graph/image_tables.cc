@@ -38,7 +38,7 @@ void Graph::DeriveEntityTables(DerivedTables& t) const {
       t.by_id[e.id] = i;
     }
     t.by_name[e.name].push_back(i);
-    if (e.kind == EntityKind::kExternal) t.externals[e.qualified] = i;
+    if (e.kind == EntityKind::kExternal) t.externals[e.parent] = i;  // (kOwnPath)
   }
 }
 

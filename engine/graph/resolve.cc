@@ -50,6 +50,14 @@ std::string_view Parent(std::string_view module) {
   return cut == std::string_view::npos ? module : module.substr(0, cut);
 }
 
+// Parent() of a qualified path as an entity holds it.
+QualifiedPath ParentPath(const QualifiedPath& q) {
+  const size_t cut = q.leaf.rfind("::");
+  if (cut != std::string_view::npos) return {q.head, q.leaf.substr(0, cut)};
+  if (!q.head.empty()) return {{}, q.head};
+  return q;
+}
+
 std::string_view CrateOf(std::string_view module) {
   size_t cut = module.find("::");
   return cut == std::string_view::npos ? module : module.substr(0, cut);
@@ -96,7 +104,8 @@ EntityIdx Graph::External(StrId path) {
   size_t cut = p.rfind("::");
   Entity e;
   e.kind = EntityKind::kExternal;
-  e.qualified = path;
+  e.parent = path;
+  e.flags = kOwnPath;  // (NewEntity makes it live)
   e.name = strings_.Intern(cut == std::string_view::npos ? p : p.substr(cut + 2));
   std::string key;  // identity: XXH3 of (kind, path)
   key.push_back(static_cast<char>(EntityKind::kExternal));
@@ -115,7 +124,7 @@ void Graph::Unresolve(Ref& r, StrId file) {
     for (EntityIdx x : {from, to}) {
       if (live(x) && entities_[x].kind == EntityKind::kExternal &&
           in_[x].empty() && out_[x].empty()) {
-        externals_.erase(entities_[x].qualified);
+        externals_.erase(entities_[x].parent);  // (kOwnPath)
         FreeEntity(x);
       }
     }
@@ -236,7 +245,7 @@ void Graph::FreeOrphanExternals(std::span<const Ref* const> refs) {
       for (EntityIdx x : {m.from, EntityIdx{m.to}}) {
         if (live(x) && entities_[x].kind == EntityKind::kExternal &&
             in_[x].empty() && out_[x].empty()) {
-          externals_.erase(entities_[x].qualified);
+          externals_.erase(entities_[x].parent);  // (kOwnPath)
           FreeEntity(x);
         }
       }
@@ -447,11 +456,12 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
   if (!cur.is_module && !cur.ents.empty() &&
       std::all_of(cur.ents.begin(), cur.ents.end(), [&](EntityIdx e) {
         return entities_[e].kind == EntityKind::kMod &&
-               entities_[e].qualified == entities_[cur.ents[0]].qualified;
+               entities_[e].parent == entities_[cur.ents[0]].parent;
       })) {
     // A module item: look into the module (its items, re-exports, globs).
+    // (A module's parent is its own path: kOwnPath.)
     cur.is_module = true;
-    cur.module = entities_[cur.ents[0]].qualified;
+    cur.module = entities_[cur.ents[0]].parent;
   }
   if (cur.is_module) {
     if (const auto* m = Members(cur.module, n)) {
@@ -499,7 +509,7 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
   for (EntityIdx e : cur.ents) {
     const Entity& en = entities_[e];
     if (en.kind == EntityKind::kMod) {
-      if (const auto* m = Members(en.qualified, n))
+      if (const auto* m = Members(en.parent, n))  // (kOwnPath)
         next.insert(next.end(), m->begin(), m->end());
       continue;
     }
@@ -511,9 +521,9 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
       // Members written beside the type (an impl in its module, a trait's
       // items) are its own: when there are any, they alone are taken.
       const size_t at = next.size();
-      const std::string_view type_path = str(en.qualified);
+      const QualifiedPath type_path = qualified(en);
       for (EntityIdx m : it->second)
-        if (Parent(str(entities_[m].qualified)) == type_path) next.push_back(m);
+        if (ParentPath(qualified(m)) == type_path) next.push_back(m);
       if (next.size() == at)
         next.insert(next.end(), it->second.begin(), it->second.end());
     }
@@ -763,7 +773,7 @@ void Graph::Resolve(uint32_t fi, uint32_t ri) {
   for (auto [t, tc] : targets)
     if (live(t) && entities_[t].kind == EntityKind::kExternal &&
         in_[t].empty() && out_[t].empty()) {
-      externals_.erase(entities_[t].qualified);
+      externals_.erase(entities_[t].parent);  // (kOwnPath)
       FreeEntity(t);
     }
 

@@ -51,7 +51,7 @@ void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth,
   out += "- [";
   AppendNumber(out, depth);
   out += "] ";
-  out += g.str(en.qualified);
+  g.qualified(en).AppendTo(out);
   out += " (";
   out += model::EntityKindName(en.kind);
   if (ambiguous) out += kAmbiguousMark;
@@ -75,7 +75,7 @@ void AppendLine(std::string& out, const Graph& g, EntityIdx e, uint32_t depth,
 // The size of the line AppendLine(g, e, depth, ambiguous) appends.
 size_t LineSize(const Graph& g, EntityIdx e, uint32_t depth, bool ambiguous) {
   const graph::Entity& en = g.entity(e);
-  size_t n = 3 + Digits(depth) + 2 + g.str(en.qualified).size() + 2 +
+  size_t n = 3 + Digits(depth) + 2 + g.qualified(en).size() + 2 +
              model::EntityKindName(en.kind).size() + 1 + 1 +
              (ambiguous ? kAmbiguousMark.size() : 0);
   if (en.kind != EntityKind::kExternal)
@@ -137,7 +137,7 @@ std::string Context(const Graph& g, const SearchIndex* index, EntityIdx e,
   const size_t budget = static_cast<size_t>(budget_tokens) * 4;
   if (!g.live(e)) return "";
   const graph::Entity& en = g.entity(e);
-  std::string out = "# " + std::string(g.str(en.qualified)) + " (" +
+  std::string out = "# " + g.qualified(en).str() + " (" +
                     std::string(model::EntityKindName(en.kind)) + ")\n";
   if (!g.str(en.sig).empty()) out += OneLine(g.str(en.sig)) + "\n";
   out += "at " + Location(g, en) + "\n";

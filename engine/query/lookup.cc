@@ -157,8 +157,8 @@ std::vector<std::string> Suggest(const Graph& g, const SearchIndex* index,
   if (segs.size() > 1) {
     for (const auto& [score, e] : scored) {
       int n = 0;
-      const std::vector<std::string_view> path =
-          Segments(g.str(g.entity(e).qualified));
+      const std::string text = g.qualified(e).str();
+      const std::vector<std::string_view> path = Segments(text);
       for (size_t i = 0; i + 1 < segs.size(); ++i)
         n += std::find(path.begin(), path.end(), segs[i]) != path.end();
       if (n > 0) shared[e] = n;
@@ -189,7 +189,7 @@ std::vector<std::string> Suggest(const Graph& g, const SearchIndex* index,
   std::sort(scored.begin(), scored.end(), key_less);
   std::vector<std::string> out;
   for (const auto& [score, e] : scored) {
-    std::string s(g.str(g.entity(e).qualified));
+    std::string s = g.qualified(e).str();
     if (std::find(out.begin(), out.end(), s) != out.end()) continue;
     out.push_back(std::move(s));
     if (out.size() == kMaxSuggestions) break;
@@ -224,7 +224,7 @@ NameLookup Find(const Graph& g, const SearchIndex* index, std::string_view raw,
     for (EntityIdx e : named) {
       const graph::Entity& en = g.entity(e);
       if (IsAux(en.kind) != aux || !wanted(e)) continue;
-      const std::string_view q = g.str(en.qualified);
+      const graph::QualifiedPath q = g.qualified(en);
       if (q == name ||
           (renamed && en.kind == EntityKind::kExternal && q == canonical)) {
         exact.push_back(e);

@@ -12,11 +12,13 @@ std::vector<SearchHit> Search(const Graph& g, std::string_view text,
   std::vector<SearchHit> out;
   const std::string q = internal::ToLower(text);
   if (q.empty() || limit == 0) return out;
+  std::string path;
   for (EntityIdx e = 0; e < g.slot_count(); ++e) {
     if (!g.live(e)) continue;
     const graph::Entity& en = g.entity(e);
-    const int rank =
-        internal::MatchRank(g.str(en.name), g.str(en.qualified), q);
+    path.clear();
+    g.qualified(en).AppendTo(path);
+    const int rank = internal::MatchRank(g.str(en.name), path, q);
     if (rank >= 0) out.push_back({e, static_cast<SearchHit::Match>(rank)});
   }
   auto less = [&](const SearchHit& a, const SearchHit& b) {

@@ -27,7 +27,7 @@ void SearchIndex::Rebuild(const Graph& g) {
   for (EntityIdx e = 0; e < g.slot_count(); ++e) {
     if (!g.live(e)) continue;
     const graph::Entity& en = g.entity(e);
-    entries_.push_back({e, en.name, en.qualified, en.id});
+    entries_.push_back({e, en.name, en.id});
   }
   std::sort(entries_.begin(), entries_.end(),
             [&](const Entry& a, const Entry& b) {
@@ -38,6 +38,19 @@ void SearchIndex::Rebuild(const Graph& g) {
   stale_bit_.assign(g.slot_count(), false);
   delta_pos_.assign(g.slot_count(), kNoPos);
   for (const Entry& en : entries_) slot_id_[en.entity] = en.id;
+
+  // The qualified paths, joined (the graph holds most as parent and
+  // name), one after another in ordinal order.
+  std::string paths;
+  std::vector<uint32_t> path_end(n);
+  for (uint32_t o = 0; o < n; ++o) {
+    g.qualified(entries_[o].entity).AppendTo(paths);
+    path_end[o] = static_cast<uint32_t>(paths.size());
+  }
+  auto path_of = [&](uint32_t o) {
+    const uint32_t begin = o == 0 ? 0 : path_end[o - 1];
+    return std::string_view(paths).substr(begin, path_end[o] - begin);
+  };
 
   // Display ranks: ordinals by qualified path (case-sensitive) then id,
   // most comparisons settled by the paths' first 8 bytes.
@@ -50,7 +63,7 @@ void SearchIndex::Rebuild(const Graph& g) {
     };
     std::vector<Keyed> keyed(n);
     for (uint32_t o = 0; o < n; ++o) {
-      const std::string_view path = g.str(entries_[o].qualified);
+      const std::string_view path = path_of(o);
       keyed[o] = {Prefix8(path), path, entries_[o].id, entries_[o].entity};
     }
     std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
@@ -99,7 +112,7 @@ void SearchIndex::Rebuild(const Graph& g) {
   lower_text_.clear();
   lower_off_.assign(1, 0);
   for (uint32_t o = 0; o < n; ++o) {
-    for (char c : g.str(entries_[o].qualified))
+    for (char c : path_of(o))
       lower_text_.push_back(internal::Lower(c));
     lower_off_.push_back(static_cast<uint32_t>(lower_text_.size()));
   }
@@ -209,7 +222,7 @@ void SearchIndex::UpdateSlot(const Graph& g, EntityIdx slot) {
   if (want_delta && pos == kNoPos) {
     const graph::Entity& en = g.entity(slot);
     pos = static_cast<uint32_t>(delta_.size());
-    delta_.push_back({slot, en.name, en.qualified, en.id});
+    delta_.push_back({slot, en.name, en.id});
   }
 }
 

@@ -107,7 +107,6 @@ class SearchIndex {
   struct Entry {
     EntityIdx entity = graph::kNoEntity;
     model::StrId name = 0;
-    model::StrId qualified = 0;
     uint64_t id = 0;
   };
   using Accept = std::function<bool(uint32_t ordinal)>;

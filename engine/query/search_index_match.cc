@@ -243,6 +243,7 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
   // entity), delta entries by entity: neither check reads the graph.
   std::vector<uint32_t> taken_base;
   std::vector<EntityIdx> taken_delta;
+  std::string path;  // a delta entry's qualified path
   struct Cand {
     EntityIdx entity;
     uint32_t ordinal;  // kNoPos for a delta entry
@@ -277,12 +278,16 @@ std::vector<SearchHit> SearchIndex::Search(const Graph& g,
         break;
     }
     const size_t from_base = cands.size();
-    for (const Entry& d : delta_)
-      if (std::find(taken_delta.begin(), taken_delta.end(), d.entity) ==
-              taken_delta.end() &&
-          Valid(g, d) &&
-          internal::MatchRank(g.str(d.name), g.str(d.qualified), q) == rank)
+    for (const Entry& d : delta_) {
+      if (std::find(taken_delta.begin(), taken_delta.end(), d.entity) !=
+              taken_delta.end() ||
+          !Valid(g, d))
+        continue;
+      path.clear();
+      g.qualified(d.entity).AppendTo(path);
+      if (internal::MatchRank(g.str(d.name), path, q) == rank)
         cands.push_back({d.entity, kNoPos});
+    }
     if (cands.size() > from_base)
       std::sort(cands.begin(), cands.end(), [&](const Cand& a, const Cand& b) {
         return internal::SearchKeyLess(g, a.entity, b.entity);

@@ -76,9 +76,9 @@ bool StartsWithFolded(std::string_view s, std::string_view prefix) {
   return CompareFolded(s.substr(0, prefix.size()), prefix) == 0;
 }
 
-bool EndsWithPath(std::string_view q, std::string_view suffix) {
-  if (suffix.empty() || suffix.size() > q.size()) return false;
-  if (q.substr(q.size() - suffix.size()) != suffix) return false;
+bool EndsWithPath(const graph::QualifiedPath& q, std::string_view suffix) {
+  if (suffix.empty() || suffix.size() > q.size() || !q.ends_with(suffix))
+    return false;
   if (q.size() == suffix.size()) return true;
   const size_t at = q.size() - suffix.size();
   return at >= 2 && q[at - 1] == ':' && q[at - 2] == ':';
@@ -116,7 +116,7 @@ bool SearchKeyLess(const Graph& g, EntityIdx a, EntityIdx b) {
   const graph::Entity& eb = g.entity(b);
   const std::string_view na = g.str(ea.name), nb = g.str(eb.name);
   if (na.size() != nb.size()) return na.size() < nb.size();
-  const std::string_view qa = g.str(ea.qualified), qb = g.str(eb.qualified);
+  const graph::QualifiedPath qa = g.qualified(ea), qb = g.qualified(eb);
   if (qa.size() != qb.size()) return qa.size() < qb.size();
   const int c = qa.compare(qb);
   return c != 0 ? c < 0 : ea.id < eb.id;

@@ -31,7 +31,7 @@ bool PaddedContains(std::string_view hay, std::string_view needle);
 int CompareFolded(std::string_view a, std::string_view b_lower);
 bool StartsWithFolded(std::string_view s, std::string_view prefix_lower);
 // Whether `q` ends with `suffix` at a `::` boundary (or equals it).
-bool EndsWithPath(std::string_view q, std::string_view suffix);
+bool EndsWithPath(const graph::QualifiedPath& q, std::string_view suffix);
 
 // The first 8 bytes of `s`, big-endian, zero-padded: a < b implies
 // Prefix8(a) <= Prefix8(b) (for strings without NUL bytes, which names

@@ -156,7 +156,7 @@ bool ExpandLevel(const Graph& g, Scratch& s, const WalkSpec& spec,
 bool QualifiedLess(const Graph& g, EntityIdx a, EntityIdx b) {
   const graph::Entity& ea = g.entity(a);
   const graph::Entity& eb = g.entity(b);
-  int c = g.str(ea.qualified).compare(g.str(eb.qualified));
+  int c = g.qualified(ea).compare(g.qualified(eb));
   return c != 0 ? c < 0 : ea.id < eb.id;
 }
 

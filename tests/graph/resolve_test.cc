@@ -410,7 +410,7 @@ TEST_F(ResolveTest, StdItemsAreOneExternalHoweverWritten) {
   size_t externals = 0;
   for (auto e : g_.LiveEntities())
     externals += g_.entity(e).kind == aim::model::EntityKind::kExternal &&
-                 g_.str(g_.entity(e).qualified) == "std::fmt::Debug";
+                 g_.qualified(e).str() == "std::fmt::Debug";
   EXPECT_EQ(externals, 1u);
 }
 

@@ -47,7 +47,7 @@ std::string LineFor(const Graph& g, EntityIdx e, uint32_t depth,
                     bool ambiguous = false) {
   const graph::Entity& en = g.entity(e);
   std::string s = "- [" + std::to_string(depth) + "] ";
-  s += g.str(en.qualified);
+  s += g.qualified(en).str();
   s += " (";
   s += model::EntityKindName(en.kind);
   if (ambiguous) s += ", ambiguous";
@@ -90,7 +90,7 @@ std::string ReferenceContext(const Graph& g, EntityIdx e,
   const size_t budget = static_cast<size_t>(budget_tokens) * 4;
   if (!g.live(e)) return "";
   const graph::Entity& en = g.entity(e);
-  std::string out = "# " + std::string(g.str(en.qualified)) + " (" +
+  std::string out = "# " + std::string(g.qualified(en).str()) + " (" +
                     std::string(model::EntityKindName(en.kind)) + ")\n";
   if (!g.str(en.sig).empty()) out += OneLine(g.str(en.sig)) + "\n";
   out += "at " + Location(g, en) + "\n";

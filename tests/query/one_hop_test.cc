@@ -43,13 +43,13 @@ void ExpectOneHopIsAWalk(const Graph& g) {
         spec.kinds = kinds;
         spec.max_depth = 1;
         const Hits walk = internal::ToHits(internal::Walk(g, e, spec), up);
-        ASSERT_EQ(one.size(), walk.size()) << g.str(g.entity(e).qualified);
+        ASSERT_EQ(one.size(), walk.size()) << g.qualified(e).str();
         for (size_t i = 0; i < one.size(); ++i) {
           ASSERT_EQ(one[i].entity, walk[i].entity)
-              << g.str(g.entity(e).qualified) << " hit " << i;
+              << g.qualified(e).str() << " hit " << i;
           ASSERT_EQ(one[i].depth, walk[i].depth);
           ASSERT_EQ(one.PathOf(one[i]), walk.PathOf(walk[i]))
-              << g.str(g.entity(e).qualified) << " hit " << i;
+              << g.qualified(e).str() << " hit " << i;
         }
         compared += one.size();
       }

@@ -33,7 +33,7 @@ inline std::unique_ptr<graph::Graph> RealCrateGraph(
 }
 
 inline std::string Q(const graph::Graph& g, graph::EntityIdx e) {
-  return std::string(g.str(g.entity(e).qualified));
+  return g.qualified(e).str();
 }
 
 // The one entity named `name` (the test fails loudly otherwise).

@@ -44,7 +44,7 @@ std::vector<std::string> ProbeQueries(const Graph& g) {
   std::vector<std::string> qs = {"", "a", "zz", "::", "zoo", "qqqq", "impl"};
   for (EntityIdx e : g.LiveEntities()) {
     std::string name(g.str(g.entity(e).name));
-    std::string q(g.str(g.entity(e).qualified));
+    std::string q(g.qualified(e).str());
     qs.push_back(name);
     qs.push_back(name.substr(0, 1));
     qs.push_back(name.substr(0, 2));

@@ -496,13 +496,14 @@ TEST(CheckpointFile, WriteReadAndReplace) {
 
 // A graph given to EncodeCheckpoint is streamed (saved and compressed frame
 // by frame): the same file as its image given whole, for an image of one
-// frame (a fixture) and of several (four real crates, over 4 MiB).
+// frame (a fixture) and of several (six real crates, over 4 MiB).
 TEST(Checkpoint, StreamedGraphIsTheSameAsItsImage) {
   const std::string registry = AIM_CARGO_REGISTRY;
   const std::vector<std::vector<std::string>> trees = {
       {std::string(AIM_SOURCE_DIR) + "/tests/fixtures/shapes"},
       {registry + "/tokio-1.24.2", registry + "/syn-1.0.107",
-       registry + "/regex-syntax-0.6.27", registry + "/clap-4.0.32"}};
+       registry + "/regex-syntax-0.6.27", registry + "/clap-4.0.32",
+       registry + "/rayon-1.6.1", registry + "/regex-1.7.1"}};
   for (const auto& dirs : trees) {
     SCOPED_TRACE(dirs[0]);
     std::vector<graph::FileInput> inputs;

@@ -53,8 +53,8 @@ std::vector<std::string> EdgeStrings(const graph::Graph& g,
     for (const graph::Edge& ed : g.out(e)) {
       if (!with_contains && ed.kind == model::EdgeKind::kContains) continue;
       std::string s = std::string(model::EdgeKindName(ed.kind)) + " " +
-                      std::string(g.str(g.entity(e).qualified)) + " -> " +
-                      std::string(g.str(g.entity(ed.other).qualified)) + " (" +
+                      g.qualified(e).str() + " -> " +
+                      g.qualified(ed.other).str() + " (" +
                       std::string(model::ConfidenceName(ed.confidence)) + ")";
       if (g.entity(ed.other).kind == model::EntityKind::kExternal)
         s += " ext";
