@@ -50,9 +50,9 @@ uint64_t Graph::Digest() const {
     const Entity& e = *x.e;
     put(&e.id, sizeof e.id);
     put(&e.sig_hash, sizeof e.sig_hash);
-    // (kOwnPath is how the path is held, not what it is.)
+    // (kHeldFlags say how the entity is held, not what it is.)
     uint8_t kf[2] = {static_cast<uint8_t>(e.kind),
-                     static_cast<uint8_t>(e.flags & ~kOwnPath)};
+                     static_cast<uint8_t>(e.flags & ~kHeldFlags)};
     put(kf, 2);
     put_str(str(e.name));
     qualified_text.clear();

@@ -161,10 +161,23 @@ void Graph::FreeEntity(EntityIdx idx) {
   in_.Clear(idx);
   by_id_.Erase(e.id, IdOf());
   EraseOne(by_name_, e.name, idx);
+  SetMember(idx, false);
   e.flags = 0;
   --live_entities_;
   zombies_.push_back(idx);
   if (track_changes_) changed_slots_.push_back(idx);
+}
+
+void Graph::SetMember(EntityIdx e, bool member) {
+  Entity& en = entities_[e];
+  if (((en.flags & kMember) != 0) == member) return;
+  if (member) {
+    member_index_.Add(MemberKey(en.parent, en.name), e);
+    en.flags |= kMember;
+  } else {
+    member_index_.Remove(MemberKey(en.parent, en.name), e);
+    en.flags &= ~kMember;
+  }
 }
 
 bool Graph::EdgeBefore(const Edge& a, const Edge& b) const {
@@ -452,7 +465,8 @@ Graph::MemoryUse Graph::Memory() const {
       r += HeapBytes(ref.made) + HeapBytes(ref.lookups);
     for (const auto& s : f.scopes) r += HeapBytes(s);
   }
-  r += map_bytes(members_) + lists_bytes(members_) + map_bytes(assoc_) +
+  r += member_index_.MemoryBytes() + map_bytes(members_) +
+       lists_bytes(members_) + map_bytes(assoc_) +
        lists_bytes(assoc_) + map_bytes(imports_) + lists_bytes(imports_) +
        map_bytes(globs_) + lists_bytes(globs_) + map_bytes(modules_) +
        lists_bytes(modules_) + map_bytes(crates_) + lists_bytes(crates_) +
@@ -554,6 +568,10 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   std::vector<std::tuple<StrId, StrId, StrId>> old_imports;
   for (auto& [k, e] : f.member_regs)
     old_members.emplace_back(k.scope, k.name, entities_[e].id);
+  for (EntityIdx e : f.entities)
+    if (entities_[e].flags & kMember)
+      old_members.emplace_back(entities_[e].parent, entities_[e].name,
+                               entities_[e].id);
   for (auto& [k, e] : f.assoc_regs)
     old_assoc.emplace_back(k.scope, k.name, entities_[e].id);
   for (auto& [k, p] : f.import_regs)
@@ -676,7 +694,11 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     if (it != old.end()) {
       idx = it->second;
       old.erase(it);
+      // (Filed in the member index under the same key: the same id is the
+      // same path, held as before unless held whole before.)
+      const uint8_t member = entities_[idx].flags & kMember;
       entities_[idx] = e;
+      entities_[idx].flags |= member;
     } else {
       idx = NewEntity(e);
       changed.insert(e.name);
@@ -802,7 +824,18 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     return 0;
   };
 
-  // 5. Registrations.
+  // 5. Registrations. A member whose scope is its parent path (so it is
+  // found under that and its name) is filed as kMember; the others go
+  // into the table of members.
+  std::vector<EntityIdx> filed;  // kMember
+  auto add_member = [&](StrId scope, EntityIdx e) {
+    const Entity& en = entities_[e];
+    if (!(en.flags & kOwnPath) && en.parent == scope) {
+      filed.push_back(e);
+    } else {
+      f.member_regs.push_back({{scope, en.name}, e});
+    }
+  };
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
     EntityIdx e = item_slot[i];
@@ -816,11 +849,11 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       f.assoc_regs.push_back({{strings_.Intern(tn), name}, e});
     } else if (it.parent >= 0 &&
                facts.items[it.parent].kind == ItemKind::kTrait) {
-      f.member_regs.push_back({{scope_key(it.parent), name}, e});
+      add_member(scope_key(it.parent), e);
       f.assoc_regs.push_back(
           {{strings_.Intern(facts.items[it.parent].name), name}, e});
     } else {
-      f.member_regs.push_back({{scope_key(it.parent), name}, e});
+      add_member(scope_key(it.parent), e);
     }
     if (it.kind == ItemKind::kMod)
       f.module_regs.emplace_back(entities_[e].parent, e);  // (kOwnPath)
@@ -855,6 +888,9 @@ void Graph::Build(uint32_t fi, const FileInput& in,
            std::tie(b.first.scope, b.first.name, b.second);
   };
   auto plain_less = [](const auto& a, const auto& b) { return a < b; };
+  std::sort(filed.begin(), filed.end());
+  for (EntityIdx e : f.entities)
+    SetMember(e, std::binary_search(filed.begin(), filed.end(), e));
   Reregister(members_, std::move(old_member_regs), f.member_regs, scoped_less);
   Reregister(assoc_, std::move(old_assoc_regs), f.assoc_regs, scoped_less);
   Reregister(imports_, std::move(old_import_regs), f.import_regs, scoped_less);
@@ -869,6 +905,10 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     std::vector<std::tuple<StrId, StrId, StrId>> now_imports;
     for (auto& [k, e] : f.member_regs)
       now_members.emplace_back(k.scope, k.name, entities_[e].id);
+    for (EntityIdx e : f.entities)
+      if (entities_[e].flags & kMember)
+        now_members.emplace_back(entities_[e].parent, entities_[e].name,
+                                 entities_[e].id);
     for (auto& [k, e] : f.assoc_regs)
       now_assoc.emplace_back(k.scope, k.name, entities_[e].id);
     for (auto& [k, p] : f.import_regs) now_imports.emplace_back(k.scope, k.name, p);

@@ -57,6 +57,11 @@ inline constexpr uint8_t kNegative = 16;   // impl !Send for X
 // Entity::parent is the qualified path itself (modules, externals, and a
 // path that does not end in its name).
 inline constexpr uint8_t kOwnPath = 32;
+// A member of the scope its parent path names, under its name: filed in
+// the graph's member index, not in its table of members (resolution).
+inline constexpr uint8_t kMember = 64;
+// The flags that say how an entity is held, not what it is.
+inline constexpr uint8_t kHeldFlags = kOwnPath | kMember;
 // Edge flags.
 inline constexpr uint8_t kEdgeInMacro = 1;
 inline constexpr uint8_t kEdgeDerive = 2;
@@ -407,7 +412,22 @@ class Graph {
   bool ThroughGlobs(StrId scope, const std::vector<StrId>& chain,
                     StrId self_type, const std::vector<std::string_view>& segs,
                     size_t i, Lookup& lookup, Cursor& cur);
-  const EntityList* Members(StrId scope, StrId name) const;
+  // The members of `scope` named `name` (the member index's and the
+  // table's), ascending; false if there are none.
+  bool Members(StrId scope, StrId name, std::vector<EntityIdx>& out) const;
+  bool HasMembers(StrId scope, StrId name) const;
+  // The key a kMember entity is filed under in member_index_: its parent
+  // path and its name.
+  static uint64_t MemberKey(StrId scope, StrId name) {
+    return uint64_t{scope} << 32 | name;
+  }
+  auto MemberKeyOf() const {
+    return [this](EntityIdx e) {
+      return MemberKey(entities_[e].parent, entities_[e].name);
+    };
+  }
+  // Files or unfiles entity e as a kMember member.
+  void SetMember(EntityIdx e, bool member);
 
   // Crate visibility (FileInput::deps; graph.cc). Crates are numbered as
   // they are first seen (the numbers never show in a result).
@@ -447,7 +467,10 @@ class Graph {
   IdIndex by_id_;
   absl::flat_hash_map<StrId, EntityList> by_name_;
   // Scope tables. A scope is a module or a fn body, named by its qualified
-  // path; traits are scopes of their items.
+  // path; traits are scopes of their items. A member whose scope is its
+  // parent path (most: kMember) is filed in member_index_ alone, in 8
+  // bytes; the others in members_.
+  IdIndex member_index_;
   absl::flat_hash_map<ScopeName, EntityList> members_;
   // Associated items of impls and traits: (self type or trait simple name,
   // member name).

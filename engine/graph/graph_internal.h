@@ -224,7 +224,8 @@ struct Graph::File {
   std::vector<uint8_t> packed;
   // Scope chains, innermost first: fn bodies, then the module.
   std::vector<std::vector<StrId>> scopes;
-  // What was registered in the scope tables, to withdraw it again.
+  // What was registered in the scope tables, to withdraw it again (of
+  // the members, those not filed as kMember).
   std::vector<std::pair<ScopeName, EntityIdx>> member_regs, assoc_regs;
   std::vector<std::pair<ScopeName, StrId>> import_regs;
   std::vector<std::pair<StrId, StrId>> glob_regs;
@@ -240,8 +241,10 @@ struct Graph::DerivedTables {
   }
   absl::flat_hash_map<uint64_t, EntityIdx> by_id;
   // When set, DeriveEntityTables files the entities by id here, not in
-  // by_id (a whole load derives the graph's own table).
+  // by_id (a whole load derives the graph's own table), and the kMember
+  // entities in member_index.
   IdIndex* ids = nullptr;
+  IdIndex* member_index = nullptr;
   absl::flat_hash_map<StrId, EntityList> by_name;
   absl::flat_hash_map<ScopeName, EntityList> members, assoc;
   absl::flat_hash_map<ScopeName, SmallList<StrId>> imports;

@@ -9,6 +9,11 @@
 //
 // Each id has one slot at most: filing a slot under an id replaces the
 // one filed there. An entity's id must not change while it is filed.
+//
+// The same table serves as a multimap of 64-bit keys (Add, ForEachUnder,
+// Remove: several slots under one key), for the members filed by their
+// parent's path and name (Graph::member_index_). One table is used one
+// way or the other, not both.
 #ifndef AIM_ENGINE_GRAPH_ID_INDEX_H_
 #define AIM_ENGINE_GRAPH_ID_INDEX_H_
 
@@ -60,24 +65,48 @@ class IdIndex {
   void Erase(uint64_t id, IdOf id_of) {
     if (buckets_.empty()) return;
     const uint32_t tag = Tag(id);
-    size_t hole = Home(tag);
-    for (;; hole = Next(hole)) {
-      const Bucket b = buckets_[hole];
+    for (size_t i = Home(tag);; i = Next(i)) {
+      const Bucket b = buckets_[i];
       if (b.slot1 == 0) return;
-      if (b.tag == tag && id_of(b.slot1 - 1) == id) break;
+      if (b.tag == tag && id_of(b.slot1 - 1) == id) return EraseAt(i);
     }
-    // Each bucket of the run after the hole moves into it if its home is
-    // not between the hole and it (cyclically).
-    for (size_t j = Next(hole); buckets_[j].slot1 != 0; j = Next(j)) {
-      const size_t home = Home(buckets_[j].tag);
-      if (Distance(home, j) >= Distance(hole, j)) {
-        buckets_[hole] = buckets_[j];
-        hole = j;
+  }
+
+  // ---- as a multimap
+  // Files `slot` under `key`, beside any filed there already.
+  void Add(uint64_t key, EntityIdx slot) {
+    Reserve(size_ + 1, 60);
+    size_t i = Home(Tag(key));
+    while (buckets_[i].slot1 != 0) i = Next(i);
+    buckets_[i] = {slot + 1, Tag(key)};
+    ++size_;
+  }
+  // Calls fn(slot) for each slot filed under `key` (key_of(slot) reads the
+  // key of the entity in a slot), in no particular order.
+  template <typename KeyOf, typename Fn>
+  void ForEachUnder(uint64_t key, KeyOf key_of, Fn fn) const {
+    if (buckets_.empty()) return;
+    const uint32_t tag = Tag(key);
+    for (size_t i = Home(tag);; i = Next(i)) {
+      const Bucket b = buckets_[i];
+      if (b.slot1 == 0) return;
+      if (b.tag == tag && key_of(b.slot1 - 1) == key) fn(EntityIdx{b.slot1 - 1});
+    }
+  }
+  // Removes `slot`, filed under `key`; false if it is not filed there.
+  bool Remove(uint64_t key, EntityIdx slot) {
+    if (buckets_.empty()) return false;
+    const uint32_t tag = Tag(key);
+    for (size_t i = Home(tag);; i = Next(i)) {
+      const Bucket b = buckets_[i];
+      if (b.slot1 == 0) return false;
+      if (b.slot1 == slot + 1 && b.tag == tag) {
+        EraseAt(i);
+        return true;
       }
     }
-    buckets_[hole] = {};
-    --size_;
   }
+
   // Room for `n` entries without growing: if they would fill it past 80%,
   // the table is built again, filled to `load_percent` with them.
   void Reserve(size_t n, size_t load_percent = 75) {
@@ -108,6 +137,19 @@ class IdIndex {
   }
   static uint32_t Tag(uint64_t id) {
     return static_cast<uint32_t>(absl::Hash<uint64_t>{}(id));
+  }
+  // Empties bucket `hole`: each bucket of the run after it moves into the
+  // hole if its home is not between the hole and it (cyclically).
+  void EraseAt(size_t hole) {
+    for (size_t j = Next(hole); buckets_[j].slot1 != 0; j = Next(j)) {
+      const size_t home = Home(buckets_[j].tag);
+      if (Distance(home, j) >= Distance(hole, j)) {
+        buckets_[hole] = buckets_[j];
+        hole = j;
+      }
+    }
+    buckets_[hole] = {};
+    --size_;
   }
   // To `want` buckets (at least 16); homes come from the tags.
   void Grow(size_t want) {

@@ -157,7 +157,7 @@ void Graph::ImageSaver::Entities() {
   for (const Entity& e : es) w_.U32(e.line);
   for (const Entity& e : es) w_.U32(e.end_line);
   for (const Entity& e : es) w_.U8(static_cast<uint8_t>(e.kind));
-  const uint8_t flag_mask = format_ >= 7 ? 0xff : ~kOwnPath & 0xff;
+  const uint8_t flag_mask = format_ >= 7 ? 0xff : ~kHeldFlags & 0xff;
   for (const Entity& e : es) w_.U8(e.flags & flag_mask);
   for (const auto* list : {&g_.free_, &g_.zombies_}) {
     w_.Varint(list->size());
@@ -285,14 +285,30 @@ void Graph::ImageSaver::Registrations() {
   const auto& fs = g_.files_;
   // Registrations: (scope, name) -> entity, (scope, name) -> path,
   // scope -> path, path -> entity.
+  // (Before format 7 the members filed as kMember are registrations too:
+  // first, in the order of the file's entities.)
+  const auto& es = g_.entities_;
+  auto filed = [&](const File& f, auto fn) {
+    if (format_ < 7)
+      for (EntityIdx e : f.entities)
+        if (es[e].flags & kMember) fn(ScopeName{es[e].parent, es[e].name}, e);
+  };
   for (auto regs : {&File::member_regs, &File::assoc_regs}) {
-    for (const File& f : fs) w_.Varint((f.*regs).size());
-    for (const File& f : fs)
-      for (const auto& [k, e] : f.*regs) {
-        w_.U32(k.scope);
-        w_.U32(k.name);
-        w_.U32(e);
-      }
+    const bool members = regs == &File::member_regs;
+    for (const File& f : fs) {
+      size_t n = (f.*regs).size();
+      if (members) filed(f, [&](ScopeName, EntityIdx) { ++n; });
+      w_.Varint(n);
+    }
+    auto put = [&](ScopeName k, EntityIdx e) {
+      w_.U32(k.scope);
+      w_.U32(k.name);
+      w_.U32(e);
+    };
+    for (const File& f : fs) {
+      if (members) filed(f, put);
+      for (const auto& [k, e] : f.*regs) put(k, e);
+    }
   }
   for (const File& f : fs) w_.Varint(f.import_regs.size());
   for (const File& f : fs)
@@ -397,6 +413,15 @@ void Graph::ImageSaver::Tables() {
                     g_.imports_.size(),   g_.globs_.size(),
                     g_.modules_.size(),   g_.crates_.size(),
                     g_.externals_.size(), g_.file_index_.size()};
+  if (format_ < 7) {
+    // The members filed as kMember are in the table of a loader before
+    // format 7 (Registrations()).
+    absl::flat_hash_set<ScopeName> keys;
+    for (const auto& [k, list] : g_.members_) keys.insert(k);
+    for (const Entity& e : g_.entities_)
+      if (e.flags & kMember) keys.insert({e.parent, e.name});
+    sizes[2] = keys.size();
+  }
   DerivedTables d;
   size_t i = 0;
   d.ForEach([&](auto& table) { table.reserve(sizes[i++]); });
@@ -408,7 +433,10 @@ void Graph::ImageSaver::Tables() {
     w_.U32(k.name);
   };
   ListExceptions(g_.by_name_, d.by_name, str_key);
-  ListExceptions(g_.members_, d.members, scope_key);
+  // (None for the members: a lookup sorts what it finds, so the order of
+  // a list of them is of no consequence. Before format 7 the loader
+  // derives them from every registration.)
+  ListExceptions(d.members, d.members, scope_key);
   ListExceptions(g_.assoc_, d.assoc, scope_key);
   ListExceptions(g_.imports_, d.imports, scope_key);
   ListExceptions(g_.globs_, d.globs, str_key);

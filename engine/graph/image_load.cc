@@ -166,6 +166,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
       derived.externals.reserve(std::min(hint[8], live));
     }
     derived.ids = &g_->by_id_;  // (filed straight into the graph's)
+    derived.member_index = &g_->member_index_;
     g_->DeriveEntityTables(derived);
     derived_ = &derived;
   };
@@ -346,7 +347,8 @@ void Graph::ImageLoader::Entities() {
     e.end_line = end_line[i];
     const uint8_t k = kind[i];
     e.kind = static_cast<EntityKind>(k);
-    e.flags = flags[i] | (whole_paths ? kOwnPath : 0);
+    // (Before format 7 nothing was filed as kMember either.)
+    e.flags = whole_paths ? (flags[i] & ~kMember) | kOwnPath : flags[i];
     live += e.flags & kLive;
     if (std::max({e.name, e.parent, e.sig, e.vis, e.file}) >= n_str_ ||
         k >= model::kEntityKindCount) {
@@ -367,6 +369,12 @@ void Graph::ImageLoader::Entities() {
       return r_->FailAt(flags.offset(i), "entities.flags",
                         "entity " + std::to_string(i) +
                             ": a module's or an external's path not whole");
+    // A member filed under its parent path is live and has one.
+    if ((e.flags & kMember) && (e.flags & (kLive | kOwnPath)) != kLive)
+      return r_->FailAt(flags.offset(i), "entities.flags",
+                        "entity " + std::to_string(i) +
+                            ": a member filed under its parent path, " +
+                            ((e.flags & kLive) ? "held whole" : "not live"));
   }
   g_->live_entities_ = live;
   for (auto [list, what] : {std::pair{&g_->free_, "entities.free"},
@@ -467,7 +475,10 @@ void Graph::ImageLoader::Tables() {
   DerivedTables& d = derived_ ? *derived_ : own;
   // A whole graph's id table derives into the graph's own (in round 1
   // when loading by sections); the map takes just the exceptions.
-  if (!queries_only_) d.ids = &g_->by_id_;
+  if (!queries_only_) {
+    d.ids = &g_->by_id_;
+    d.member_index = &g_->member_index_;
+  }
   size_t i = 0;
   d.ForEach([&](auto& table) {
     const uint64_t hint = r_->Varint("tables.size");

@@ -24,6 +24,11 @@ void Graph::DeriveTables(DerivedTables& t) const {
 
 void Graph::DeriveEntityTables(DerivedTables& t) const {
   const size_t n = entities_.size();
+  if (t.member_index) {
+    size_t members = 0;
+    for (const Entity& e : entities_) members += (e.flags & kMember) != 0;
+    t.member_index->Reserve(members);
+  }
   for (EntityIdx i = 0; i < n; ++i) {
     if (i + kAhead < n) {
       const Entity& ahead = entities_[i + kAhead];
@@ -34,6 +39,8 @@ void Graph::DeriveEntityTables(DerivedTables& t) const {
     if (!(e.flags & kLive)) continue;
     if (t.ids) {
       t.ids->Insert(e.id, i, IdOf());
+      if (t.member_index && (e.flags & kMember))
+        t.member_index->Add(MemberKey(e.parent, e.name), i);
     } else {
       t.by_id[e.id] = i;
     }

@@ -262,9 +262,27 @@ void Graph::UnresolveFile(File& f) {
   for (Ref& r : f.refs) r.made.clear();
 }
 
-const Graph::EntityList* Graph::Members(StrId scope, StrId name) const {
+bool Graph::Members(StrId scope, StrId name,
+                    std::vector<EntityIdx>& out) const {
+  out.clear();
+  member_index_.ForEachUnder(MemberKey(scope, name), MemberKeyOf(),
+                             [&](EntityIdx e) { out.push_back(e); });
   auto it = members_.find(ScopeName{scope, name});
-  return it == members_.end() ? nullptr : &it->second;
+  if (it != members_.end())
+    out.insert(out.end(), it->second.begin(), it->second.end());
+  if (out.size() > 1) {
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+  }
+  return !out.empty();
+}
+
+bool Graph::HasMembers(StrId scope, StrId name) const {
+  if (members_.contains(ScopeName{scope, name})) return true;
+  bool any = false;
+  member_index_.ForEachUnder(MemberKey(scope, name), MemberKeyOf(),
+                             [&](EntityIdx) { any = true; });
+  return any;
 }
 
 const Graph::EntityList* Graph::Assoc(StrId type, StrId name) const {
@@ -336,43 +354,43 @@ bool Graph::Walk(std::vector<std::string_view> segs,
           // item of its name: a module and an imported value of one name
           // live apart (`mod spawn; pub use spawn::spawn;`), so the path
           // may go through the item.
-          if (ok || Members(chain[k], n) == nullptr) return ok;
+          if (ok || !HasMembers(chain[k], n)) return ok;
           out.clear();
           external.clear();
         }
       }
-      if (const auto* m = Members(chain[k], n)) {
-        cur.ents.assign(m->begin(), m->end());
+      if (std::vector<EntityIdx> m; Members(chain[k], n, m)) {
+        cur.ents = std::move(m);
         found = true;
       }
     }
     // Edition 2015: a `use` path starts at the crate root (`use a::b` in
     // any module is `use crate::a::b`), so a first segment found nowhere
     // in scope may name an item there. (Looked up only then.)
-    const EntityList* at_root = nullptr;
+    std::vector<EntityIdx> at_root;
     if (!found) {
       const StrId root = strings_.Find(CrateOf(mod));
       if (root != model::StringPool::kNoStr && root != module)
-        at_root = Members(root, n);
+        Members(root, n, at_root);
     }
     if (!found && crates_.count(n)) {
       cur.is_module = true;
       cur.module = n;
       found = true;
-      if (at_root) {
+      if (!at_root.empty()) {
         // A crate (edition 2018) or the crate root's item (2015): the
         // crate if the path can be followed there, else the item.
         if (Follow(cur, segs, 1, L, out, external)) return true;
         cur = Cursor();
-        cur.ents.assign(at_root->begin(), at_root->end());
+        cur.ents = std::move(at_root);
       }
     }
     for (size_t k = 0; k < chain.size() && !found; ++k) {
       std::vector<StrId> sub(chain.begin() + k, chain.end());
       found = ThroughGlobs(chain[k], sub, self_type, segs, 0, L, cur);
     }
-    if (!found && at_root) {
-      cur.ents.assign(at_root->begin(), at_root->end());
+    if (!found && !at_root.empty()) {
+      cur.ents = std::move(at_root);
       found = true;
     }
     if (!found) {
@@ -464,9 +482,9 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
     cur.module = entities_[cur.ents[0]].parent;
   }
   if (cur.is_module) {
-    if (const auto* m = Members(cur.module, n)) {
+    if (std::vector<EntityIdx> m; Members(cur.module, n, m)) {
       cur.is_module = false;
-      cur.ents.assign(m->begin(), m->end());
+      cur.ents = std::move(m);
       // A module and an import of one name (`mod spawn; pub use
       // spawn::spawn;`): the module is a type, the import may bring a
       // value. At a path's end both are candidates (the wanted kind picks).
@@ -506,11 +524,12 @@ bool Graph::Step(Cursor& cur, std::string_view seg, Lookup& L,
   }
   std::vector<EntityIdx> next;
   std::vector<EntityIdx> enums;
+  std::vector<EntityIdx> found;  // a module's members
   for (EntityIdx e : cur.ents) {
     const Entity& en = entities_[e];
     if (en.kind == EntityKind::kMod) {
-      if (const auto* m = Members(en.parent, n))  // (kOwnPath)
-        next.insert(next.end(), m->begin(), m->end());
+      if (Members(en.parent, n, found))  // (kOwnPath)
+        next.insert(next.end(), found.begin(), found.end());
       continue;
     }
     L.deps.push_back(en.name);

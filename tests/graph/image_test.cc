@@ -68,7 +68,8 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
     EXPECT_EQ(x.kind, y.kind);
     // (How a path is held, whole or as parent and name, may differ: an
     // image before format 7 holds each whole.)
-    EXPECT_EQ(x.flags & ~aim::graph::kOwnPath, y.flags & ~aim::graph::kOwnPath);
+    EXPECT_EQ(x.flags & ~aim::graph::kHeldFlags,
+              y.flags & ~aim::graph::kHeldFlags);
     EXPECT_TRUE(SameEdges(a.out(e), b.out(e))) << a.qualified(x).str();
     EXPECT_TRUE(SameEdges(a.in(e), b.in(e))) << a.qualified(x).str();
     auto na = a.ByName(a.str(x.name));
@@ -88,13 +89,17 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
 // know what each crate may use: it is compared in format 3, which does not
 // say; one loaded from an image older than format 7 holds its paths whole
 // and is compared in its own format. (Format 7 is the current one.)
+// Where two images of `format` first differ (below).
+std::string DiffAt(const std::string& a, const std::string& b, int format);
+
 void ExpectSameGraph(const Graph& a, const Graph& b, uint8_t format = 7) {
   ExpectSameReaderView(a, b);
   EXPECT_FALSE(b.query_only());
   std::string image_a, image_b;
   a.SaveImageForTesting(&image_a, format);
   b.SaveImageForTesting(&image_b, format);
-  EXPECT_TRUE(image_a == image_b) << "images differ";
+  EXPECT_TRUE(image_a == image_b)
+      << "images differ" << DiffAt(image_a, image_b, format);
 }
 
 // A runner that runs the tasks it is given at once, a thread each.
@@ -125,6 +130,18 @@ size_t SectionAt(const std::string& image, size_t i) {
   std::memcpy(&at, image.data() + image.size() - kDirectoryBytes + 8 * i,
               8);  // (a little-endian host)
   return at;
+}
+
+// Where two images of `format` first differ, and the first's sections.
+std::string DiffAt(const std::string& a, const std::string& b, int format) {
+  size_t i = 0;
+  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
+  std::string s = ": format " + std::to_string(format) + ", byte " +
+                  std::to_string(i) + " of " + std::to_string(a.size()) +
+                  " and " + std::to_string(b.size()) + "; sections at";
+  for (size_t k = 0; k < 7 && a.size() >= kDirectoryBytes; ++k)
+    s += " " + std::to_string(SectionAt(a, k));
+  return s;
 }
 
 // The varint at `at` in an image; moves `at` past it.
@@ -639,6 +656,30 @@ TEST(ImageTest, AModulesPathNotWholeIsAnError) {
   damaged[flags + module] &= ~aim::graph::kLive;
   EXPECT_EQ(Graph::LoadImage(damaged).status().message().find(what),
             std::string::npos);
+}
+
+// From format 7 a member filed under its parent path (kMember) must be
+// live and hold its path as parent and name: else an error.
+TEST(ImageTest, AMemberFiledUnderNoParentPathIsAnError) {
+  const std::string image = SmallImage();
+  const size_t entities_at = SectionAt(image, 1);
+  size_t at = entities_at + 1;
+  const uint64_t n = ReadVarint(image, at);
+  const size_t flags = at + 16 * n + 28 * n + n;
+  size_t member = n;
+  for (size_t i = 0; i < n && member == n; ++i)
+    if (image[flags + i] & aim::graph::kMember) member = i;
+  ASSERT_LT(member, n);
+  const std::string what = "entities.flags at byte " +
+                           std::to_string(flags + member) + ": entity " +
+                           std::to_string(member) +
+                           ": a member filed under its parent path, ";
+  std::string damaged = image;
+  damaged[flags + member] |= aim::graph::kOwnPath;
+  ExpectLoadError(damaged, what + "held whole");
+  damaged = image;
+  damaged[flags + member] &= ~aim::graph::kLive;
+  ExpectLoadError(damaged, what + "not live");
 }
 
 // Before format 5, the deps section lists names ascending, each with its

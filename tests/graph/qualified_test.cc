@@ -56,7 +56,8 @@ TEST(QualifiedPathTest, ReadsAsItsJoinedText) {
 }
 
 // Items hold their parent's path and their name; modules and externals
-// hold their paths whole (they are keys); a crate root is its name.
+// hold their paths whole (they are keys); a crate root is its name. Items
+// whose scope is their parent path are filed as members under it.
 TEST(QualifiedPathTest, AFreshGraphHoldsParentAndName) {
   Graph g;
   aim::testing::IngestAll(
@@ -71,10 +72,13 @@ TEST(QualifiedPathTest, AFreshGraphHoldsParentAndName) {
                         "}\n"},
                        {"src/a.rs", "pub fn f() { crate::S.m(); }\n"}}));
   std::map<std::string, std::pair<std::string, bool>> held;  // path -> parent
+  std::map<std::string, bool> member;  // filed under its parent path
   for (EntityIdx e : g.LiveEntities()) {
     const Entity& en = g.entity(e);
-    held[g.qualified(e).str()] = {std::string(g.str(en.parent)),
-                                  (en.flags & aim::graph::kOwnPath) != 0};
+    const std::string path = g.qualified(e).str();
+    held[path] = {std::string(g.str(en.parent)),
+                  (en.flags & aim::graph::kOwnPath) != 0};
+    member[path] = (en.flags & aim::graph::kMember) != 0;
   }
   using P = std::pair<std::string, bool>;
   EXPECT_EQ(held["krate"], P("krate", true));         // the crate root
@@ -86,6 +90,15 @@ TEST(QualifiedPathTest, AFreshGraphHoldsParentAndName) {
   EXPECT_EQ(held["krate::S::fmt"], P("krate::S", false));
   EXPECT_EQ(held["Ok"], P("Ok", true));  // an external of one segment
   EXPECT_EQ(held["std::fmt::Display"], P("std::fmt::Display", true));
+  // Items of a module are its members under their parent path; a module
+  // (held whole) is a member of its parent's table; associated items and
+  // impls are no members; neither is what is outside the tree.
+  EXPECT_TRUE(member["krate::S"]);
+  EXPECT_TRUE(member["krate::a::f"]);
+  EXPECT_FALSE(member["krate::a"]);
+  EXPECT_FALSE(member["krate::S::m"]);
+  EXPECT_FALSE(member["krate::impl S"]);
+  EXPECT_FALSE(member["std::fmt::Display"]);
   // Looked up by path, suffix and name as before.
   EXPECT_EQ(g.ByName("m").size(), 1u);
   EXPECT_TRUE(g.qualified(g.ByName("m")[0]) == "krate::S::m");
