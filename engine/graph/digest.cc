@@ -49,7 +49,8 @@ uint64_t Graph::Digest() const {
   for (const E& x : ents) {
     const Entity& e = *x.e;
     put(&e.id, sizeof e.id);
-    put(&e.sig_hash, sizeof e.sig_hash);
+    const uint64_t sig_hash = SigHash(e);
+    put(&sig_hash, sizeof sig_hash);
     // (kHeldFlags say how the entity is held, not what it is.)
     uint8_t kf[2] = {static_cast<uint8_t>(e.kind),
                      static_cast<uint8_t>(e.flags & ~kHeldFlags)};

@@ -30,7 +30,8 @@ uint64_t EntityId(EntityKind kind, std::string_view qualified,
   return XXH3_64bits_digest(&st);
 }
 
-uint64_t SigHash(EntityKind kind, std::string_view vis, std::string_view sig) {
+uint64_t SigHashOf(EntityKind kind, std::string_view vis,
+                   std::string_view sig) {
   XXH3_state_t st;
   XXH3_64bits_reset(&st);
   uint8_t k = static_cast<uint8_t>(kind);
@@ -166,6 +167,10 @@ void Graph::FreeEntity(EntityIdx idx) {
   --live_entities_;
   zombies_.push_back(idx);
   if (track_changes_) changed_slots_.push_back(idx);
+}
+
+uint64_t Graph::SigHash(const Entity& e) const {
+  return SigHashOf(e.kind, str(e.vis), str(e.sig));
 }
 
 void Graph::SetMember(EntityIdx e, bool member) {
@@ -670,15 +675,14 @@ void Graph::Build(uint32_t fi, const FileInput& in,
 
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, uint32_t> occurrences;
   uint32_t last_occurrence = 0;  // of the entity place() placed last
-  auto place = [&](EntityKind kind, std::string_view qualified,
-                   std::string_view sig, std::string_view vis, uint32_t line,
+  // (Its name, parent path, vis and signature: the next four texts.)
+  auto place = [&](EntityKind kind, std::string_view qualified, uint32_t line,
                    uint32_t end_line, uint8_t flags) -> EntityIdx {
     uint64_t key = XXH3_64bits(qualified.data(), qualified.size());
     uint32_t occ = occurrences[{key, static_cast<uint32_t>(kind)}]++;
     last_occurrence = occ;
     Entity e;
     e.id = EntityId(kind, qualified, in.path, occ);
-    e.sig_hash = SigHash(kind, vis, sig);
     const bool own = ParentText(kind, qualified, texts[next_text]).second;
     e.name = text_ids[next_text++];
     e.parent = text_ids[next_text++];
@@ -710,7 +714,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
 
   EntityIdx root = kNoEntity;
   if (has_root) {
-    root = place(EntityKind::kMod, in.crate, "", "pub", 1,
+    root = place(EntityKind::kMod, in.crate, 1,
                  std::max<uint32_t>(1, facts.lines), 0);
     f.module_regs.emplace_back(f.module, root);
     f.crate_regs.emplace_back(f.crate, root);
@@ -721,8 +725,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
     uint8_t flags = (it.in_macro ? kInMacro : 0) | (it.test ? kTest : 0);
-    item_slot[i] = place(model::FromItemKind(it.kind), item_q[i], it.sig,
-                         it.vis, it.line, it.end_line, flags);
+    item_slot[i] = place(model::FromItemKind(it.kind), item_q[i], it.line,
+                         it.end_line, flags);
     item_occurrence[i] = last_occurrence;
   }
   std::vector<EntityIdx> impl_slot(facts.impls.size(), kNoEntity);
@@ -732,8 +736,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     uint8_t flags = (im.in_macro ? kInMacro : 0) |
                     (im.blanket ? kBlanket : 0) |
                     (im.negative ? kNegative : 0);
-    impl_slot[i] = place(EntityKind::kImpl, impl_q[i], im.sig, "", im.line,
-                         im.end_line, flags);
+    impl_slot[i] =
+        place(EntityKind::kImpl, impl_q[i], im.line, im.end_line, flags);
   }
 
   // Entities not carried over are freed; their names changed. In slot

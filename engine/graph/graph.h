@@ -67,9 +67,10 @@ inline constexpr uint8_t kEdgeInMacro = 1;
 inline constexpr uint8_t kEdgeDerive = 2;
 inline constexpr uint8_t kEdgeBlanket = 4;
 
+// (40 bytes. Its signature hash is a function of its kind, visibility
+// and signature: Graph::SigHash.)
 struct Entity {
   uint64_t id = 0;        // XXH3-64 of (kind, qualified path, file, occurrence)
-  uint64_t sig_hash = 0;  // changes when the interface changes
   StrId name = 0;
   // Its qualified path (crate::module::Item::member) is `parent` "::"
   // `name`, or `name` alone when `parent` is 0 (""); with kOwnPath,
@@ -198,6 +199,10 @@ class Graph {
     return {strings_.Get(e.parent), strings_.Get(e.name)};
   }
   QualifiedPath qualified(EntityIdx e) const { return qualified(entities_[e]); }
+  // An entity's signature hash: XXH3-64 of its kind, visibility and
+  // signature. Unlike its id it changes when its interface changes, and
+  // only then.
+  uint64_t SigHash(const Entity& e) const;
   // Entities whose simple name is `name`.
   std::span<const EntityIdx> ByName(std::string_view name) const;
   EntityIdx ById(uint64_t id) const;

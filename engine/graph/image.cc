@@ -56,7 +56,7 @@ void Graph::SaveImageForTesting(std::string* out, uint8_t format) const {
 size_t Graph::ImageSaver::Expected(const Graph& g) {
   // About what the sections take; the writer grows past it if needed.
   size_t bytes =
-      g.strings_.bytes() + 6 * g.strings_.size() + 46 * g.entities_.size();
+      g.strings_.bytes() + 6 * g.strings_.size() + 38 * g.entities_.size();
   for (const File& f : g.files_) {
     bytes += 64 + 4 * f.entities.size() + 10 * RefCount(f) +
              12 * (f.member_regs.size() + f.assoc_regs.size() +
@@ -144,7 +144,8 @@ void Graph::ImageSaver::Entities() {
   const auto& es = g_.entities_;
   w_.Varint(es.size());
   for (const Entity& e : es) w_.U64(e.id);
-  for (const Entity& e : es) w_.U64(e.sig_hash);
+  if (format_ < 7)
+    for (const Entity& e : es) w_.U64(g_.SigHash(e));
   for (const Entity& e : es) w_.U32(e.name);
   if (format_ >= 7) {
     for (const Entity& e : es) w_.U32(e.parent);

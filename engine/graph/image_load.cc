@@ -145,7 +145,7 @@ void Graph::ImageLoader::LoadSections(const RunTasks& run) {
     image::Reader peek = readers[0];
     n_str_ = peek.Varint("strings.count");
     image::Reader peek_entities = readers[1];  // (bounded by the section)
-    n_slots_ = peek_entities.Count(46, "entities.count");
+    n_slots_ = peek_entities.Count(EntityBytes(), "entities.count");
   }
   const bool early_tables = !queries_only_;
   ImageLoader strings(*this, nullptr);
@@ -310,15 +310,16 @@ void Graph::ImageLoader::Crates() {
 }
 
 void Graph::ImageLoader::Entities() {
-  const size_t n = r_->Count(46, "entities.count");
+  // (Before format 7 the qualified path whole, and a signature hash:
+  // computed now, Graph::SigHash.)
+  const bool whole_paths = version_ < 7;
+  const size_t n = r_->Count(EntityBytes(), "entities.count");
   if (r_->ok() && n > kMaxSlots)
     return r_->Fail("entities.count", std::to_string(n) +
                                           " slots: more than 2^30 (kMaxSlots)");
   auto id = r_->Fixed<uint64_t>(n, "entities.id");
-  auto sig_hash = r_->Fixed<uint64_t>(n, "entities.sig_hash");
+  if (whole_paths) r_->Fixed<uint64_t>(n, "entities.sig_hash");
   auto name = r_->Fixed<uint32_t>(n, "entities.name");
-  // (Before format 7 the qualified path, whole: loaded with kOwnPath.)
-  const bool whole_paths = version_ < 7;
   const char* parent_what =
       whole_paths ? "entities.qualified" : "entities.parent";
   auto parent = r_->Fixed<uint32_t>(n, parent_what);
@@ -337,7 +338,6 @@ void Graph::ImageLoader::Entities() {
   for (size_t i = 0; i < n; ++i) {
     Entity& e = es[i];
     e.id = id[i];
-    e.sig_hash = sig_hash[i];
     e.name = name[i];
     e.parent = parent[i];
     e.sig = sig[i];

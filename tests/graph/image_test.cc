@@ -59,7 +59,7 @@ void ExpectSameReaderView(const Graph& a, const Graph& b) {
     const auto& x = a.entity(e);
     const auto& y = b.entity(e);
     EXPECT_EQ(x.id, y.id);
-    EXPECT_EQ(x.sig_hash, y.sig_hash);
+    EXPECT_EQ(a.SigHash(x), b.SigHash(y));
     EXPECT_EQ(a.qualified(x).str(), b.qualified(y).str());
     EXPECT_EQ(a.str(x.sig), b.str(y.sig));
     EXPECT_EQ(x.name, y.name);
@@ -625,17 +625,25 @@ void ExpectLoadError(const std::string& damaged, const std::string& what) {
   EXPECT_NE(g.status().message().find(what), std::string::npos) << g.status();
 }
 
+// Where an image's entity kinds start (then their flags); `n` gets the
+// number of entity slots.
+size_t EntityKindsAt(const std::string& image, uint64_t& n) {
+  const size_t entities_at = SectionAt(image, 1);
+  EXPECT_EQ(image[entities_at], 'E');
+  size_t at = entities_at + 1;
+  n = ReadVarint(image, at);
+  // id (8 bytes), name, parent, sig, vis, file, line, end_line (4 each).
+  return at + 8 * n + 28 * n;
+}
+
 // From format 7 a live module or external must hold its path whole (it is
 // the key of its scope, of the externals): one that does not is an error,
 // whole or for queries. A dead slot's flags are not checked.
 TEST(ImageTest, AModulesPathNotWholeIsAnError) {
   const std::string image = SmallImage();
   ASSERT_EQ(image[0], 7);
-  const size_t entities_at = SectionAt(image, 1);
-  ASSERT_EQ(image[entities_at], 'E');
-  size_t at = entities_at + 1;
-  const uint64_t n = ReadVarint(image, at);
-  const size_t kinds = at + 16 * n + 28 * n, flags = kinds + n;
+  uint64_t n = 0;
+  const size_t kinds = EntityKindsAt(image, n), flags = kinds + n;
   size_t module = n;
   for (size_t i = 0; i < n && module == n; ++i)
     if (image[kinds + i] == static_cast<char>(aim::model::EntityKind::kMod) &&
@@ -662,10 +670,8 @@ TEST(ImageTest, AModulesPathNotWholeIsAnError) {
 // live and hold its path as parent and name: else an error.
 TEST(ImageTest, AMemberFiledUnderNoParentPathIsAnError) {
   const std::string image = SmallImage();
-  const size_t entities_at = SectionAt(image, 1);
-  size_t at = entities_at + 1;
-  const uint64_t n = ReadVarint(image, at);
-  const size_t flags = at + 16 * n + 28 * n + n;
+  uint64_t n = 0;
+  const size_t flags = EntityKindsAt(image, n) + n;
   size_t member = n;
   for (size_t i = 0; i < n && member == n; ++i)
     if (image[flags + i] & aim::graph::kMember) member = i;
