@@ -76,6 +76,19 @@ std::array<std::string_view, 3> Pieces(const QualifiedPath& q) {
 }  // namespace
 
 int QualifiedPath::compare(const QualifiedPath& o) const {
+  if (head.size() == o.head.size() &&
+      (head.data() == o.head.data() || head == o.head)) {
+    // The same head (siblings, most often: one parent's text): the leaves
+    // decide.
+    const int c = leaf.compare(o.leaf);
+    return (c > 0) - (c < 0);
+  }
+  // Most paths part within their heads.
+  const std::string_view x0 = head.empty() ? leaf : head;
+  const std::string_view y0 = o.head.empty() ? o.leaf : o.head;
+  const size_t n0 = std::min(x0.size(), y0.size());
+  if (const int c = x0.substr(0, n0).compare(y0.substr(0, n0)); c != 0)
+    return c < 0 ? -1 : 1;
   const auto a = Pieces(*this), b = Pieces(o);
   size_t i = 0, j = 0;
   std::string_view x = a[0], y = b[0];

@@ -106,8 +106,14 @@ struct QualifiedPath {
   // As std::string_view::compare of the joined texts.
   int compare(const QualifiedPath& o) const;
   int compare(std::string_view s) const { return compare({{}, s}); }
-  bool operator==(const QualifiedPath& o) const { return compare(o) == 0; }
-  bool operator==(std::string_view s) const { return compare(s) == 0; }
+  bool operator==(const QualifiedPath& o) const {
+    return size() == o.size() && compare(o) == 0;
+  }
+  bool operator==(std::string_view s) const {
+    if (head.empty()) return leaf == s;
+    return s.size() == size() && s.starts_with(head) &&
+           s.substr(head.size(), 2) == "::" && s.ends_with(leaf);
+  }
   bool ends_with(std::string_view s) const;
   // Byte i of the joined text (i < size()).
   char operator[](size_t i) const {
