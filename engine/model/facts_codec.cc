@@ -25,8 +25,9 @@ uint8_t Flags(bool b0, bool b1 = false, bool b2 = false, bool b3 = false) {
 }
 
 void Put(std::string* out, const Item& x) {
+  // (text_hash: a column after all the facts, from format 2.)
   const auto& [kind, name, path, line, end_line, vis, sig, cfg, test,
-               in_macro, parent, impl] = x;
+               in_macro, parent, impl, text_hash] = x;
   out->push_back(static_cast<char>(kind));
   PutString(out, name);
   PutString(out, path);
@@ -42,7 +43,8 @@ void Put(std::string* out, const Item& x) {
 
 void Put(std::string* out, const Impl& x) {
   const auto& [trait_name, trait_path, self_type, type_path, scope, sig, line,
-               end_line, derive, negative, blanket, in_macro, parent] = x;
+               end_line, derive, negative, blanket, in_macro, parent,
+               text_hash] = x;
   PutString(out, trait_name);
   PutString(out, trait_path);
   PutString(out, self_type);
@@ -119,7 +121,8 @@ bool Bit(uint8_t f, int i) { return (f >> i) & 1; }
 
 void Get(Reader& r, Item& x) {
   auto& [kind, name, path, line, end_line, vis, sig, cfg, test, in_macro,
-         parent, impl] = x;
+         parent, impl, text_hash] = x;
+  text_hash = 0;  // (ReadFileFacts reads the column)
   uint8_t k = r.Byte("kind");
   if (r.ok() && k >= kItemKindCount)
     r.Fail("kind", "unknown item kind " + std::to_string(k));
@@ -140,7 +143,8 @@ void Get(Reader& r, Item& x) {
 
 void Get(Reader& r, Impl& x) {
   auto& [trait_name, trait_path, self_type, type_path, scope, sig, line,
-         end_line, derive, negative, blanket, in_macro, parent] = x;
+         end_line, derive, negative, blanket, in_macro, parent, text_hash] = x;
+  text_hash = 0;  // (ReadFileFacts reads the column)
   r.String(&trait_name, "trait_name");
   r.String(&trait_path, "trait_path");
   r.String(&self_type, "self_type");
@@ -263,12 +267,14 @@ void EncodeFileFacts(const FileFacts& facts, std::string* out) {
   PutAll(out, type_uses);
   PutAll(out, macro_calls);
   PutAll(out, errors);
+  for (const Item& x : items) PutFixed64(out, x.text_hash);
+  for (const Impl& x : impls) PutFixed64(out, x.text_hash);
 }
 
 void ReadFileFacts(Reader& r, FileFacts* out) {
   size_t start = r.offset();
   uint8_t format = r.Byte("format");
-  if (r.ok() && format != kFactsFormat) {
+  if (r.ok() && (format == 0 || format > kFactsFormat)) {
     if (format > kFactsFormat) {
       r.Fail(absl::FailedPreconditionError(
           "format " + std::to_string(format) + " at byte " +
@@ -290,6 +296,10 @@ void ReadFileFacts(Reader& r, FileFacts* out) {
   GetAll(r, kMinTypeUse, "type_uses", type_uses);
   GetAll(r, kMinMacroCall, "macro_calls", macro_calls);
   GetAll(r, kMinDiagnostic, "errors", errors);
+  if (format >= 2) {
+    for (Item& x : items) x.text_hash = r.Fixed64("items.text_hash");
+    for (Impl& x : impls) x.text_hash = r.Fixed64("impls.text_hash");
+  }
   CheckIndices(r, start, *out);
   r.AddContext("FileFacts: ");
 }

@@ -35,7 +35,9 @@
 
 namespace aim::model {
 
-inline constexpr uint8_t kFactsFormat = 1;
+// 1: the first. 2: each item's and impl's text hash, in two columns after
+// the facts (format 1 reads as text hash 0, unknown).
+inline constexpr uint8_t kFactsFormat = 2;
 
 // Appends the encoding of `facts` to *out.
 void EncodeFileFacts(const FileFacts& facts, std::string* out);

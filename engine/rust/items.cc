@@ -177,6 +177,7 @@ size_t Parser::AddItem(ItemKind kind, size_t name_tok, const Attrs& attrs,
   it.parent = cur_item_;
   it.impl = cur_impl_;
   out_.items.push_back(std::move(it));
+  item_first_.push_back(name_tok);
   return out_.items.size() - 1;
 }
 
@@ -194,6 +195,7 @@ void Parser::AddDerives(const Attrs& attrs, std::string_view type_name) {
     im.in_macro = macro_depth_ > 0;
     im.parent = cur_item_;
     out_.impls.push_back(std::move(im));
+    impl_first_.push_back(SIZE_MAX);  // (no text of its own)
   }
 }
 
@@ -624,6 +626,7 @@ size_t Parser::ParseImpl(size_t i, size_t end, size_t sig_start,
   im.parent = cur_item_;
   std::string segment = im.self_type;
   out_.impls.push_back(std::move(im));
+  impl_first_.push_back(i);
 
   size_t old_path = PushPath(segment);
   bool saved_test = in_test_;

@@ -55,7 +55,31 @@ Parser::Parser(std::string_view src, const LexResult& lex,
                const ExtractOptions& opt, FileFacts& out)
     : src_(src), toks_(lex.tokens), match_(lex.match), opt_(opt), out_(out) {}
 
-void Parser::Run() { ParseItems(0, toks_.size() - 1, Scope::kModule); }
+void Parser::Run() {
+  ParseItems(0, toks_.size() - 1, Scope::kModule);
+  HashTexts();
+}
+
+void Parser::HashTexts() {
+  // Where each line ends (line l, 1-based, ends before line_end[l]).
+  std::vector<size_t> line_end(1, 0);
+  for (size_t at = src_.find('\n'); at != std::string_view::npos;
+       at = src_.find('\n', at + 1))
+    line_end.push_back(at);
+  line_end.push_back(src_.size());
+  auto hash = [&](size_t first, uint32_t end_line) -> uint64_t {
+    if (first >= toks_.size()) return 0;
+    const size_t begin = T(first).offset;
+    size_t end = end_line < line_end.size() ? line_end[end_line] : src_.size();
+    end = std::max(end, begin + T(first).len);
+    const uint64_t h = XXH3_64bits(src_.data() + begin, end - begin);
+    return h == 0 ? 1 : h;  // (0 is "unknown")
+  };
+  for (size_t i = 0; i < out_.items.size() && i < item_first_.size(); ++i)
+    out_.items[i].text_hash = hash(item_first_[i], out_.items[i].end_line);
+  for (size_t i = 0; i < out_.impls.size() && i < impl_first_.size(); ++i)
+    out_.impls[i].text_hash = hash(impl_first_[i], out_.impls[i].end_line);
+}
 
 std::string_view Parser::Name(size_t i) const {
   std::string_view t = Text(i);

@@ -60,6 +60,9 @@ class Parser {
 
   // ---- items (items.cc)
   void ParseItems(size_t i, size_t end, Scope scope);
+  // Sets each item's and impl's text hash (Item::text_hash): its source
+  // from its first token to the end of its last line.
+  void HashTexts();
   size_t ParseItem(size_t i, size_t end, Scope scope);
   size_t ParseAttrs(size_t i, size_t end, Attrs& attrs);
   void ParseAttr(size_t begin, size_t end, Attrs& attrs);
@@ -171,6 +174,9 @@ class Parser {
   mutable uint32_t type_depth_ = 0;
   mutable size_t deep_type_at_ = SIZE_MAX;
   std::string owner_;  // item owning macro calls outside fn bodies
+  // Each item's and impl's first token (an item's name, an impl's `impl`;
+  // SIZE_MAX for a derive), for their text hashes (HashTexts).
+  std::vector<size_t> item_first_, impl_first_;
   size_t recover_floor_ = 0;  // first token of the item being parsed
   size_t type_use_mark_ = 0;  // start of the current item's type uses
 };

@@ -54,6 +54,10 @@ struct Item {
   bool in_macro = false;
   int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
   int32_t impl = -1;    // enclosing impl block (index into impls)
+  // XXH3-64 of the item's source text, from its name to the end of its
+  // last line (so an edit of its body or signature changes it); 0 when
+  // unknown (facts of an older record).
+  uint64_t text_hash = 0;
 };
 
 struct Impl {
@@ -72,6 +76,7 @@ struct Impl {
   bool blanket = false;   // self type is one of the impl's type params (or &T)
   bool in_macro = false;
   int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
+  uint64_t text_hash = 0;  // as Item::text_hash (0 for a derive)
 };
 
 struct Call {

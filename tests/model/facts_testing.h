@@ -16,12 +16,12 @@ namespace aim::testing {
 // std::tie over every field; the structured bindings stop compiling when a
 // field is added to aim/facts.h, so the comparison cannot silently skip it.
 inline auto Tie(const Item& x) {
-  const auto& [a, b, c, d, e, f, g, h, i, j, k, l] = x;
-  return std::tie(a, b, c, d, e, f, g, h, i, j, k, l);
-}
-inline auto Tie(const Impl& x) {
   const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m] = x;
   return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m);
+}
+inline auto Tie(const Impl& x) {
+  const auto& [a, b, c, d, e, f, g, h, i, j, k, l, m, n] = x;
+  return std::tie(a, b, c, d, e, f, g, h, i, j, k, l, m, n);
 }
 inline auto Tie(const Call& x) {
   const auto& [a, b, c, d, e, f, g, h, i] = x;
@@ -132,6 +132,7 @@ class FactsGen {
       x.in_macro = Bool();
       x.parent = IndexBelow(i);
       x.impl = IndexBelow(n_impls);
+      x.text_hash = U64();
     }
     for (size_t i = 0; i < n_impls; ++i) {
       Impl& x = f.impls.emplace_back();
@@ -148,6 +149,7 @@ class FactsGen {
       x.blanket = Bool();
       x.in_macro = Bool();
       x.parent = IndexBelow(n_items);
+      x.text_hash = U64();
     }
     for (size_t i = Below(max_n + 1); i > 0; --i) {
       Call& x = f.calls.emplace_back();
