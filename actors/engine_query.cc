@@ -173,6 +173,8 @@ absl::StatusOr<QueryResult> RunQuery(const Graph& g,
           query::BlastRadius(g, e, req.depth ? req.depth : 3,
                              req.direction == "down" ? query::Direction::kDown
                                                      : query::Direction::kUp);
+      result.change = std::string(graph::ChangeName(
+          static_cast<graph::Change>(g.entity(e).change)));
     } else if (k == "callers") {
       hits = query::Callers(g, e, req.depth ? req.depth : 1);
     } else if (k == "callees") {

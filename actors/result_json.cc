@@ -203,6 +203,8 @@ Json QueryResultToJson(const QueryResult& r) {
     }
   }
   if (r.query == "context") j["text"] = r.text;
+  if (r.query == "blast-radius")
+    j["change"] = r.change.empty() ? Json(nullptr) : Json(r.change);
   j["total"] = r.total;
   j["version"] = r.version;
   j["elapsed_us"] = r.elapsed_us;
@@ -239,6 +241,8 @@ absl::Status QueryResultFromJson(const Json& j, QueryResult* out) {
     return absl::OkStatus();
   }, /*optional=*/true);
   r.String("text", &q.text, /*optional=*/true);
+  if (auto c = j.find("change"); c != j.end() && !c->is_null())
+    r.String("change", &q.change);
   r.Unsigned("total", &q.total);
   r.Unsigned("version", &q.version);
   r.Unsigned("elapsed_us", &q.elapsed_us);

@@ -197,6 +197,13 @@ int RunQuery(const CommonArgs& c, const QueryRequest& req,
     out << r.query << " " << r.target[0].qualified << " (" << r.target[0].kind
         << ", " << Where(r.target[0]) << ")";
     if (r.target.size() > 1) out << " -> " << r.target[1].qualified;
+    if (!r.change.empty()) {
+      // blast-radius: how the start's last update changed it.
+      out << ", last change: "
+          << (r.change == "body"        ? "its body only"
+              : r.change == "signature" ? "its signature"
+                                        : r.change);
+    }
     out << "\n";
   }
   if (r.query == "context") {

@@ -51,6 +51,13 @@ std::string Join(std::string_view a, std::string_view b) {
   return s;
 }
 
+// The 14 bits of a text hash an entity keeps (Entity::text; 0: unknown).
+uint16_t TextTag(uint64_t text_hash) {
+  if (text_hash == 0) return 0;
+  const auto tag = static_cast<uint16_t>(text_hash >> 50);
+  return tag == 0 ? 1 : tag;
+}
+
 // What Entity::parent holds for an entity of `kind` at `qualified` named
 // `name`: the text, and whether it is the path itself (kOwnPath). Modules
 // and externals hold their own (it is a scope's or an external's key).
@@ -116,6 +123,16 @@ bool QualifiedPath::ends_with(std::string_view s) const {
     s.remove_suffix(k);
   }
   return s.empty();
+}
+
+std::string_view ChangeName(Change c) {
+  switch (c) {
+    case Change::kNone: return "";
+    case Change::kAdded: return "added";
+    case Change::kBody: return "body";
+    case Change::kSignature: return "signature";
+  }
+  return "";
 }
 
 Graph::Graph() = default;
@@ -560,6 +577,7 @@ void Graph::EndBatch() {
 void Graph::Build(uint32_t fi, const FileInput& in,
                   absl::flat_hash_set<StrId>& changed) {
   File& f = files_[fi];
+  const bool file_was_live = f.live;  // (else its entities are not "added")
   Refs(fi);  // (unpacked)
   edited_.push_back(fi);
   f.path = strings_.Intern(in.path);
@@ -688,9 +706,12 @@ void Graph::Build(uint32_t fi, const FileInput& in,
 
   absl::flat_hash_map<std::pair<uint64_t, uint32_t>, uint32_t> occurrences;
   uint32_t last_occurrence = 0;  // of the entity place() placed last
-  // (Its name, parent path, vis and signature: the next four texts.)
+  // (Its name, parent path, vis and signature: the next four texts.) An
+  // entity carried over records how this update changed it (Change); a
+  // new one, that it was added, unless its file is new.
   auto place = [&](EntityKind kind, std::string_view qualified, uint32_t line,
-                   uint32_t end_line, uint8_t flags) -> EntityIdx {
+                   uint32_t end_line, uint8_t flags,
+                   uint64_t text_hash) -> EntityIdx {
     uint64_t key = XXH3_64bits(qualified.data(), qualified.size());
     uint32_t occ = occurrences[{key, static_cast<uint32_t>(kind)}]++;
     last_occurrence = occ;
@@ -706,11 +727,22 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     e.end_line = end_line;
     e.kind = kind;
     e.flags = flags | kLive | (own ? kOwnPath : 0);
+    e.text = TextTag(text_hash);
+    e.change = static_cast<uint16_t>(file_was_live ? Change::kAdded
+                                                   : Change::kNone);
     EntityIdx idx;
     auto it = old.find(e.id);
     if (it != old.end()) {
       idx = it->second;
       old.erase(it);
+      const Entity& o = entities_[idx];
+      if (o.sig != e.sig || o.vis != e.vis) {
+        e.change = static_cast<uint16_t>(Change::kSignature);
+      } else if (o.text != 0 && e.text != 0 && o.text != e.text) {
+        e.change = static_cast<uint16_t>(Change::kBody);
+      } else {
+        e.change = o.change;  // (not changed by this update)
+      }
       // (Filed in the member index under the same key: the same id is the
       // same path, held as before unless held whole before.)
       const uint8_t member = entities_[idx].flags & kMember;
@@ -728,7 +760,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   EntityIdx root = kNoEntity;
   if (has_root) {
     root = place(EntityKind::kMod, in.crate, 1,
-                 std::max<uint32_t>(1, facts.lines), 0);
+                 std::max<uint32_t>(1, facts.lines), 0, 0);
     f.module_regs.emplace_back(f.module, root);
     f.crate_regs.emplace_back(f.crate, root);
   }
@@ -739,7 +771,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     const Item& it = facts.items[i];
     uint8_t flags = (it.in_macro ? kInMacro : 0) | (it.test ? kTest : 0);
     item_slot[i] = place(model::FromItemKind(it.kind), item_q[i], it.line,
-                         it.end_line, flags);
+                         it.end_line, flags, it.text_hash);
     item_occurrence[i] = last_occurrence;
   }
   std::vector<EntityIdx> impl_slot(facts.impls.size(), kNoEntity);
@@ -749,8 +781,8 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     uint8_t flags = (im.in_macro ? kInMacro : 0) |
                     (im.blanket ? kBlanket : 0) |
                     (im.negative ? kNegative : 0);
-    impl_slot[i] =
-        place(EntityKind::kImpl, impl_q[i], im.line, im.end_line, flags);
+    impl_slot[i] = place(EntityKind::kImpl, impl_q[i], im.line, im.end_line,
+                         flags, im.text_hash);
   }
 
   // Entities not carried over are freed; their names changed. In slot

@@ -67,6 +67,16 @@ inline constexpr uint8_t kEdgeInMacro = 1;
 inline constexpr uint8_t kEdgeDerive = 2;
 inline constexpr uint8_t kEdgeBlanket = 4;
 
+// How the last update of an entity's file changed it (Entity::change).
+enum class Change : uint8_t {
+  kNone = 0,   // not since the graph first saw its file, or not known
+  kAdded,      // the update added it
+  kBody,       // its text changed, its signature and visibility did not
+  kSignature,  // its signature or visibility changed
+};
+// "", "added", "body", "signature".
+std::string_view ChangeName(Change c);
+
 // (40 bytes. Its signature hash is a function of its kind, visibility
 // and signature: Graph::SigHash.)
 struct Entity {
@@ -84,7 +94,13 @@ struct Entity {
   uint32_t end_line = 0;
   EntityKind kind = EntityKind::kFn;
   uint8_t flags = 0;
+  // How its file's last update changed it (Change), and 14 bits of its
+  // text hash (Item::text_hash; 0: unknown), which tell an edit of its
+  // body from none.
+  uint16_t change : 2 = 0;
+  uint16_t text : 14 = 0;
 };
+static_assert(sizeof(Entity) == 40);
 
 // A qualified path as an entity holds it: `head` "::" `leaf`, or `leaf`
 // alone when `head` is empty. Compared as the joined text, without

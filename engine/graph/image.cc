@@ -56,7 +56,7 @@ void Graph::SaveImageForTesting(std::string* out, uint8_t format) const {
 size_t Graph::ImageSaver::Expected(const Graph& g) {
   // About what the sections take; the writer grows past it if needed.
   size_t bytes =
-      g.strings_.bytes() + 6 * g.strings_.size() + 38 * g.entities_.size();
+      g.strings_.bytes() + 6 * g.strings_.size() + 40 * g.entities_.size();
   for (const File& f : g.files_) {
     bytes += 64 + 4 * f.entities.size() + 10 * RefCount(f) +
              12 * (f.member_regs.size() + f.assoc_regs.size() +
@@ -160,6 +160,13 @@ void Graph::ImageSaver::Entities() {
   for (const Entity& e : es) w_.U8(static_cast<uint8_t>(e.kind));
   const uint8_t flag_mask = format_ >= 7 ? 0xff : ~kHeldFlags & 0xff;
   for (const Entity& e : es) w_.U8(e.flags & flag_mask);
+  if (format_ >= 7) {
+    for (const Entity& e : es) {  // u16: change | text << 2
+      const unsigned v = e.change | unsigned{e.text} << 2;
+      w_.U8(static_cast<uint8_t>(v));
+      w_.U8(static_cast<uint8_t>(v >> 8));
+    }
+  }
   for (const auto* list : {&g_.free_, &g_.zombies_}) {
     w_.Varint(list->size());
     for (EntityIdx e : *list) w_.U32(e);

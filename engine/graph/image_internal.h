@@ -216,8 +216,8 @@ class Graph::ImageLoader {
   bool queries_only_ = false;
   uint8_t version_ = 0;  // the image's format version
   // The bytes an entity takes in the entities section's columns (before
-  // format 7: a signature hash, 8 more).
-  size_t EntityBytes() const { return version_ < 7 ? 46 : 38; }
+  // format 7: a signature hash, 8 more, and no change column, 2 less).
+  size_t EntityBytes() const { return version_ < 7 ? 46 : 40; }
   size_t n_str_ = 0, n_slots_ = 0, n_files_ = 0;
   // Runs tasks at once where LoadSections was given a runner; else in turn.
   void RunAll(std::span<const std::function<void()>> tasks) const;

@@ -330,6 +330,8 @@ void Graph::ImageLoader::Entities() {
   auto end_line = r_->Fixed<uint32_t>(n, "entities.end_line");
   auto kind = r_->Fixed<uint8_t>(n, "entities.kind");
   auto flags = r_->Fixed<uint8_t>(n, "entities.flags");
+  // (Format 7: how each was last changed, and its text tag.)
+  auto change = r_->Fixed<uint16_t>(whole_paths ? 0 : n, "entities.change");
   if (!r_->ok()) return;
   n_slots_ = n;
   auto& es = g_->entities_;
@@ -349,6 +351,10 @@ void Graph::ImageLoader::Entities() {
     e.kind = static_cast<EntityKind>(k);
     // (Before format 7 nothing was filed as kMember either.)
     e.flags = whole_paths ? (flags[i] & ~kMember) | kOwnPath : flags[i];
+    if (!whole_paths) {
+      e.change = change[i] & 3;
+      e.text = change[i] >> 2;
+    }
     live += e.flags & kLive;
     if (std::max({e.name, e.parent, e.sig, e.vis, e.file}) >= n_str_ ||
         k >= model::kEntityKindCount) {

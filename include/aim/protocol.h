@@ -101,6 +101,7 @@ absl::StatusCode StatusCodeFromName(std::string_view name);
 //   EncodeQueryResult  `aim query --json`:
 //     {"query","target":[entity..],("ambiguous":true),"results":[{entity..,
 //      "depth","path":[edge..]}],("cycles":[[entity..]..]),("text"),
+//      ("change": blast-radius: "signature", "body", "added" or null),
 //      "total","version","elapsed_us"}
 //   EncodeQueryError   `aim query --json` for a failed query:
 //     {"query":kind,"error":message}

@@ -272,6 +272,24 @@ TEST(Encode, ErrorsAndExportLines) {
             R"("file":"a.rs","line":2,"sig":"struct S","vis":"pub","in_macro":true})");
 }
 
+// A blast-radius result says how its start last changed: a string, or
+// null when not known; it decodes back to the same.
+TEST(Encode, BlastRadiusCarriesTheStartsChange) {
+  aim::QueryResult r = HandMadeResult();
+  r.query = "blast-radius";
+  EXPECT_NE(aim::EncodeQueryResult(r).find("\"change\":null"), std::string::npos);
+  r.change = "body";
+  const std::string line = aim::EncodeQueryReply("1", r);
+  EXPECT_NE(line.find("\"change\":\"body\""), std::string::npos) << line;
+  auto back = aim::ParseReplyLine(line, RequestOp::kQuery);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->result.change, "body");
+  EXPECT_EQ(aim::EncodeQueryResult(back->result), aim::EncodeQueryResult(r));
+  // Other queries carry none.
+  r.query = "callers";
+  EXPECT_EQ(aim::EncodeQueryResult(r).find("change"), std::string::npos);
+}
+
 TEST(Encode, InvalidUtf8IsReplacedAndStillDecodes) {
   aim::QueryResult r = HandMadeResult();
   r.results[0].entity.sig = "fn \xff\xfe()";

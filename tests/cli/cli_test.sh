@@ -42,6 +42,7 @@ check suffix 0 "alpha_core::net::tcp::Stream::open" -- "$AIM" query callees Stre
 check implements 0 "alpha_core::net::tcp::Stream" -- "$AIM" query what-implements Transport --db "$DB"
 check blast 0 "app::main" -- "$AIM" query blast-radius alpha_core::util::checksum --db "$DB"
 check blast-down 0 "checksum" -- "$AIM" query blast-radius alpha_core::connect --direction down --db "$DB"
+check blast-json 0 '"change":null' -- "$AIM" query blast-radius alpha_core::connect --db "$DB" --json
 check cycles 0 "cycle|no cycles" -- "$AIM" query cycles --db "$DB"
 check cycles-modules 0 "cycle|no cycles" -- "$AIM" query cycles --scope modules --db "$DB"
 check path 0 "alpha_core::util::checksum" -- "$AIM" query path app::main alpha_core::util::checksum --db "$DB"

@@ -92,6 +92,44 @@ TEST_F(EngineTest, PersistsAndReopensReadOnlyWithTheSameGraph) {
   EXPECT_FALSE(e->Ingest(kWorkspace).ok());  // read-only
 }
 
+// blast-radius says how the last update of its start's file changed the
+// start: nothing yet after an ingest; then its body, its signature.
+TEST_F(EngineTest, BlastRadiusSaysHowItsStartLastChanged) {
+  auto e = Open();
+  ASSERT_TRUE(e->Ingest(kWorkspace).ok());
+  auto change_of = [&](const std::string& name) {
+    auto r = e->Query({.kind = "blast-radius", .args = {name}});
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? r->change : "?";
+  };
+  EXPECT_EQ(change_of("alpha_core::util::checksum"), "");
+  const std::string util =
+      "pub fn checksum(data: &[u8]) -> u32 {\n"
+      "    data.iter().map(|b| *b as u32).sum::<u32>()\n"
+      "}\n"
+      "\n"
+      "pub(crate) fn helper() -> u8 {\n"
+      "    7\n"
+      "}\n";
+  auto lsn = e->UpdateFile("core/src/util.rs", util);
+  ASSERT_TRUE(lsn.ok()) << lsn.status();
+  ASSERT_TRUE(e->WaitFor(*lsn, 10000).ok());
+  EXPECT_EQ(change_of("alpha_core::util::checksum"), "body");
+  EXPECT_EQ(change_of("alpha_core::util::helper"), "");
+  lsn = e->UpdateFile("core/src/util.rs",
+                      "pub fn checksum(data: &[u8], seed: u32) -> u32 {\n"
+                      "    seed + data.len() as u32\n"
+                      "}\n");
+  ASSERT_TRUE(lsn.ok()) << lsn.status();
+  ASSERT_TRUE(e->WaitFor(*lsn, 10000).ok());
+  EXPECT_EQ(change_of("alpha_core::util::checksum"), "signature");
+  // Other queries leave it empty.
+  auto callers =
+      e->Query({.kind = "callers", .args = {"alpha_core::util::checksum"}});
+  ASSERT_TRUE(callers.ok());
+  EXPECT_EQ(callers->change, "");
+}
+
 TEST_F(EngineTest, UnknownNameIsAnErrorWithSuggestions) {
   auto e = Open();
   ASSERT_TRUE(e->Ingest(kWorkspace).ok());
