@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <utility>
 
 namespace aim {
@@ -61,17 +62,16 @@ void Parser::Run() {
 }
 
 void Parser::HashTexts() {
-  // Where each line ends (line l, 1-based, ends before line_end[l]).
-  std::vector<size_t> line_end(1, 0);
-  for (size_t at = src_.find('\n'); at != std::string_view::npos;
-       at = src_.find('\n', at + 1))
-    line_end.push_back(at);
-  line_end.push_back(src_.size());
   auto hash = [&](size_t first, uint32_t end_line) -> uint64_t {
     if (first >= toks_.size()) return 0;
+    // Through the last token of its last line (tokens are in line order).
+    const auto after = std::upper_bound(
+        toks_.begin() + static_cast<std::ptrdiff_t>(first), toks_.end(),
+        end_line, [](uint32_t l, const Token& t) { return l < t.line; });
+    const size_t last = std::max<size_t>(
+        first, static_cast<size_t>(after - toks_.begin()) - 1);
     const size_t begin = T(first).offset;
-    size_t end = end_line < line_end.size() ? line_end[end_line] : src_.size();
-    end = std::max(end, begin + T(first).len);
+    const size_t end = std::max(begin, size_t{T(last).offset} + T(last).len);
     const uint64_t h = XXH3_64bits(src_.data() + begin, end - begin);
     return h == 0 ? 1 : h;  // (0 is "unknown")
   };

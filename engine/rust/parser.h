@@ -61,7 +61,7 @@ class Parser {
   // ---- items (items.cc)
   void ParseItems(size_t i, size_t end, Scope scope);
   // Sets each item's and impl's text hash (Item::text_hash): its source
-  // from its first token to the end of its last line.
+  // from its first token through the last token of its last line.
   void HashTexts();
   size_t ParseItem(size_t i, size_t end, Scope scope);
   size_t ParseAttrs(size_t i, size_t end, Attrs& attrs);

@@ -54,9 +54,9 @@ struct Item {
   bool in_macro = false;
   int32_t parent = -1;  // enclosing mod/trait/fn item (index into items)
   int32_t impl = -1;    // enclosing impl block (index into impls)
-  // XXH3-64 of the item's source text, from its name to the end of its
-  // last line (so an edit of its body or signature changes it); 0 when
-  // unknown (facts of an older record).
+  // XXH3-64 of the item's source text, from its name through the last
+  // token of its last line (so an edit of its body or signature changes
+  // it); 0 when unknown (facts of an older record).
   uint64_t text_hash = 0;
 };
 
