@@ -743,8 +743,18 @@ void Graph::Build(uint32_t fi, const FileInput& in,
       } else {
         e.change = o.change;  // (not changed by this update)
       }
-      // (Filed in the member index under the same key: the same id is the
-      // same path, held as before unless held whole before.)
+      // Filed in the member index under the same key if it keeps its
+      // parent path and name, else unfiled first. (The same id is the same
+      // path, but it may have held it whole, loaded from an older image;
+      // and facts not from the extractor may name it otherwise: then it is
+      // filed anew under its name too.)
+      if (o.parent != e.parent || o.name != e.name) SetMember(idx, false);
+      if (o.name != e.name) {
+        EraseOne(by_name_, o.name, idx);
+        by_name_[e.name].push_back(idx);
+        changed.insert(o.name);
+        changed.insert(e.name);
+      }
       const uint8_t member = entities_[idx].flags & kMember;
       entities_[idx] = e;
       entities_[idx].flags |= member;
@@ -876,9 +886,13 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   // 5. Registrations. A member whose scope is its parent path (so it is
   // found under that and its name) is filed as kMember; the others go
   // into the table of members.
+  // (An item named `_`, as `const _: () = ..;`, names nothing: it is no
+  // member. Generated code has thousands of them in one module.)
   std::vector<EntityIdx> filed;  // kMember
+  const StrId underscore = strings_.Find("_");
   auto add_member = [&](StrId scope, EntityIdx e) {
     const Entity& en = entities_[e];
+    if (en.name == underscore) return;
     if (!(en.flags & kOwnPath) && en.parent == scope) {
       filed.push_back(e);
     } else {

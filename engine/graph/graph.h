@@ -67,7 +67,12 @@ inline constexpr uint8_t kEdgeInMacro = 1;
 inline constexpr uint8_t kEdgeDerive = 2;
 inline constexpr uint8_t kEdgeBlanket = 4;
 
-// How the last update of an entity's file changed it (Entity::change).
+// How the last update of an entity's file that changed the entity changed
+// it (Entity::change). Best effort: the text hash is 14 bits (one edit in
+// 16,384 goes unseen) and covers the whole last line of the item (an edit
+// of another item on that line counts); after a restart, the updates
+// replayed from the log since the last checkpoint count as one per file
+// (recovery folds them), measured against the checkpoint.
 enum class Change : uint8_t {
   kNone = 0,   // not since the graph first saw its file, or not known
   kAdded,      // the update added it
@@ -94,9 +99,9 @@ struct Entity {
   uint32_t end_line = 0;
   EntityKind kind = EntityKind::kFn;
   uint8_t flags = 0;
-  // How its file's last update changed it (Change), and 14 bits of its
-  // text hash (Item::text_hash; 0: unknown), which tell an edit of its
-  // body from none.
+  // How the last update of its file that changed it changed it (Change),
+  // and 14 bits of its text hash (Item::text_hash; 0: unknown), which
+  // tell an edit of its body from none.
   uint16_t change : 2 = 0;
   uint16_t text : 14 = 0;
 };

@@ -122,10 +122,11 @@ struct QueryResult {
   size_t total = 0;  // results before `limit`
   std::vector<std::vector<EntityInfo>> cycles;  // cycles
   std::string text;                             // context
-  // blast-radius: how the last update of the start's file changed the
-  // start: "signature" (its signature or visibility), "body" (its text,
-  // not its signature), "added", or "" (not since the engine first saw
-  // its file, or not known).
+  // blast-radius: how the last update of the start's file that changed
+  // the start changed it: "signature" (its signature or visibility),
+  // "body" (its text, not its signature), "added", or "" (not since the
+  // engine first saw its file, or not known). Best effort: after a
+  // restart, the edits since the last checkpoint count as one per file.
   std::string change;
   uint64_t version = 0;   // the snapshot the answer comes from
   uint64_t pending = 0;   // edits accepted but not yet visible

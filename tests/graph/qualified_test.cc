@@ -65,6 +65,8 @@ TEST(QualifiedPathTest, AFreshGraphHoldsParentAndName) {
              "krate", {{"src/lib.rs",
                         "pub mod a;\n"
                         "pub struct S;\n"
+                        "const _: () = ();\n"
+                        "const _: () = ();\n"
                         "impl S { pub fn m(&self) {} }\n"
                         "impl std::fmt::Display for S {\n"
                         "  fn fmt(&self, f: &mut std::fmt::Formatter) -> "
@@ -99,10 +101,51 @@ TEST(QualifiedPathTest, AFreshGraphHoldsParentAndName) {
   EXPECT_FALSE(member["krate::S::m"]);
   EXPECT_FALSE(member["krate::impl S"]);
   EXPECT_FALSE(member["std::fmt::Display"]);
+  EXPECT_FALSE(member["krate::_"]);  // `_` names nothing
+  EXPECT_EQ(held["krate::_"], P("krate", false));
   // Looked up by path, suffix and name as before.
   EXPECT_EQ(g.ByName("m").size(), 1u);
   EXPECT_TRUE(g.qualified(g.ByName("m")[0]) == "krate::S::m");
   EXPECT_TRUE(g.qualified(g.ByName("m")[0]).ends_with("S::m"));
+}
+
+// Facts not from the extractor may give an item another name under the
+// same path (the same id): it is unfiled under its old parent path and
+// name, and filed again when they agree again.
+TEST(QualifiedPathTest, AnItemRenamedUnderItsPathIsFiledAnew) {
+  Graph g;
+  auto input = [](const std::string& name) {
+    aim::graph::FileInput in;
+    in.path = "src/lib.rs";
+    in.crate = "krate";
+    aim::Item it;
+    it.kind = aim::ItemKind::kFn;
+    it.name = name;
+    it.path = "f";
+    it.line = it.end_line = 1;
+    in.facts.file = in.path;
+    in.facts.lines = 1;
+    in.facts.items.push_back(it);
+    return in;
+  };
+  auto flags_of = [&](const std::string& name) -> uint8_t {
+    const auto named = g.ByName(name);
+    EXPECT_EQ(named.size(), 1u) << name;
+    return named.empty() ? 0 : g.entity(named[0]).flags;
+  };
+  g.UpsertFile(input("f"));
+  EXPECT_TRUE(flags_of("f") & aim::graph::kMember);
+  g.UpsertFile(input("g"));  // krate::f, named g: held whole, no member
+  EXPECT_EQ(flags_of("g") & (aim::graph::kMember | aim::graph::kOwnPath),
+            aim::graph::kOwnPath);
+  EXPECT_TRUE(g.qualified(g.ByName("g")[0]) == "krate::f");
+  g.UpsertFile(input("f"));
+  EXPECT_EQ(flags_of("f") & (aim::graph::kMember | aim::graph::kOwnPath),
+            aim::graph::kMember);
+  // The same graph as a fresh one.
+  Graph fresh;
+  fresh.UpsertFile(input("f"));
+  EXPECT_EQ(fresh.Digest(), g.Digest());
 }
 
 }  // namespace
