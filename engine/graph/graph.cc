@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <tuple>
@@ -210,7 +211,11 @@ void Graph::SetMember(EntityIdx e, bool member) {
     member_index_.Add(MemberKey(en.parent, en.name), e);
     en.flags |= kMember;
   } else {
-    member_index_.Remove(MemberKey(en.parent, en.name), e);
+    // (Filed under this key while it has had the flag: Build unfiles an
+    // entity before its parent path or name change.)
+    [[maybe_unused]] const bool removed =
+        member_index_.Remove(MemberKey(en.parent, en.name), e);
+    assert(removed);
     en.flags &= ~kMember;
   }
 }
