@@ -607,12 +607,17 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   using MemberKey = std::tuple<StrId, StrId, uint64_t>;
   std::vector<MemberKey> old_members, old_assoc, old_modules, old_crates;
   std::vector<std::tuple<StrId, StrId, StrId>> old_imports;
+  // The members of the file's entities filed as kMember (registered under
+  // their parent path and name).
+  auto filed_members = [&](std::vector<MemberKey>& out) {
+    for (EntityIdx e : f.entities)
+      if (entities_[e].flags & kMember)
+        out.emplace_back(entities_[e].parent, entities_[e].name,
+                         entities_[e].id);
+  };
   for (auto& [k, e] : f.member_regs)
     old_members.emplace_back(k.scope, k.name, entities_[e].id);
-  for (EntityIdx e : f.entities)
-    if (entities_[e].flags & kMember)
-      old_members.emplace_back(entities_[e].parent, entities_[e].name,
-                               entities_[e].id);
+  filed_members(old_members);
   for (auto& [k, e] : f.assoc_regs)
     old_assoc.emplace_back(k.scope, k.name, entities_[e].id);
   for (auto& [k, p] : f.import_regs)
@@ -689,22 +694,26 @@ void Graph::Build(uint32_t fi, const FileInput& in,
   const bool has_root = has_content && in.module.empty();
   // Name, parent path (ParentText), vis and signature of each.
   // (Signatures are interned too: two in five repeat one before them.)
+  // Whether each holds its path whole (kOwnPath), in the same order.
   std::vector<std::string_view> texts;
-  if (has_root) texts.insert(texts.end(), {in.crate, in.crate, "pub", ""});
+  std::vector<bool> own_paths;
+  auto add_texts = [&](EntityKind kind, std::string_view name,
+                       std::string_view qualified, std::string_view vis,
+                       std::string_view sig) {
+    const auto [parent, own] = ParentText(kind, qualified, name);
+    texts.insert(texts.end(), {name, parent, vis, sig});
+    own_paths.push_back(own);
+  };
+  if (has_root) add_texts(EntityKind::kMod, in.crate, in.crate, "pub", "");
   for (size_t i = 0; i < n_items && has_content; ++i) {
     const Item& it = facts.items[i];
-    texts.insert(
-        texts.end(),
-        {it.name,
-         ParentText(model::FromItemKind(it.kind), item_q[i], it.name).first,
-         it.vis, it.sig});
+    add_texts(model::FromItemKind(it.kind), it.name, item_q[i], it.vis,
+              it.sig);
   }
   for (size_t i = 0; i < facts.impls.size() && has_content; ++i)
     if (!facts.impls[i].derive)
-      texts.insert(texts.end(),
-                   {impl_name[i],
-                    ParentText(EntityKind::kImpl, impl_q[i], impl_name[i]).first,
-                    "", facts.impls[i].sig});
+      add_texts(EntityKind::kImpl, impl_name[i], impl_q[i], "",
+                facts.impls[i].sig);
   std::vector<StrId> text_ids(texts.size());
   strings_.InternMany(texts, text_ids);
   size_t next_text = 0;  // place() takes them in the same order
@@ -722,7 +731,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     last_occurrence = occ;
     Entity e;
     e.id = EntityId(kind, qualified, in.path, occ);
-    const bool own = ParentText(kind, qualified, texts[next_text]).second;
+    const bool own = own_paths[next_text / 4];
     e.name = text_ids[next_text++];
     e.parent = text_ids[next_text++];
     e.vis = text_ids[next_text++];
@@ -973,10 +982,7 @@ void Graph::Build(uint32_t fi, const FileInput& in,
     std::vector<std::tuple<StrId, StrId, StrId>> now_imports;
     for (auto& [k, e] : f.member_regs)
       now_members.emplace_back(k.scope, k.name, entities_[e].id);
-    for (EntityIdx e : f.entities)
-      if (entities_[e].flags & kMember)
-        now_members.emplace_back(entities_[e].parent, entities_[e].name,
-                                 entities_[e].id);
+    filed_members(now_members);
     for (auto& [k, e] : f.assoc_regs)
       now_assoc.emplace_back(k.scope, k.name, entities_[e].id);
     for (auto& [k, p] : f.import_regs) now_imports.emplace_back(k.scope, k.name, p);
